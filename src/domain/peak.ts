@@ -1,0 +1,69 @@
+/**
+ * The concurrency math of CONTRACT.md section 1, on per-minute curves. Pure: no I/O.
+ *
+ * A curve segment holds consecutive per-minute CCV values starting at an epoch minute. Segments of
+ * several channels or users that share a key (a pull type) are summed minute by minute; the peak is the
+ * largest sum, and the earliest minute reaching it wins ties.
+ */
+export interface Segment {
+  /** what the segment is summed under, e.g. the pull type */
+  key: string;
+  /** epoch minute of values[0] */
+  start: number;
+  values: ArrayLike<number>;
+}
+
+export interface Peak {
+  key: string;
+  /** epoch minute of the earliest minute reaching the peak */
+  minute: number;
+  value: number;
+}
+
+/** Sums the segments of every key over the epoch-minute range [from, to), one Float64Array per key. */
+export function sumByKey(segments: Iterable<Segment>, from: number, to: number): Map<string, Float64Array> {
+  const totals = new Map<string, Float64Array>();
+  const length = to - from;
+  for (const seg of segments) {
+    const lo = Math.max(seg.start, from);
+    const hi = Math.min(seg.start + seg.values.length, to);
+    if (hi <= lo) continue;
+    let total = totals.get(seg.key);
+    if (!total) {
+      total = new Float64Array(length);
+      totals.set(seg.key, total);
+    }
+    const values = seg.values;
+    const shift = seg.start - from;
+    for (let m = lo - from, end = hi - from; m < end; m++) total[m]! += values[m - shift]!;
+  }
+  return totals;
+}
+
+/** Index and value of the first maximum; undefined for an empty array. */
+export function firstMax(values: ArrayLike<number>): { index: number; value: number } | undefined {
+  if (values.length === 0) return undefined;
+  let index = 0;
+  let value = values[0]!;
+  for (let i = 1; i < values.length; i++) {
+    const v = values[i]!;
+    if (v > value) {
+      value = v;
+      index = i;
+    }
+  }
+  return { index, value };
+}
+
+/**
+ * Peak of the per-minute sum for each key over [from, to), sorted by key. A key whose sum never rises
+ * above zero has no viewers in the range and is left out.
+ */
+export function peaksOfSum(segments: Iterable<Segment>, from: number, to: number): Peak[] {
+  const peaks: Peak[] = [];
+  for (const [key, total] of sumByKey(segments, from, to)) {
+    const max = firstMax(total);
+    if (max && max.value > 0) peaks.push({ key, minute: from + max.index, value: max.value });
+  }
+  return peaks.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}

@@ -1,0 +1,8 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ResolvedDeps } from '../app.js';
+import { adminRoutes } from './admin.js';
+import { healthRoutes } from './health.js';
+import { summaryRoutes } from './summary.js';
+
+/** Every route plugin the app registers, each given the resolved dependencies as its options. */
+export const routePlugins: FastifyPluginAsync<ResolvedDeps>[] = [healthRoutes, summaryRoutes, adminRoutes];

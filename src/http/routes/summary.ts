@@ -1,0 +1,35 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { summary } from '../../service/summary.js';
+import type { ResolvedDeps } from '../app.js';
+import { success } from '../envelope.js';
+import { authenticate, limitIp, type Params } from '../signed-request.js';
+import type { App } from '../../store/port.js';
+
+export const SUMMARY_PATH = '/live/internal/v3/user/concurrent/yunduo/summary';
+
+/**
+ * Registers a signed POLYV endpoint: IP limit, then authentication, then the handler's answer as the
+ * success envelope. Used by every endpoint of the v3 family.
+ */
+export function signedRoute(
+  app: Parameters<FastifyPluginAsync<ResolvedDeps>>[0],
+  deps: ResolvedDeps,
+  methods: ('GET' | 'POST')[],
+  url: string,
+  answer: (app: App, params: Params, req: FastifyRequest) => Promise<unknown>,
+): void {
+  app.route({
+    method: methods,
+    url,
+    onRequest: async (req, reply) => limitIp(deps, req, reply),
+    handler: async (req: FastifyRequest, reply: FastifyReply) => {
+      const { app: caller, params } = await authenticate(deps, req, reply);
+      if (params.requestId) req.log.info({ clientRequestId: params.requestId }, 'signed call');
+      return reply.envelope(200, success(await answer(caller, params, req)));
+    },
+  });
+}
+
+export const summaryRoutes: FastifyPluginAsync<ResolvedDeps> = async (app, deps) => {
+  signedRoute(app, deps, ['GET', 'POST'], SUMMARY_PATH, (caller, params) => summary(deps, caller, params));
+};

@@ -1,0 +1,103 @@
+/**
+ * Applications, their users and the users' channels: the operations the admin API and the CLI share.
+ * Failures are catalogue errors so both front ends report them the same way.
+ */
+import { randomInt } from 'node:crypto';
+import { errors } from '../errors.js';
+import { ConflictError, type App, type AppPatch, type Channel, type Store, type User } from '../store/port.js';
+import { CHANNEL_ID, USER_ID } from './params.js';
+
+export const APP_ID = /^[A-Za-z0-9_-]{1,64}$/;
+export const APP_SECRET = /^[\x21-\x7e]{16,128}$/;
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+
+export function randomToken(length: number): string {
+  let s = '';
+  for (let i = 0; i < length; i++) s += ALPHABET[randomInt(ALPHABET.length)];
+  return s;
+}
+
+/** An app as listed: everything but the secret. */
+export type PublicApp = Omit<App, 'appSecret'>;
+export function publicApp({ appSecret: _secret, ...rest }: App): PublicApp {
+  return rest;
+}
+
+function check(value: string, pattern: RegExp, name: string, rule: string): string {
+  if (!pattern.test(value)) throw errors.param(`${name} must be ${rule}, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+async function conflictAs<T>(what: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    if (e instanceof ConflictError) throw errors.conflict(what);
+    throw e;
+  }
+}
+
+export class Tenancy {
+  constructor(private readonly store: Store) {}
+
+  async createApp(input: { name: string; appId?: string; appSecret?: string; rateLimit?: number | null }): Promise<App> {
+    const name = input.name.trim();
+    if (!name) throw errors.param('name is required');
+    const appId = check(input.appId ?? randomToken(10), APP_ID, 'appId', '1-64 letters, digits, _ or -');
+    const appSecret = check(input.appSecret ?? randomToken(32), APP_SECRET, 'appSecret', '16-128 printable characters');
+    return conflictAs(`application ${appId}`, () =>
+      this.store.createApp({ appId, appSecret, name, rateLimit: input.rateLimit ?? null }),
+    );
+  }
+
+  async app(appId: string): Promise<App> {
+    const app = await this.store.getApp(appId);
+    if (!app) throw errors.missing(`application ${appId}`);
+    return app;
+  }
+
+  listApps(): Promise<App[]> {
+    return this.store.listApps();
+  }
+
+  async updateApp(appId: string, patch: AppPatch): Promise<App> {
+    await this.app(appId);
+    if (patch.appSecret !== undefined) check(patch.appSecret, APP_SECRET, 'appSecret', '16-128 printable characters');
+    return (await this.store.updateApp(appId, patch))!;
+  }
+
+  /** A new random secret (or the given one); the old one stops working at once. */
+  async rotateSecret(appId: string, appSecret = randomToken(32)): Promise<App> {
+    return this.updateApp(appId, { appSecret });
+  }
+
+  async addUser(appId: string, userId: string): Promise<User> {
+    check(userId, USER_ID, 'userId', '1-64 letters, digits, _ or -');
+    await this.app(appId);
+    return conflictAs(`user ${userId}`, () => this.store.addUser(appId, userId));
+  }
+
+  async listUsers(appId: string): Promise<User[]> {
+    await this.app(appId);
+    return this.store.listUsers(appId);
+  }
+
+  async removeUser(userId: string): Promise<void> {
+    if (!(await this.store.removeUser(userId))) throw errors.missing(`user ${userId}`);
+  }
+
+  async addChannel(userId: string, channelId: string): Promise<Channel> {
+    check(channelId, CHANNEL_ID, 'channelId', 'digits');
+    if (!(await this.store.getUser(userId))) throw errors.missing(`user ${userId}`);
+    return conflictAs(`channel ${channelId}`, () => this.store.addChannel(userId, channelId));
+  }
+
+  async listChannels(userId: string): Promise<Channel[]> {
+    if (!(await this.store.getUser(userId))) throw errors.missing(`user ${userId}`);
+    return this.store.listChannels(userId);
+  }
+
+  async removeChannel(channelId: string): Promise<void> {
+    if (!(await this.store.removeChannel(channelId))) throw errors.missing(`channel ${channelId}`);
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * The storage port: everything the services need from a store, and nothing about how it keeps it.
+ * Adapters: ./sqlite (embedded default) and ./postgres. test/store-contract.test.ts runs one suite
+ * against every adapter.
+ */
+import type { Segment } from '../domain/peak.js';
+
+export interface App {
+  appId: string;
+  appSecret: string;
+  name: string;
+  enabled: boolean;
+  /** requests per rate window; null uses the configured default */
+  rateLimit: number | null;
+  /** bearer token for POST /v1/heartbeats scoped to this app's channels; null when none */
+  ingestToken: string | null;
+  createdAt: number;
+}
+
+export interface NewApp {
+  appId: string;
+  appSecret: string;
+  name: string;
+  enabled?: boolean;
+  rateLimit?: number | null;
+  ingestToken?: string | null;
+}
+
+export type AppPatch = Partial<Pick<App, 'name' | 'enabled' | 'rateLimit' | 'appSecret' | 'ingestToken'>>;
+
+export interface User {
+  userId: string;
+  appId: string;
+  createdAt: number;
+}
+
+export interface Channel {
+  channelId: string;
+  userId: string;
+  appId: string;
+  createdAt: number;
+}
+
+/** A closed minute's final CCV for one channel and pull type. `minute` is an epoch minute (ms / 60000). */
+export interface ChannelMinute {
+  channelId: string;
+  pullType: string;
+  minute: number;
+  ccv: number;
+}
+
+export type CurveKind = 'user' | 'channel';
+
+/** Thrown when a create would overwrite an existing entity. */
+export class ConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConflictError';
+  }
+}
+
+export interface Store {
+  readonly kind: string;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  createApp(app: NewApp): Promise<App>;
+  getApp(appId: string): Promise<App | undefined>;
+  listApps(): Promise<App[]>;
+  updateApp(appId: string, patch: AppPatch): Promise<App | undefined>;
+
+  /** Throws ConflictError when the user id exists (in any app). */
+  addUser(appId: string, userId: string): Promise<User>;
+  getUser(userId: string): Promise<User | undefined>;
+  listUsers(appId: string): Promise<User[]>;
+  /** The subset of userIds owned by appId. */
+  ownedUsers(appId: string, userIds: readonly string[]): Promise<Set<string>>;
+  /** Removes the user and its channels' ownership (the channels' minute data stays). */
+  removeUser(userId: string): Promise<boolean>;
+
+  /** Throws ConflictError when the channel belongs to a user already. */
+  addChannel(userId: string, channelId: string): Promise<Channel>;
+  getChannel(channelId: string): Promise<Channel | undefined>;
+  listChannels(userId: string): Promise<Channel[]>;
+  listAllChannels(): Promise<Channel[]>;
+  removeChannel(channelId: string): Promise<boolean>;
+
+  /**
+   * Sets final per-minute CCV (set, not add: writing the same rows twice changes nothing). The owning
+   * user's curve follows in the same transaction. Later rows for the same key win.
+   */
+  setChannelMinutes(rows: readonly ChannelMinute[]): Promise<void>;
+  /**
+   * Per-minute curves of users or channels overlapping the epoch-minute range [from, to), as segments
+   * keyed by pull type (optionally only one pull type). A user's curve is the sum of its channels'.
+   */
+  readCurves(kind: CurveKind, ids: readonly string[], from: number, to: number, pullType?: string): Promise<Segment[]>;
+
+  /** Small durable key/value state (e.g. the ingest log's flushed watermark). */
+  getMeta(key: string): Promise<string | undefined>;
+  setMeta(key: string, value: string): Promise<void>;
+}

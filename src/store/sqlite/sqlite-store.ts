@@ -1,0 +1,316 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { DAY_MINUTES } from '../../domain/calendar.js';
+import type { Segment } from '../../domain/peak.js';
+import { addCurve, addDeltas, applyUpdates, decodeValues, encodeValues, type DayCurve } from '../day-curve.js';
+import { groupMinutes } from '../group-minutes.js';
+import {
+  ConflictError,
+  type App,
+  type AppPatch,
+  type Channel,
+  type ChannelMinute,
+  type CurveKind,
+  type NewApp,
+  type Store,
+  type User,
+} from '../port.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS apps (
+  app_id TEXT PRIMARY KEY, app_secret TEXT NOT NULL, name TEXT NOT NULL, enabled INTEGER NOT NULL,
+  rate_limit INTEGER, ingest_token TEXT, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS users (
+  user_id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES apps(app_id), created_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS users_by_app ON users(app_id);
+CREATE TABLE IF NOT EXISTS channels (
+  channel_id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(user_id), created_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS channels_by_user ON channels(user_id);
+CREATE TABLE IF NOT EXISTS channel_curves (
+  channel_id TEXT NOT NULL, day INTEGER NOT NULL, pull_type TEXT NOT NULL, off INTEGER NOT NULL, data BLOB NOT NULL,
+  PRIMARY KEY (channel_id, day, pull_type));
+CREATE TABLE IF NOT EXISTS user_curves (
+  user_id TEXT NOT NULL, day INTEGER NOT NULL, pull_type TEXT NOT NULL, off INTEGER NOT NULL, data BLOB NOT NULL,
+  PRIMARY KEY (user_id, day, pull_type));
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+`;
+
+const CHANNEL_SELECT = `SELECT c.channel_id AS channelId, c.user_id AS userId, u.app_id AS appId,
+  c.created_at AS createdAt FROM channels c JOIN users u ON u.user_id = c.user_id`;
+
+interface AppRow {
+  app_id: string;
+  app_secret: string;
+  name: string;
+  enabled: number;
+  rate_limit: number | null;
+  ingest_token: string | null;
+  created_at: number;
+}
+interface CurveRow {
+  id: string;
+  day: number;
+  pull_type: string;
+  off: number;
+  data: Buffer;
+}
+
+const toApp = (r: AppRow): App => ({
+  appId: r.app_id,
+  appSecret: r.app_secret,
+  name: r.name,
+  enabled: r.enabled === 1,
+  rateLimit: r.rate_limit,
+  ingestToken: r.ingest_token,
+  createdAt: r.created_at,
+});
+
+/** The embedded store: one SQLite file (WAL, synchronous=FULL: a committed minute survives a crash). */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite';
+  private readonly db: Database.Database;
+  private readonly stmt;
+
+  constructor(file: string) {
+    if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
+    this.db.exec(SCHEMA);
+    const curveCols = (table: string, id: string) => ({
+      get: this.db.prepare(`SELECT off, data FROM ${table} WHERE ${id} = ? AND day = ? AND pull_type = ?`),
+      put: this.db.prepare(
+        `INSERT INTO ${table} (${id}, day, pull_type, off, data) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (${id}, day, pull_type) DO UPDATE SET off = excluded.off, data = excluded.data`,
+      ),
+      del: this.db.prepare(`DELETE FROM ${table} WHERE ${id} = ? AND day = ? AND pull_type = ?`),
+      range: this.db.prepare(
+        `SELECT ${id} AS id, day, pull_type, off, data FROM ${table} WHERE ${id} = ? AND day BETWEEN ? AND ?`,
+      ),
+      all: this.db.prepare(`SELECT ${id} AS id, day, pull_type, off, data FROM ${table} WHERE ${id} = ?`),
+    });
+    this.stmt = {
+      insertApp: this.db.prepare(
+        `INSERT INTO apps (app_id, app_secret, name, enabled, rate_limit, ingest_token, created_at)
+         VALUES (@appId, @appSecret, @name, @enabled, @rateLimit, @ingestToken, @createdAt)`,
+      ),
+      getApp: this.db.prepare('SELECT * FROM apps WHERE app_id = ?'),
+      listApps: this.db.prepare('SELECT * FROM apps ORDER BY created_at, app_id'),
+      insertUser: this.db.prepare('INSERT INTO users (user_id, app_id, created_at) VALUES (?, ?, ?)'),
+      getUser: this.db.prepare('SELECT user_id AS userId, app_id AS appId, created_at AS createdAt FROM users WHERE user_id = ?'),
+      listUsers: this.db.prepare(
+        'SELECT user_id AS userId, app_id AS appId, created_at AS createdAt FROM users WHERE app_id = ? ORDER BY user_id',
+      ),
+      deleteUser: this.db.prepare('DELETE FROM users WHERE user_id = ?'),
+      deleteUserCurves: this.db.prepare('DELETE FROM user_curves WHERE user_id = ?'),
+      deleteUserChannels: this.db.prepare('DELETE FROM channels WHERE user_id = ?'),
+      insertChannel: this.db.prepare('INSERT INTO channels (channel_id, user_id, created_at) VALUES (?, ?, ?)'),
+      getChannel: this.db.prepare(`${CHANNEL_SELECT} WHERE c.channel_id = ?`),
+      listChannels: this.db.prepare(`${CHANNEL_SELECT} WHERE c.user_id = ? ORDER BY c.channel_id`),
+      allChannels: this.db.prepare(`${CHANNEL_SELECT} ORDER BY c.channel_id`),
+      deleteChannel: this.db.prepare('DELETE FROM channels WHERE channel_id = ?'),
+      channelOwner: this.db.prepare('SELECT user_id FROM channels WHERE channel_id = ?'),
+      getMeta: this.db.prepare('SELECT value FROM meta WHERE key = ?'),
+      setMeta: this.db.prepare(
+        'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      ),
+      channel: curveCols('channel_curves', 'channel_id'),
+      user: curveCols('user_curves', 'user_id'),
+    };
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  async createApp(app: NewApp): Promise<App> {
+    const row = {
+      appId: app.appId,
+      appSecret: app.appSecret,
+      name: app.name,
+      enabled: app.enabled === false ? 0 : 1,
+      rateLimit: app.rateLimit ?? null,
+      ingestToken: app.ingestToken ?? null,
+      createdAt: Date.now(),
+    };
+    try {
+      this.stmt.insertApp.run(row);
+    } catch (e) {
+      throw uniqueToConflict(e, `application ${app.appId} already exists`);
+    }
+    return toApp(this.stmt.getApp.get(app.appId) as AppRow);
+  }
+
+  async getApp(appId: string): Promise<App | undefined> {
+    const row = this.stmt.getApp.get(appId) as AppRow | undefined;
+    return row && toApp(row);
+  }
+
+  async listApps(): Promise<App[]> {
+    return (this.stmt.listApps.all() as AppRow[]).map(toApp);
+  }
+
+  async updateApp(appId: string, patch: AppPatch): Promise<App | undefined> {
+    const cols: Record<keyof AppPatch, string> = {
+      name: 'name',
+      enabled: 'enabled',
+      rateLimit: 'rate_limit',
+      appSecret: 'app_secret',
+      ingestToken: 'ingest_token',
+    };
+    const sets: string[] = [];
+    const values: unknown[] = [];
+    for (const [k, col] of Object.entries(cols) as [keyof AppPatch, string][]) {
+      if (patch[k] === undefined) continue;
+      sets.push(`${col} = ?`);
+      values.push(k === 'enabled' ? (patch[k] ? 1 : 0) : patch[k]);
+    }
+    if (sets.length > 0) this.db.prepare(`UPDATE apps SET ${sets.join(', ')} WHERE app_id = ?`).run(...values, appId);
+    return this.getApp(appId);
+  }
+
+  async addUser(appId: string, userId: string): Promise<User> {
+    try {
+      this.stmt.insertUser.run(userId, appId, Date.now());
+    } catch (e) {
+      throw uniqueToConflict(e, `user ${userId} already exists`);
+    }
+    return this.stmt.getUser.get(userId) as User;
+  }
+
+  async getUser(userId: string): Promise<User | undefined> {
+    return this.stmt.getUser.get(userId) as User | undefined;
+  }
+
+  async listUsers(appId: string): Promise<User[]> {
+    return this.stmt.listUsers.all(appId) as User[];
+  }
+
+  async ownedUsers(appId: string, userIds: readonly string[]): Promise<Set<string>> {
+    const owned = new Set<string>();
+    for (let i = 0; i < userIds.length; i += 500) {
+      const chunk = userIds.slice(i, i + 500);
+      const rows = this.db
+        .prepare(`SELECT user_id FROM users WHERE app_id = ? AND user_id IN (${chunk.map(() => '?').join(',')})`)
+        .pluck()
+        .all(appId, ...chunk) as string[];
+      for (const id of rows) owned.add(id);
+    }
+    return owned;
+  }
+
+  async removeUser(userId: string): Promise<boolean> {
+    return this.db.transaction(() => {
+      this.stmt.deleteUserCurves.run(userId);
+      this.stmt.deleteUserChannels.run(userId);
+      return this.stmt.deleteUser.run(userId).changes > 0;
+    })();
+  }
+
+  async addChannel(userId: string, channelId: string): Promise<Channel> {
+    this.db.transaction(() => {
+      try {
+        this.stmt.insertChannel.run(channelId, userId, Date.now());
+      } catch (e) {
+        throw uniqueToConflict(e, `channel ${channelId} already exists`);
+      }
+      this.moveChannelCurves(channelId, userId, 1);
+    })();
+    return (await this.getChannel(channelId))!;
+  }
+
+  async getChannel(channelId: string): Promise<Channel | undefined> {
+    return this.stmt.getChannel.get(channelId) as Channel | undefined;
+  }
+
+  async listChannels(userId: string): Promise<Channel[]> {
+    return this.stmt.listChannels.all(userId) as Channel[];
+  }
+
+  async listAllChannels(): Promise<Channel[]> {
+    return this.stmt.allChannels.all() as Channel[];
+  }
+
+  async removeChannel(channelId: string): Promise<boolean> {
+    return this.db.transaction(() => {
+      const owner = this.stmt.channelOwner.pluck().get(channelId) as string | undefined;
+      if (owner === undefined) return false;
+      this.moveChannelCurves(channelId, owner, -1);
+      this.stmt.deleteChannel.run(channelId);
+      return true;
+    })();
+  }
+
+  /** Adds (or subtracts) all of a channel's stored curves to its owner's, when ownership changes. */
+  private moveChannelCurves(channelId: string, userId: string, sign: 1 | -1): void {
+    for (const row of this.stmt.channel.all.all(channelId) as CurveRow[]) {
+      const current = this.readCurve('user', userId, row.day, row.pull_type);
+      const next = addCurve(current, { off: row.off, values: decodeValues(row.data) }, sign);
+      this.writeCurve('user', userId, row.day, row.pull_type, next);
+    }
+  }
+
+  async setChannelMinutes(rows: readonly ChannelMinute[]): Promise<void> {
+    if (rows.length === 0) return;
+    this.db.transaction(() => {
+      const owners = new Map<string, string | undefined>();
+      for (const g of groupMinutes(rows)) {
+        const current = this.readCurve('channel', g.channelId, g.day, g.pullType);
+        const { next, deltas } = applyUpdates(current, g.updates);
+        if (deltas.size === 0) continue;
+        this.writeCurve('channel', g.channelId, g.day, g.pullType, next);
+        if (!owners.has(g.channelId)) {
+          owners.set(g.channelId, this.stmt.channelOwner.pluck().get(g.channelId) as string | undefined);
+        }
+        const owner = owners.get(g.channelId);
+        if (owner === undefined) continue;
+        const userCurve = this.readCurve('user', owner, g.day, g.pullType);
+        this.writeCurve('user', owner, g.day, g.pullType, addDeltas(userCurve, deltas));
+      }
+    })();
+  }
+
+  async readCurves(kind: CurveKind, ids: readonly string[], from: number, to: number, pullType?: string): Promise<Segment[]> {
+    const segments: Segment[] = [];
+    const firstDay = Math.floor(from / DAY_MINUTES);
+    const lastDay = Math.floor((to - 1) / DAY_MINUTES);
+    const range = this.stmt[kind].range;
+    for (const id of ids) {
+      for (const row of range.iterate(id, firstDay, lastDay) as IterableIterator<CurveRow>) {
+        if (pullType !== undefined && row.pull_type !== pullType) continue;
+        segments.push({ key: row.pull_type, start: row.day * DAY_MINUTES + row.off, values: decodeValues(row.data) });
+      }
+    }
+    return segments;
+  }
+
+  async getMeta(key: string): Promise<string | undefined> {
+    return this.stmt.getMeta.pluck().get(key) as string | undefined;
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    this.stmt.setMeta.run(key, value);
+  }
+
+  private readCurve(kind: CurveKind, id: string, day: number, pullType: string): DayCurve | undefined {
+    const row = this.stmt[kind].get.get(id, day, pullType) as { off: number; data: Buffer } | undefined;
+    return row && { off: row.off, values: decodeValues(row.data) };
+  }
+
+  private writeCurve(kind: CurveKind, id: string, day: number, pullType: string, curve: DayCurve | undefined): void {
+    if (curve) this.stmt[kind].put.run(id, day, pullType, curve.off, encodeValues(curve.values));
+    else this.stmt[kind].del.run(id, day, pullType);
+  }
+}
+
+function uniqueToConflict(e: unknown, message: string): unknown {
+  const code = (e as { code?: string }).code ?? '';
+  return code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE' ? new ConflictError(message) : e;
+}
