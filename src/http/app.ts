@@ -5,6 +5,7 @@ import { parseTrustProxy, type Config } from '../config/config.js';
 import { ApiError, errors } from '../errors.js';
 import { MemoryNonceCache, MemoryRateLimiter } from '../limits/memory.js';
 import type { NonceCache, RateLimiter } from '../limits/port.js';
+import type { Realtime } from '../ingest/realtime-port.js';
 import type { Store } from '../store/port.js';
 import { failure } from './envelope.js';
 import { routePlugins } from './routes/index.js';
@@ -17,11 +18,11 @@ export interface AppDeps {
   now?: () => number;
   /** pino options or an existing logger; tests pass false */
   logger?: FastifyServerOptions['logger'];
-  /** optional services the route plugins use when present (e.g. the heartbeat ingest) */
-  extras?: Record<string, unknown>;
+  /** "now" viewer counts, present when this process runs the heartbeat ingest */
+  realtime?: Realtime;
 }
 
-export type ResolvedDeps = Required<Omit<AppDeps, 'logger'>>;
+export type ResolvedDeps = Required<Omit<AppDeps, 'logger' | 'realtime'>> & Pick<AppDeps, 'realtime'>;
 
 declare module 'fastify' {
   interface FastifyReply {
@@ -38,7 +39,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     limiter: deps.limiter ?? new MemoryRateLimiter(),
     nonces: deps.nonces ?? new MemoryNonceCache(),
     now: deps.now ?? Date.now,
-    extras: deps.extras ?? {},
+    realtime: deps.realtime,
   };
   const { config } = resolved;
   const app: FastifyInstance = Fastify({
