@@ -1,0 +1,17 @@
+/** The README's promises that code can check: the quick start, CI running it, the configuration table. */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { test } from 'node:test';
+import { configTable } from '../src/config/table.js';
+
+const readme = fs.readFileSync('README.md', 'utf8');
+
+test('the quick start has the two commands, and CI runs the test one', () => {
+  assert.ok(readme.includes('```sh\nnpm install && npm start\n```'));
+  assert.ok(readme.includes('```sh\nnpm install && npm test\n```'));
+  assert.match(fs.readFileSync('.ci/run', 'utf8'), /^npm install && npm test$/m);
+});
+
+test('the configuration table lists every setting as the code defines it', () => {
+  assert.ok(readme.includes(configTable()), `README.md must contain:\n${configTable()}`);
+});
