@@ -1,0 +1,38 @@
+import type { Config } from '../config/config.js';
+import { MemoryNonceCache, MemoryRateLimiter } from './memory.js';
+import type { NonceCache, RateLimiter } from './port.js';
+import { RedisNonceCache, RedisRateLimiter } from './redis.js';
+
+export interface Limits {
+  limiter: RateLimiter;
+  nonces: NonceCache;
+  close(): Promise<void>;
+}
+
+/**
+ * In-process limits for a single server; Redis when LIVE_CCV_REDIS_URL is set, which several API servers
+ * behind one load balancer need so that a client cannot multiply its quota or replay a nonce by landing
+ * on another server.
+ */
+export async function openLimits(config: Pick<Config, 'redisUrl'>): Promise<Limits> {
+  if (!config.redisUrl) {
+    const limiter = new MemoryRateLimiter();
+    const nonces = new MemoryNonceCache();
+    return { limiter, nonces, close: async () => {} };
+  }
+  const limiter = await RedisRateLimiter.connect(config.redisUrl);
+  let nonces: RedisNonceCache;
+  try {
+    nonces = await RedisNonceCache.connect(config.redisUrl);
+  } catch (e) {
+    await limiter.close();
+    throw e;
+  }
+  return {
+    limiter,
+    nonces,
+    close: async () => {
+      await Promise.all([limiter.close(), nonces.close()]);
+    },
+  };
+}

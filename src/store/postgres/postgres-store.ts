@@ -1,0 +1,417 @@
+import pg from 'pg';
+import { DAY_MINUTES } from '../../domain/calendar.js';
+import type { Segment } from '../../domain/peak.js';
+import { addCurve, addDeltas, applyUpdates, decodeValues, encodeValues, type DayCurve } from '../day-curve.js';
+import { groupMinutes } from '../group-minutes.js';
+import {
+  ConflictError,
+  type App,
+  type AppPatch,
+  type Channel,
+  type ChannelMinute,
+  type CurveKind,
+  type NewApp,
+  type Store,
+  type User,
+} from '../port.js';
+import { B64, b64, byKey, columns, curveKey, curveRows, toCurveMap, type CurveKey, type Db } from './curve-rows.js';
+import { checkSchemaName, createSchema, MIGRATION_LOCK, migrations } from './schema.js';
+
+interface AppRow {
+  app_id: string;
+  app_secret: string;
+  name: string;
+  enabled: boolean;
+  rate_limit: number | null;
+  ingest_token: string | null;
+  created_at: string;
+}
+const toApp = (r: AppRow): App => ({
+  appId: r.app_id,
+  appSecret: r.app_secret,
+  name: r.name,
+  enabled: r.enabled,
+  rateLimit: r.rate_limit,
+  ingestToken: r.ingest_token,
+  createdAt: Number(r.created_at),
+});
+
+const CHANNEL_SELECT = `SELECT c.channel_id AS "channelId", c.user_id AS "userId", u.app_id AS "appId",
+  c.created_at::float8 AS "createdAt" FROM channels c JOIN users u ON u.user_id = c.user_id`;
+const USER_SELECT = `SELECT user_id AS "userId", app_id AS "appId", created_at::float8 AS "createdAt" FROM users`;
+
+const TABLE = { channel: { table: 'channel_curves', id: 'channel_id' }, user: { table: 'user_curves', id: 'user_id' } };
+
+/** Deadlocks and serialization failures are retried: the whole transaction is recomputed from scratch. */
+const RETRYABLE = new Set(['40P01', '40001']);
+const MAX_ATTEMPTS = 5;
+
+/**
+ * The scaled store: PostgreSQL, shared by every API server and aggregator. Same model as SqliteStore (one
+ * bytea row per channel or user, UTC day and pull type, in the shared day-curve codec); user curves follow
+ * channel curves in the same transaction. Writers of one channel are serialised by a transaction advisory
+ * lock on the channel id (which also covers ownership changes), and user curve rows are locked with
+ * SELECT ... FOR UPDATE in one sorted order, so concurrent aggregators writing channels of the same user
+ * stay exact without deadlocking.
+ */
+export class PostgresStore implements Store {
+  readonly kind = 'postgres';
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    readonly schema: string,
+  ) {}
+
+  /** Connects, creates the schema and tables when missing (idempotent) and returns the store. */
+  static async connect(url: string, options: { schema?: string; max?: number } = {}): Promise<PostgresStore> {
+    const schema = checkSchemaName(options.schema ?? 'public');
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: options.max ?? 10,
+      // The name was checked to be a plain identifier, so it needs no quoting inside the startup options.
+      options: `-c search_path=${schema}`,
+      connectionTimeoutMillis: 10_000,
+    });
+    // An idle client losing its server must not crash the process; the next query reports the failure.
+    pool.on('error', () => {});
+    try {
+      const client = await pool.connect();
+      try {
+        await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+        try {
+          const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+          if (exists.rowCount === 0) await client.query(createSchema(schema));
+          for (const sql of migrations(schema)) await client.query(sql);
+        } finally {
+          await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+        }
+      } finally {
+        client.release();
+      }
+    } catch (e) {
+      await pool.end();
+      throw new Error(`PostgreSQL store at ${redactUrl(url)}: ${(e as Error).message}`, { cause: e });
+    }
+    return new PostgresStore(pool, schema);
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    if (!this.pool.ended) await this.pool.end();
+  }
+
+  async createApp(app: NewApp): Promise<App> {
+    try {
+      const { rows } = await this.pool.query<AppRow>(
+        `INSERT INTO apps (app_id, app_secret, name, enabled, rate_limit, ingest_token, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+        [app.appId, app.appSecret, app.name, app.enabled !== false, app.rateLimit ?? null, app.ingestToken ?? null, Date.now()],
+      );
+      return toApp(rows[0]!);
+    } catch (e) {
+      throw uniqueToConflict(e, `application ${app.appId} already exists`);
+    }
+  }
+
+  async getApp(appId: string): Promise<App | undefined> {
+    const { rows } = await this.pool.query<AppRow>('SELECT * FROM apps WHERE app_id = $1', [appId]);
+    return rows[0] && toApp(rows[0]);
+  }
+
+  async listApps(): Promise<App[]> {
+    const { rows } = await this.pool.query<AppRow>('SELECT * FROM apps ORDER BY created_at, app_id');
+    return rows.map(toApp);
+  }
+
+  async updateApp(appId: string, patch: AppPatch): Promise<App | undefined> {
+    const cols: Record<keyof AppPatch, string> = {
+      name: 'name',
+      enabled: 'enabled',
+      rateLimit: 'rate_limit',
+      appSecret: 'app_secret',
+      ingestToken: 'ingest_token',
+    };
+    const sets: string[] = [];
+    const values: unknown[] = [appId];
+    for (const [k, col] of Object.entries(cols) as [keyof AppPatch, string][]) {
+      if (patch[k] === undefined) continue;
+      values.push(patch[k]);
+      sets.push(`${col} = $${values.length}`);
+    }
+    if (sets.length === 0) return this.getApp(appId);
+    const { rows } = await this.pool.query<AppRow>(`UPDATE apps SET ${sets.join(', ')} WHERE app_id = $1 RETURNING *`, values);
+    return rows[0] && toApp(rows[0]);
+  }
+
+  async addUser(appId: string, userId: string): Promise<User> {
+    try {
+      const { rows } = await this.pool.query<User>(
+        `INSERT INTO users (user_id, app_id, created_at) VALUES ($1, $2, $3)
+         RETURNING user_id AS "userId", app_id AS "appId", created_at::float8 AS "createdAt"`,
+        [userId, appId, Date.now()],
+      );
+      return rows[0]!;
+    } catch (e) {
+      throw uniqueToConflict(e, `user ${userId} already exists`);
+    }
+  }
+
+  async getUser(userId: string): Promise<User | undefined> {
+    const { rows } = await this.pool.query<User>(`${USER_SELECT} WHERE user_id = $1`, [userId]);
+    return rows[0];
+  }
+
+  async listUsers(appId: string): Promise<User[]> {
+    const { rows } = await this.pool.query<User>(`${USER_SELECT} WHERE app_id = $1 ORDER BY user_id`, [appId]);
+    return rows;
+  }
+
+  async ownedUsers(appId: string, userIds: readonly string[]): Promise<Set<string>> {
+    if (userIds.length === 0) return new Set();
+    const { rows } = await this.pool.query<{ user_id: string }>(
+      'SELECT user_id FROM users WHERE app_id = $1 AND user_id = ANY($2::text[])',
+      [appId, userIds],
+    );
+    return new Set(rows.map((r) => r.user_id));
+  }
+
+  async removeUser(userId: string): Promise<boolean> {
+    return this.transaction(async (db) => {
+      const { rows } = await db.query<{ channel_id: string }>('SELECT channel_id FROM channels WHERE user_id = $1', [userId]);
+      await this.lockChannels(db, rows.map((r) => r.channel_id));
+      await db.query('DELETE FROM user_curves WHERE user_id = $1', [userId]);
+      await db.query('DELETE FROM channels WHERE user_id = $1', [userId]);
+      const res = await db.query('DELETE FROM users WHERE user_id = $1', [userId]);
+      return (res.rowCount ?? 0) > 0;
+    });
+  }
+
+  async addChannel(userId: string, channelId: string): Promise<Channel> {
+    await this.transaction(async (db) => {
+      await this.lockChannels(db, [channelId]);
+      try {
+        await db.query('INSERT INTO channels (channel_id, user_id, created_at) VALUES ($1, $2, $3)', [
+          channelId,
+          userId,
+          Date.now(),
+        ]);
+      } catch (e) {
+        throw uniqueToConflict(e, `channel ${channelId} already exists`);
+      }
+      await this.moveChannelCurves(db, channelId, userId, 1);
+    });
+    return (await this.getChannel(channelId))!;
+  }
+
+  async getChannel(channelId: string): Promise<Channel | undefined> {
+    const { rows } = await this.pool.query<Channel>(`${CHANNEL_SELECT} WHERE c.channel_id = $1`, [channelId]);
+    return rows[0];
+  }
+
+  async listChannels(userId: string): Promise<Channel[]> {
+    const { rows } = await this.pool.query<Channel>(`${CHANNEL_SELECT} WHERE c.user_id = $1 ORDER BY c.channel_id`, [userId]);
+    return rows;
+  }
+
+  async listAllChannels(): Promise<Channel[]> {
+    const { rows } = await this.pool.query<Channel>(`${CHANNEL_SELECT} ORDER BY c.channel_id`);
+    return rows;
+  }
+
+  async removeChannel(channelId: string): Promise<boolean> {
+    return this.transaction(async (db) => {
+      await this.lockChannels(db, [channelId]);
+      const owner = (await this.owners(db, [channelId])).get(channelId);
+      if (owner === undefined) return false;
+      await this.moveChannelCurves(db, channelId, owner, -1);
+      await db.query('DELETE FROM channels WHERE channel_id = $1', [channelId]);
+      return true;
+    });
+  }
+
+  async setChannelMinutes(rows: readonly ChannelMinute[]): Promise<void> {
+    if (rows.length === 0) return;
+    const groups = groupMinutes(rows);
+    await this.transaction(async (db) => {
+      const channelIds = [...new Set(groups.map((g) => g.channelId))];
+      await this.lockChannels(db, channelIds);
+      const owners = await this.owners(db, channelIds);
+      const keys = groups.map((g) => ({ id: g.channelId, day: g.day, pullType: g.pullType }));
+      const current = await this.readKeys(db, 'channel', keys);
+
+      const writes: [CurveKey, DayCurve | undefined][] = [];
+      const userDeltas = new Map<string, { key: CurveKey; deltas: Map<number, number> }>();
+      for (const [i, g] of groups.entries()) {
+        const key = keys[i]!;
+        const { next, deltas } = applyUpdates(current.get(curveKey(key)), g.updates);
+        if (deltas.size === 0) continue;
+        writes.push([key, next]);
+        const owner = owners.get(g.channelId);
+        if (owner === undefined) continue;
+        const userKey = { id: owner, day: g.day, pullType: g.pullType };
+        const k = curveKey(userKey);
+        let entry = userDeltas.get(k);
+        if (!entry) userDeltas.set(k, (entry = { key: userKey, deltas: new Map() }));
+        for (const [minute, d] of deltas) entry.deltas.set(minute, (entry.deltas.get(minute) ?? 0) + d);
+      }
+      await this.writeCurves(db, 'channel', writes);
+
+      const entries = [...userDeltas.values()];
+      const users = await this.lockUserCurves(db, entries.map((e) => e.key));
+      await this.writeCurves(
+        db,
+        'user',
+        entries.map((e) => [e.key, addDeltas(users.get(curveKey(e.key)), e.deltas)]),
+      );
+    });
+  }
+
+  async readCurves(kind: CurveKind, ids: readonly string[], from: number, to: number, pullType?: string): Promise<Segment[]> {
+    if (ids.length === 0 || to <= from) return [];
+    const { table, id } = TABLE[kind];
+    const params: unknown[] = [ids, Math.floor(from / DAY_MINUTES), Math.floor((to - 1) / DAY_MINUTES)];
+    if (pullType !== undefined) params.push(pullType);
+    const rows = await curveRows(this.pool, `SELECT ${id} AS id, day, pull_type, off, ${B64} FROM ${table}
+             WHERE ${id} = ANY($1::text[]) AND day BETWEEN $2 AND $3${pullType === undefined ? '' : ' AND pull_type = $4'}`, params);
+    return rows.map((r) => ({ key: r.pull_type, start: r.day * DAY_MINUTES + r.off, values: decodeValues(r.data) }));
+  }
+
+  async getMeta(key: string): Promise<string | undefined> {
+    const { rows } = await this.pool.query<{ value: string }>('SELECT value FROM meta WHERE key = $1', [key]);
+    return rows[0]?.value;
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    await this.pool.query(
+      'INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      [key, value],
+    );
+  }
+
+  private async transaction<T>(work: (db: pg.PoolClient) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await work(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (e) {
+        await client.query('ROLLBACK').catch(() => {});
+        const code = (e as { code?: string }).code ?? '';
+        if (!RETRYABLE.has(code) || attempt >= MAX_ATTEMPTS) throw e;
+      } finally {
+        client.release();
+      }
+    }
+  }
+
+  /**
+   * Serialises every writer of these channels (minute writes and ownership changes) until commit. Taken in
+   * one sorted order so two batches sharing channels cannot deadlock; keyed by schema so test schemas and
+   * co-hosted deployments do not contend.
+   */
+  private async lockChannels(db: Db, channelIds: readonly string[]): Promise<void> {
+    if (channelIds.length === 0) return;
+    const sorted = [...channelIds].sort();
+    await db.query('SELECT pg_advisory_xact_lock(hashtextextended($2 || c, 0)) FROM unnest($1::text[]) AS c', [
+      sorted,
+      `${this.schema}/`,
+    ]);
+  }
+
+  private async owners(db: Db, channelIds: readonly string[]): Promise<Map<string, string>> {
+    const { rows } = await db.query<{ channel_id: string; user_id: string }>(
+      'SELECT channel_id, user_id FROM channels WHERE channel_id = ANY($1::text[])',
+      [channelIds],
+    );
+    return new Map(rows.map((r) => [r.channel_id, r.user_id]));
+  }
+
+  private async readKeys(db: Db, kind: CurveKind, keys: readonly CurveKey[]): Promise<Map<string, DayCurve>> {
+    const { table, id } = TABLE[kind];
+    const rows = await curveRows(db, `SELECT t.${id} AS id, t.day, t.pull_type, t.off, ${b64('t')} FROM ${table} t
+             JOIN unnest($1::text[], $2::int[], $3::text[]) AS k(id, day, pt)
+               ON t.${id} = k.id AND t.day = k.day AND t.pull_type = k.pt`, columns(keys));
+    return toCurveMap(rows);
+  }
+
+  /**
+   * Locks the user curve rows about to change and returns their current values. Missing rows are first
+   * inserted empty, so FOR UPDATE has a row to lock and two writers creating the same user day cannot
+   * both start from nothing; rows left empty are deleted again by writeCurves before commit.
+   */
+  private async lockUserCurves(db: Db, keys: readonly CurveKey[]): Promise<Map<string, DayCurve>> {
+    if (keys.length === 0) return new Map();
+    const sorted = [...keys].sort(byKey);
+    const cols = columns(sorted);
+    await db.query(
+      `INSERT INTO user_curves (user_id, day, pull_type, off, data)
+       SELECT id, day, pt, 0, ''::bytea FROM unnest($1::text[], $2::int[], $3::text[]) AS k(id, day, pt)
+       ON CONFLICT DO NOTHING`,
+      cols,
+    );
+    const rows = await curveRows(db, `SELECT u.user_id AS id, u.day, u.pull_type, u.off, ${b64('u')}
+             FROM unnest($1::text[], $2::int[], $3::text[]) WITH ORDINALITY AS k(id, day, pt, i)
+             JOIN user_curves u ON u.user_id = k.id AND u.day = k.day AND u.pull_type = k.pt
+             ORDER BY k.i FOR UPDATE OF u`, cols);
+    return toCurveMap(rows);
+  }
+
+  /** Upserts the curves that have values and deletes those that became all zeros, in two statements. */
+  private async writeCurves(db: Db, kind: CurveKind, writes: readonly [CurveKey, DayCurve | undefined][]): Promise<void> {
+    const { table, id } = TABLE[kind];
+    const puts = writes.filter((w): w is [CurveKey, DayCurve] => w[1] !== undefined);
+    const dels = writes.filter((w) => w[1] === undefined).map((w) => w[0]);
+    if (puts.length > 0) {
+      await db.query(
+        `INSERT INTO ${table} (${id}, day, pull_type, off, data)
+         SELECT id, day, pt, off, decode(data, 'base64')
+         FROM unnest($1::text[], $2::int[], $3::text[], $4::int[], $5::text[]) AS k(id, day, pt, off, data)
+         ON CONFLICT (${id}, day, pull_type) DO UPDATE SET off = excluded.off, data = excluded.data`,
+        [...columns(puts.map((p) => p[0])), puts.map((p) => p[1].off), puts.map((p) => encodeValues(p[1].values).toString('base64'))],
+      );
+    }
+    if (dels.length > 0) {
+      await db.query(
+        `DELETE FROM ${table} t USING unnest($1::text[], $2::int[], $3::text[]) AS k(id, day, pt)
+         WHERE t.${id} = k.id AND t.day = k.day AND t.pull_type = k.pt`,
+        columns(dels),
+      );
+    }
+  }
+
+  /** Adds (or subtracts) all of a channel's stored curves to its owner's, when ownership changes. */
+  private async moveChannelCurves(db: Db, channelId: string, userId: string, sign: 1 | -1): Promise<void> {
+    const rows = await curveRows(db, `SELECT channel_id AS id, day, pull_type, off, ${B64} FROM channel_curves WHERE channel_id = $1`, [channelId]);
+    if (rows.length === 0) return;
+    const keys = rows.map((r) => ({ id: userId, day: r.day, pullType: r.pull_type }));
+    const users = await this.lockUserCurves(db, keys);
+    await this.writeCurves(
+      db,
+      'user',
+      rows.map((r, i) => {
+        const key = keys[i]!;
+        return [key, addCurve(users.get(curveKey(key)), { off: r.off, values: decodeValues(r.data) }, sign)];
+      }),
+    );
+  }
+}
+
+function uniqueToConflict(e: unknown, message: string): unknown {
+  return (e as { code?: string }).code === '23505' ? new ConflictError(message) : e;
+}
+
+/** Connection errors name the server but never its password. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable PostgreSQL URL)';
+  }
+}

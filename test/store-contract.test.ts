@@ -1,0 +1,428 @@
+/**
+ * The one storage contract: every behaviour the services rely on, run against every adapter. SQLite runs on
+ * a temp file; PostgreSQL on LIVE_CCV_TEST_DATABASE_URL, each test in its own schema, dropped afterwards.
+ * An unreachable PostgreSQL fails this suite: a skipped adapter would pass CI while proving nothing.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import fc from 'fast-check';
+import pg from 'pg';
+import { DAY_MINUTES } from '../src/domain/calendar.js';
+import { sumByKey, type Segment } from '../src/domain/peak.js';
+import { ConflictError, type ChannelMinute, type CurveKind, type Store } from '../src/store/port.js';
+import { PostgresStore } from '../src/store/postgres/postgres-store.js';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { tempDir } from './helpers.js';
+
+const PG_URL = process.env.LIVE_CCV_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+
+/** A database for one test: the store, a second store on the same data (another process), and cleanup. */
+interface Database {
+  store: Store;
+  peer(): Promise<Store>;
+  drop(): Promise<void>;
+}
+interface Adapter {
+  name: string;
+  teardown?(): Promise<void>;
+  open(): Promise<Database>;
+}
+
+const sqlite: Adapter = {
+  name: 'SqliteStore',
+  async open() {
+    const file = path.join(tempDir('live-ccv-store-'), 'store.sqlite');
+    const opened: Store[] = [new SqliteStore(file)];
+    return {
+      store: opened[0]!,
+      peer: async () => {
+        const s = new SqliteStore(file);
+        opened.push(s);
+        return s;
+      },
+      drop: async () => {
+        for (const s of opened) await s.close();
+      },
+    };
+  },
+};
+
+function postgres(): Adapter {
+  let admin: Promise<pg.Client> | undefined;
+  // Every test awaits the connection itself, so an unreachable server fails each test rather than skipping it.
+  const reach = () =>
+    (admin ??= (async () => {
+      const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 5000 });
+      try {
+        await client.connect();
+        return client;
+      } catch (e) {
+        throw new Error(
+          `PostgreSQL is required by the store contract suite and is not reachable at ${PG_URL} ` +
+            `(set LIVE_CCV_TEST_DATABASE_URL): ${(e as Error).message}`,
+        );
+      }
+    })());
+  return {
+    name: 'PostgresStore',
+    async teardown() {
+      await (await admin?.catch(() => undefined))?.end();
+    },
+    async open() {
+      const client = await reach();
+      const schema = `ccv_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+      const opened: Store[] = [await PostgresStore.connect(PG_URL, { schema, max: 4 })];
+      return {
+        store: opened[0]!,
+        peer: async () => {
+          const s = await PostgresStore.connect(PG_URL, { schema, max: 4 });
+          opened.push(s);
+          return s;
+        },
+        drop: async () => {
+          for (const s of opened) await s.close();
+          await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        },
+      };
+    },
+  };
+}
+
+const DAY = 19_000; // a UTC day number (2022-01-08); minutes below are offsets around its start
+const T0 = DAY * DAY_MINUTES;
+
+/** The non-zero minutes of a curve read, per pull type: { cdn: { [epochMinute]: ccv } }. */
+function sparse(segments: Segment[], from: number, to: number): Record<string, Record<number, number>> {
+  const out: Record<string, Record<number, number>> = {};
+  for (const [key, total] of sumByKey(segments, from, to)) {
+    const minutes: Record<number, number> = {};
+    total.forEach((v, i) => {
+      if (v !== 0) minutes[from + i] = v;
+    });
+    if (Object.keys(minutes).length > 0) out[key] = minutes;
+  }
+  return out;
+}
+
+async function read(store: Store, kind: CurveKind, ids: string[], from = T0 - DAY_MINUTES, to = T0 + 2 * DAY_MINUTES, pullType?: string) {
+  return sparse(await store.readCurves(kind, ids, from, to, pullType), from, to);
+}
+
+const rows = (channelId: string, pullType: string, points: [number, number][]): ChannelMinute[] =>
+  points.map(([minute, ccv]) => ({ channelId, pullType, minute, ccv }));
+
+/** Creates app `a1` with users and channels: { u1: ['c1'] }. */
+async function tenants(store: Store, users: Record<string, string[]>, appId = 'a1'): Promise<void> {
+  if (!(await store.getApp(appId))) await store.createApp({ appId, appSecret: 'secret-secret-0001', name: appId });
+  for (const [user, channels] of Object.entries(users)) {
+    await store.addUser(appId, user);
+    for (const c of channels) await store.addChannel(user, c);
+  }
+}
+
+function contract(adapter: Adapter): void {
+  describe(adapter.name, () => {
+    if (adapter.teardown) after(() => adapter.teardown!());
+
+    const it = (name: string, body: (store: Store, db: Database) => Promise<void>) =>
+      test(name, async () => {
+        const db = await adapter.open();
+        try {
+          await body(db.store, db);
+        } finally {
+          await db.drop();
+        }
+      });
+
+    it('pings', async (store) => {
+      await store.ping();
+    });
+
+    it('creates, lists and updates applications and rotates secrets', async (store) => {
+      const a = await store.createApp({ appId: 'app1', appSecret: 'secret-one-000001', name: 'one' });
+      assert.deepEqual(
+        { ...a, createdAt: 0 },
+        { appId: 'app1', appSecret: 'secret-one-000001', name: 'one', enabled: true, rateLimit: null, ingestToken: null, createdAt: 0 },
+      );
+      assert.ok(Math.abs(a.createdAt - Date.now()) < 60_000);
+      await store.createApp({ appId: 'app2', appSecret: 'secret-two-000002', name: 'two', enabled: false, rateLimit: 7, ingestToken: 'tok' });
+      await assert.rejects(store.createApp({ appId: 'app1', appSecret: 'x'.repeat(16), name: 'dup' }), ConflictError);
+
+      assert.deepEqual((await store.listApps()).map((x) => x.appId).sort(), ['app1', 'app2']);
+      const two = await store.getApp('app2');
+      assert.equal(two?.enabled, false);
+      assert.equal(two?.rateLimit, 7);
+      assert.equal(two?.ingestToken, 'tok');
+      assert.equal(await store.getApp('nope'), undefined);
+
+      const updated = await store.updateApp('app1', { enabled: false, name: 'renamed', rateLimit: 50, ingestToken: 'it' });
+      assert.equal(updated?.enabled, false);
+      assert.equal(updated?.name, 'renamed');
+      assert.equal(updated?.rateLimit, 50);
+      assert.equal(updated?.ingestToken, 'it');
+      assert.equal(updated?.appSecret, 'secret-one-000001');
+      const rotated = await store.updateApp('app1', { appSecret: 'secret-rotated-0003' });
+      assert.equal(rotated?.appSecret, 'secret-rotated-0003');
+      assert.equal((await store.getApp('app1'))?.appSecret, 'secret-rotated-0003');
+      assert.equal((await store.updateApp('app1', { rateLimit: null, ingestToken: null }))?.rateLimit, null);
+      assert.equal((await store.getApp('app1'))?.ingestToken, null);
+      assert.equal((await store.updateApp('app1', {}))?.name, 'renamed');
+      assert.equal(await store.updateApp('nope', { name: 'x' }), undefined);
+    });
+
+    it('keeps users per application, refuses duplicates and answers ownership', async (store) => {
+      await tenants(store, { u2: [], u1: [] });
+      await tenants(store, { other: [] }, 'a2');
+      await assert.rejects(store.addUser('a1', 'u1'), ConflictError);
+      await assert.rejects(store.addUser('a2', 'u1'), ConflictError);
+      const u1 = await store.getUser('u1');
+      assert.equal(u1?.appId, 'a1');
+      assert.equal(u1?.userId, 'u1');
+      assert.equal(typeof u1?.createdAt, 'number');
+      assert.deepEqual((await store.listUsers('a1')).map((u) => u.userId), ['u1', 'u2']);
+      assert.deepEqual(await store.ownedUsers('a1', ['u1', 'other', 'ghost', 'u2']), new Set(['u1', 'u2']));
+      assert.deepEqual(await store.ownedUsers('a1', []), new Set());
+      assert.equal(await store.getUser('ghost'), undefined);
+
+      assert.equal(await store.removeUser('u2'), true);
+      assert.equal(await store.removeUser('u2'), false);
+      assert.deepEqual((await store.listUsers('a1')).map((u) => u.userId), ['u1']);
+    });
+
+    it('keeps channels per user, refuses duplicates and lists them', async (store) => {
+      await tenants(store, { u1: ['200', '100'], u2: ['300'] });
+      await assert.rejects(store.addChannel('u1', '100'), ConflictError);
+      await assert.rejects(store.addChannel('u2', '100'), ConflictError);
+      const c = await store.getChannel('100');
+      assert.deepEqual({ ...c, createdAt: 0 }, { channelId: '100', userId: 'u1', appId: 'a1', createdAt: 0 });
+      assert.deepEqual((await store.listChannels('u1')).map((x) => x.channelId), ['100', '200']);
+      assert.deepEqual((await store.listAllChannels()).map((x) => `${x.userId}/${x.channelId}`), ['u1/100', 'u1/200', 'u2/300']);
+      assert.equal(await store.removeChannel('200'), true);
+      assert.equal(await store.removeChannel('200'), false);
+      assert.equal(await store.getChannel('200'), undefined);
+
+      assert.equal(await store.removeUser('u2'), true);
+      assert.equal(await store.getChannel('300'), undefined, 'removing a user releases its channels');
+      await store.addChannel('u1', '300');
+      assert.equal((await store.getChannel('300'))?.userId, 'u1');
+    });
+
+    it('sets minutes (set, not add), idempotently, the last row of a batch winning', async (store) => {
+      await tenants(store, { u1: ['100'] });
+      const batch = rows('100', 'cdn', [[T0 + 10, 5], [T0 + 11, 6]]);
+      await store.setChannelMinutes(batch);
+      await store.setChannelMinutes(batch);
+      assert.deepEqual(await read(store, 'channel', ['100']), { cdn: { [T0 + 10]: 5, [T0 + 11]: 6 } });
+      assert.deepEqual(await read(store, 'user', ['u1']), { cdn: { [T0 + 10]: 5, [T0 + 11]: 6 } });
+
+      await store.setChannelMinutes(rows('100', 'cdn', [[T0 + 10, 3], [T0 + 12, 1], [T0 + 12, 9]]));
+      assert.deepEqual(await read(store, 'channel', ['100']), { cdn: { [T0 + 10]: 3, [T0 + 11]: 6, [T0 + 12]: 9 } });
+      assert.deepEqual(await read(store, 'user', ['u1']), { cdn: { [T0 + 10]: 3, [T0 + 11]: 6, [T0 + 12]: 9 } });
+      await store.setChannelMinutes([]);
+    });
+
+    it("keeps a user's curve equal to the sum of its channels through adds, removals and moves", async (store) => {
+      await tenants(store, { u1: ['100', '101'], u2: [] });
+      await store.setChannelMinutes([
+        ...rows('100', 'cdn', [[T0, 2], [T0 + 1, 3]]),
+        ...rows('101', 'cdn', [[T0 + 1, 10], [T0 + 2, 1]]),
+        ...rows('101', 'rtc', [[T0 + 5, 4]]),
+        ...rows('900', 'cdn', [[T0 + 1, 100]]), // nobody's channel yet
+      ]);
+      assert.deepEqual(await read(store, 'user', ['u1']), { cdn: { [T0]: 2, [T0 + 1]: 13, [T0 + 2]: 1 }, rtc: { [T0 + 5]: 4 } });
+
+      await store.addChannel('u1', '900');
+      assert.deepEqual((await read(store, 'user', ['u1'])).cdn, { [T0]: 2, [T0 + 1]: 113, [T0 + 2]: 1 });
+
+      assert.equal(await store.removeChannel('101'), true);
+      assert.deepEqual(await read(store, 'user', ['u1']), { cdn: { [T0]: 2, [T0 + 1]: 103 } });
+      assert.deepEqual(await read(store, 'channel', ['101']), { cdn: { [T0 + 1]: 10, [T0 + 2]: 1 }, rtc: { [T0 + 5]: 4 } });
+
+      // a move is a removal from one owner and an add to another
+      await store.removeChannel('900');
+      await store.addChannel('u2', '900');
+      assert.deepEqual(await read(store, 'user', ['u1']), { cdn: { [T0]: 2, [T0 + 1]: 3 } });
+      assert.deepEqual(await read(store, 'user', ['u2']), { cdn: { [T0 + 1]: 100 } });
+      assert.deepEqual(await read(store, 'user', ['u1', 'u2']), { cdn: { [T0]: 2, [T0 + 1]: 103 } });
+
+      await store.setChannelMinutes(rows('900', 'cdn', [[T0 + 1, 50]]));
+      assert.deepEqual(await read(store, 'user', ['u2']), { cdn: { [T0 + 1]: 50 } });
+      await store.setChannelMinutes(rows('101', 'cdn', [[T0 + 1, 70]]));
+      assert.deepEqual(await read(store, 'user', ['u1']), { cdn: { [T0]: 2, [T0 + 1]: 3 } }, 'an unowned channel adds to nobody');
+
+      assert.equal(await store.removeUser('u2'), true);
+      assert.deepEqual(await read(store, 'user', ['u2']), {});
+      assert.deepEqual(await read(store, 'channel', ['900']), { cdn: { [T0 + 1]: 50 } }, "a removed user's channel data stays");
+    });
+
+    it('reads ranges crossing UTC day boundaries and filters by pull type', async (store) => {
+      await tenants(store, { u1: ['100'] });
+      await store.setChannelMinutes([
+        ...rows('100', 'cdn', [[T0 - 1, 1], [T0, 2], [T0 + DAY_MINUTES - 1, 3], [T0 + DAY_MINUTES, 4], [T0 + 3 * DAY_MINUTES, 5]]),
+        ...rows('100', 'p2p', [[T0, 7]]),
+      ]);
+      for (const kind of ['channel', 'user'] as const) {
+        const id = kind === 'channel' ? '100' : 'u1';
+        assert.deepEqual(await read(store, kind, [id], T0 - 5, T0 + 5), { cdn: { [T0 - 1]: 1, [T0]: 2 }, p2p: { [T0]: 7 } });
+        assert.deepEqual(await read(store, kind, [id], T0 - 5, T0 + 5, 'cdn'), { cdn: { [T0 - 1]: 1, [T0]: 2 } });
+        assert.deepEqual(await read(store, kind, [id], T0 - 5, T0 + 5, 'rtc'), {});
+        assert.deepEqual(await read(store, kind, [id], T0 + DAY_MINUTES - 1, T0 + DAY_MINUTES + 1), {
+          cdn: { [T0 + DAY_MINUTES - 1]: 3, [T0 + DAY_MINUTES]: 4 },
+        });
+        assert.deepEqual(await read(store, kind, [id], T0, T0 + DAY_MINUTES), {
+          cdn: { [T0]: 2, [T0 + DAY_MINUTES - 1]: 3 },
+          p2p: { [T0]: 7 },
+        });
+        // every segment returned overlaps the asked range: days outside it are not read
+        const segments = await store.readCurves(kind, [id], T0, T0 + DAY_MINUTES);
+        for (const s of segments) assert.ok(s.start < T0 + DAY_MINUTES && s.start + s.values.length > T0, JSON.stringify(s));
+        assert.deepEqual(await read(store, kind, [id, 'ghost'], T0 + 2 * DAY_MINUTES, T0 + 4 * DAY_MINUTES), {
+          cdn: { [T0 + 3 * DAY_MINUTES]: 5 },
+        });
+      }
+      assert.deepEqual(await store.readCurves('user', [], T0, T0 + 10), []);
+    });
+
+    it('removes rows whose minutes all return to zero', async (store) => {
+      await tenants(store, { u1: ['100'] });
+      await store.setChannelMinutes(rows('100', 'cdn', [[T0 + 3, 4], [T0 + 9, 2]]));
+      await store.setChannelMinutes(rows('100', 'cdn', [[T0 + 3, 0]]));
+      const seg = await store.readCurves('channel', ['100'], T0, T0 + DAY_MINUTES);
+      assert.equal(seg.length, 1);
+      assert.equal(seg[0]!.start, T0 + 9, 'the stored span shrinks to the non-zero minutes');
+      await store.setChannelMinutes(rows('100', 'cdn', [[T0 + 9, 0]]));
+      assert.deepEqual(await store.readCurves('channel', ['100'], T0, T0 + DAY_MINUTES), []);
+      assert.deepEqual(await store.readCurves('user', ['u1'], T0, T0 + DAY_MINUTES), []);
+      await store.setChannelMinutes(rows('555', 'cdn', [[T0, 0]]));
+      assert.deepEqual(await store.readCurves('channel', ['555'], T0, T0 + DAY_MINUTES), []);
+    });
+
+    it('keeps meta values', async (store) => {
+      assert.equal(await store.getMeta('watermark'), undefined);
+      await store.setMeta('watermark', '42');
+      await store.setMeta('watermark', '43');
+      await store.setMeta('other', '');
+      assert.equal(await store.getMeta('watermark'), '43');
+      assert.equal(await store.getMeta('other'), '');
+    });
+
+    it('stays exact with concurrent writers in several processes sharing users', async (store, db) => {
+      const channels = ['100', '101', '102', '103'];
+      await tenants(store, { u1: channels.slice(0, 2), u2: channels.slice(2) });
+      const peers = [store, await db.peer(), await db.peer()];
+      const writes: Promise<void>[] = [];
+      for (let round = 0; round < 6; round++) {
+        peers.forEach((p, i) => {
+          // overlapping batches: every peer writes every channel, in a different order, across a day boundary
+          const batch = channels
+            .map((c, j) => rows(c, 'cdn', [[T0 - 1 + ((round + j) % 3), 1 + i + j], [T0 + 5, 10 * (j + 1)]]))
+            .flat();
+          writes.push(p.setChannelMinutes(i % 2 === 0 ? batch : batch.reverse()));
+        });
+      }
+      await Promise.all(writes);
+      const perChannel = await Promise.all(channels.map((c) => read(store, 'channel', [c])));
+      const expectSum = (indices: number[]) => {
+        const sum: Record<string, Record<number, number>> = {};
+        for (const i of indices) {
+          for (const [pt, minutes] of Object.entries(perChannel[i]!)) {
+            for (const [m, v] of Object.entries(minutes)) ((sum[pt] ??= {})[Number(m)] = (sum[pt]?.[Number(m)] ?? 0) + v);
+          }
+        }
+        return sum;
+      };
+      assert.deepEqual(await read(store, 'user', ['u1']), expectSum([0, 1]));
+      assert.deepEqual(await read(store, 'user', ['u2']), expectSum([2, 3]));
+      assert.equal((await read(store, 'user', ['u1'])).cdn?.[T0 + 5], 30);
+    });
+  });
+}
+
+contract(sqlite);
+contract(postgres());
+
+/**
+ * Random operation sequences, checked minute by minute against a brute-force model and run against both
+ * adapters with the same sequence, so the adapters also agree with each other.
+ */
+describe('every adapter agrees with a brute-force model', () => {
+  const pgAdapter = postgres();
+  after(() => pgAdapter.teardown!());
+
+  type Op =
+    | { op: 'set'; rows: ChannelMinute[] }
+    | { op: 'add'; channel: string; user: string }
+    | { op: 'remove'; channel: string };
+  const CHANNELS = ['c0', 'c1', 'c2', 'c3'];
+  const USERS = ['u0', 'u1'];
+  const minute = fc.integer({ min: T0 - 4, max: T0 + 4 }).chain((m) => fc.constantFrom(m, m + DAY_MINUTES));
+  const row = fc.record({
+    channelId: fc.constantFrom(...CHANNELS),
+    pullType: fc.constantFrom('cdn', 'rtc'),
+    minute,
+    ccv: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 50 })),
+  });
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    { weight: 4, arbitrary: fc.array(row, { minLength: 1, maxLength: 8 }).map((r) => ({ op: 'set' as const, rows: r })) },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant('add' as const), channel: fc.constantFrom(...CHANNELS), user: fc.constantFrom(...USERS) }) },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant('remove' as const), channel: fc.constantFrom(...CHANNELS) }) },
+  );
+
+  test('readCurves matches the model after random writes and ownership changes', async () => {
+    const dbs = [await sqlite.open(), await pgAdapter.open()];
+    let run = 0;
+    try {
+      for (const db of dbs) await tenants(db.store, {});
+      await fc.assert(
+        fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 12 }), async (ops) => {
+          const p = `r${run++}_`; // every run its own ids, so one database serves all runs
+          const data = new Map<string, number>(); // channel|pullType|minute -> ccv
+          const owner = new Map<string, string>();
+          for (const db of dbs) for (const u of USERS) await db.store.addUser('a1', p + u);
+          for (const o of ops) {
+            if (o.op === 'set') {
+              const prefixed = o.rows.map((r) => ({ ...r, channelId: p + r.channelId }));
+              for (const r of prefixed) data.set(`${r.channelId}|${r.pullType}|${r.minute}`, r.ccv);
+              for (const db of dbs) await db.store.setChannelMinutes(prefixed);
+            } else if (o.op === 'add') {
+              const free = !owner.has(p + o.channel);
+              if (free) owner.set(p + o.channel, p + o.user);
+              for (const db of dbs) {
+                if (free) await db.store.addChannel(p + o.user, p + o.channel);
+                else await assert.rejects(db.store.addChannel(p + o.user, p + o.channel), ConflictError);
+              }
+            } else {
+              const had = owner.delete(p + o.channel);
+              for (const db of dbs) assert.equal(await db.store.removeChannel(p + o.channel), had);
+            }
+          }
+          const from = T0 - 10;
+          const to = T0 + DAY_MINUTES + 10;
+          const expected = (ids: (id: string) => string | undefined, want: string) => {
+            const out: Record<string, Record<number, number>> = {};
+            for (const [k, v] of data) {
+              const [c, pt, m] = k.split('|') as [string, string, string];
+              if (v === 0 || ids(c) !== want) continue;
+              const minutes = (out[pt] ??= {});
+              minutes[Number(m)] = (minutes[Number(m)] ?? 0) + v;
+            }
+            return out;
+          };
+          for (const db of dbs) {
+            for (const c of CHANNELS) {
+              assert.deepEqual(await read(db.store, 'channel', [p + c], from, to), expected((x) => x, p + c), `${db.store.kind} ${c}`);
+            }
+            for (const u of USERS) {
+              assert.deepEqual(await read(db.store, 'user', [p + u], from, to), expected((x) => owner.get(x), p + u), `${db.store.kind} ${u}`);
+            }
+          }
+        }),
+        { numRuns: 15 },
+      );
+    } finally {
+      for (const db of dbs) await db.drop();
+    }
+  });
+});
