@@ -23,6 +23,8 @@ export const errors = {
   illegalUser: (id: string) => new ApiError(403, `illegal user id: ${id}`),
   illegalChannel: (id: string) => new ApiError(403, `illegal channel id: ${id}`),
   notDigit: (value: string) => new ApiError(400, `param is not digit: ${value}`),
+  /** POLYV's wording for concurrence-mc, verbatim (typo included) for clients that match on it */
+  startDateAfterEndDate: () => new ApiError(400, 'startDate can not great endDater'),
   rateLimited: (retryAfterS: number) =>
     new ApiError(429, 'qps exceeds number of calls', { 'retry-after': String(Math.max(1, Math.ceil(retryAfterS))) }),
   notFound: (what: string) => new ApiError(404, `not found: ${what}`),
@@ -32,6 +34,9 @@ export const errors = {
   internal: () => new ApiError(500, 'internal server error.'),
   adminDisabled: () => new ApiError(403, 'admin API disabled: no admin token is configured (LIVE_CCV_ADMIN_TOKEN).'),
   adminUnauthorized: () => new ApiError(401, 'invalid admin token.', { 'www-authenticate': 'Bearer' }),
+  ingestUnauthorized: () => new ApiError(401, 'invalid ingest token.', { 'www-authenticate': 'Bearer' }),
+  ingestDisabled: () =>
+    new ApiError(403, 'heartbeat batches disabled: no ingest token is configured (LIVE_CCV_INGEST_TOKEN or an app ingestToken).'),
   conflict: (what: string) => new ApiError(409, `${what} already exists`),
   missing: (what: string) => new ApiError(404, `${what} not found`),
   unavailable: (what: string) => new ApiError(503, `${what} unavailable`),

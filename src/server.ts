@@ -5,7 +5,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/config.js';
 import { buildApp } from './http/app.js';
+import { IngestService } from './ingest/ingest-service.js';
 import { SUMMARY_PATH } from './http/routes/summary.js';
+import { openLimits } from './limits/open.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/port.js';
 import { Tenancy } from './service/tenancy.js';
@@ -48,7 +50,9 @@ export async function seedDemo(store: Store, config: Config, print: (s: string) 
 export async function startServer(config: Config, print: (s: string) => void = (s) => process.stdout.write(`${s}\n`)): Promise<RunningServer> {
   const store = await openStore(config);
   await seedDemo(store, config, print);
-  const app = await buildApp({ config, store });
+  const limits = await openLimits(config);
+  const ingest = await IngestService.open(config, store);
+  const app = await buildApp({ config, store, ingest, limiter: limits.limiter, nonces: limits.nonces });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -56,6 +60,8 @@ export async function startServer(config: Config, print: (s: string) => void = (
   const close = () =>
     (closing ??= (async () => {
       await app.close(); // waits for in-flight requests, then runs the plugins' onClose hooks
+      await ingest.stop(); // writes the closed minutes; open ones stay in the log for the next start
+      await limits.close();
       await store.close();
     })());
   return { app, store, url: `http://127.0.0.1:${port}`, close };

@@ -35,6 +35,7 @@ export const settings = {
   dataDir: { env: 'LIVE_CCV_DATA_DIR', def: './data', schema: z.string().min(1), doc: 'directory of the SQLite store and the heartbeat log' },
   store: { env: 'LIVE_CCV_STORE', def: 'sqlite', schema: z.enum(['sqlite', 'postgres']), doc: 'store adapter: sqlite (embedded) or postgres' },
   databaseUrl: { env: 'LIVE_CCV_DATABASE_URL', def: '', schema: z.string(), doc: 'PostgreSQL URL when store=postgres' },
+  redisUrl: { env: 'LIVE_CCV_REDIS_URL', def: '', schema: z.string().refine((u) => u === '' || /^rediss?:\/\//.test(u), 'expected a redis:// or rediss:// URL, or empty for in-process limits'), doc: 'Redis URL of the rate limiter and nonce cache shared by several API servers; empty keeps them in-process' },
   timeZone: { env: 'LIVE_CCV_TIME_ZONE', def: 'Asia/Shanghai', schema: timeZone, doc: 'time zone of days and minute labels' },
   pullTypes: { env: 'LIVE_CCV_PULL_TYPES', def: 'cdn,rtc,p2p', schema: pullTypes, doc: 'accepted pull types' },
   adminToken: { env: 'LIVE_CCV_ADMIN_TOKEN', def: '', schema: z.string(), doc: 'bearer token of the admin API; empty refuses the admin API entirely' },
@@ -50,6 +51,8 @@ export const settings = {
   maxDays: { env: 'LIVE_CCV_MAX_DAYS', def: '92', schema: int(1), doc: 'days per summary call' },
   bodyLimit: { env: 'LIVE_CCV_BODY_LIMIT', def: '10485760', schema: int(1024), doc: 'largest request body in bytes (after gunzip for ingest)' },
   allowedLatenessMs: { env: 'LIVE_CCV_ALLOWED_LATENESS_MS', def: '120000', schema: int(0), doc: 'how long after its end a minute accepts heartbeats before it closes' },
+  logFsync: { env: 'LIVE_CCV_LOG_FSYNC', def: 'always', schema: z.enum(['always', 'never']), doc: 'heartbeat log durability: always (fsync before acknowledging, group commit) or never (survives a process crash, not a power loss)' },
+  channelRefreshMs: { env: 'LIVE_CCV_CHANNEL_REFRESH_MS', def: '5000', schema: int(100), doc: 'how often the ingest reloads its cached channel list and ingest tokens' },
   logLevel: { env: 'LIVE_CCV_LOG_LEVEL', def: 'info', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), doc: 'log level' },
   demo: { env: 'LIVE_CCV_DEMO', def: 'true', schema: bool, doc: 'create a demo application on first start with an empty store' },
 } as const;

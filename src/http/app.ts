@@ -5,7 +5,7 @@ import { parseTrustProxy, type Config } from '../config/config.js';
 import { ApiError, errors } from '../errors.js';
 import { MemoryNonceCache, MemoryRateLimiter } from '../limits/memory.js';
 import type { NonceCache, RateLimiter } from '../limits/port.js';
-import type { Realtime } from '../ingest/realtime-port.js';
+import type { HeartbeatIngest, Realtime } from '../ingest/realtime-port.js';
 import type { Store } from '../store/port.js';
 import { failure } from './envelope.js';
 import { routePlugins } from './routes/index.js';
@@ -18,11 +18,13 @@ export interface AppDeps {
   now?: () => number;
   /** pino options or an existing logger; tests pass false */
   logger?: FastifyServerOptions['logger'];
-  /** "now" viewer counts, present when this process runs the heartbeat ingest */
+  /** the heartbeat collector, present when this process runs the ingest; it is also the realtime source */
+  ingest?: HeartbeatIngest;
+  /** "now" viewer counts; defaults to the ingest */
   realtime?: Realtime;
 }
 
-export type ResolvedDeps = Required<Omit<AppDeps, 'logger' | 'realtime'>> & Pick<AppDeps, 'realtime'>;
+export type ResolvedDeps = Required<Omit<AppDeps, 'logger' | 'realtime' | 'ingest'>> & Pick<AppDeps, 'realtime' | 'ingest'>;
 
 declare module 'fastify' {
   interface FastifyReply {
@@ -39,7 +41,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     limiter: deps.limiter ?? new MemoryRateLimiter(),
     nonces: deps.nonces ?? new MemoryNonceCache(),
     now: deps.now ?? Date.now,
-    realtime: deps.realtime,
+    ingest: deps.ingest,
+    realtime: deps.realtime ?? deps.ingest,
   };
   const { config } = resolved;
   const app: FastifyInstance = Fastify({

@@ -1,0 +1,167 @@
+/**
+ * Heartbeat ingest throughput: `npm run bench:ingest [-- --heartbeats N] [--smoke]`.
+ * 1. the aggregator alone (exact distinct sets per channel, pull type and minute, plus the realtime window);
+ * 2. the collector in process: validation, log append with fsync (group commit), aggregation;
+ * 3. end to end over real HTTP: a real server process, NDJSON batches to POST /v1/heartbeats, and the
+ *    server's peak RSS (VmHWM) at the end.
+ * Defaults: 1M heartbeats over 10k viewers and 100 channels; `--fsync never` shows the cost of durability.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../src/config/config.js';
+import type { Heartbeat } from '../src/ingest/heartbeat.js';
+import { IngestService } from '../src/ingest/ingest-service.js';
+import { MinuteAggregator } from '../src/ingest/minute-aggregator.js';
+import { RealtimeWindow } from '../src/ingest/realtime-window.js';
+import { Tenancy } from '../src/service/tenancy.js';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+
+const argv = process.argv.slice(2);
+const flag = (name: string) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const smoke = argv.includes('--smoke');
+const N = Number(flag('--heartbeats') ?? (smoke ? 50_000 : 1_000_000));
+const VIEWERS = 10_000;
+const CHANNELS = 100;
+const BATCH = Number(flag('--batch') ?? 5_000);
+const CONCURRENCY = Number(flag('--concurrency') ?? 8);
+const FSYNC = flag('--fsync') ?? 'always';
+if (!Number.isInteger(N) || N <= 0) throw new Error('--heartbeats must be a positive integer');
+
+const channelIds = Array.from({ length: CHANNELS }, (_, i) => String(100_000 + i));
+/** Each viewer watches one channel on one pull type and beats every few seconds. */
+function heartbeats(now: number): Heartbeat[] {
+  const out: Heartbeat[] = new Array(N);
+  for (let i = 0; i < N; i++) {
+    const v = i % VIEWERS;
+    out[i] = {
+      channelId: channelIds[v % CHANNELS]!,
+      viewerId: `viewer-${v}`,
+      pullType: v % 10 === 0 ? 'rtc' : 'cdn',
+      ts: now - 50_000 + Math.floor((i / N) * 50_000),
+    };
+  }
+  return out;
+}
+
+const rate = (n: number, ms: number) => `${Math.round((n / ms) * 1000).toLocaleString('en-US')}/s`;
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+const lines: string[] = [];
+const report = (s: string) => {
+  lines.push(s);
+  process.stdout.write(`${s}\n`);
+};
+
+async function aggregatorAlone(beats: Heartbeat[], pass: string) {
+  const agg = new MinuteAggregator();
+  const rt = new RealtimeWindow();
+  const now = Date.now();
+  const t = performance.now();
+  for (const b of beats) {
+    agg.add(b);
+    rt.add(b, now);
+  }
+  const ms = performance.now() - t;
+  report(`aggregator alone:          ${rate(beats.length, ms)} (${ms.toFixed(0)} ms, 1 core, ${pass})`);
+}
+
+async function inProcess(beats: Heartbeat[]) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'live-ccv-bench-'));
+  const config = loadConfig({}, { dataDir: dir, logLevel: 'silent', demo: false, logFsync: FSYNC });
+  const store = new SqliteStore(path.join(dir, 'store.sqlite'));
+  await seed(store);
+  const service = await IngestService.open(config, store, { timers: false });
+  const t = performance.now();
+  const inflight: Promise<unknown>[] = [];
+  for (let i = 0; i < beats.length; i += BATCH) {
+    inflight.push(service.submit(beats.slice(i, i + BATCH), { scope: { kind: 'global' }, acceptTs: true }));
+    if (inflight.length >= CONCURRENCY) await inflight.shift();
+  }
+  await Promise.all(inflight);
+  const ms = performance.now() - t;
+  report(`collector in process:      ${rate(beats.length, ms)} (validate + log append + aggregate, batches of ${BATCH}, fsync ${FSYNC})`);
+  await service.stop();
+  await store.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+async function seed(store: SqliteStore) {
+  const tenancy = new Tenancy(store);
+  const app = await tenancy.createApp({ name: 'bench', appId: 'benchapp' });
+  await tenancy.addUser(app.appId, 'benchuser');
+  for (const id of channelIds) await tenancy.addChannel('benchuser', id);
+}
+
+async function overHttp(beats: Heartbeat[]) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'live-ccv-bench-'));
+  const store = new SqliteStore(path.join(dir, 'live-ccv.sqlite'));
+  await seed(store);
+  await store.close();
+  const token = 'bench-ingest-token';
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
+    cwd: path.resolve(import.meta.dirname, '..'),
+    env: {
+      ...process.env,
+      LIVE_CCV_DATA_DIR: dir,
+      LIVE_CCV_HOST: '127.0.0.1',
+      LIVE_CCV_PORT: '0',
+      LIVE_CCV_INGEST_TOKEN: token,
+      LIVE_CCV_DEMO: 'false',
+      LIVE_CCV_LOG_LEVEL: 'info',
+      LIVE_CCV_LOG_FSYNC: FSYNC,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+    });
+    const bodies: string[] = [];
+    for (let i = 0; i < beats.length; i += BATCH) {
+      bodies.push(beats.slice(i, i + BATCH).map((b) => JSON.stringify(b)).join('\n'));
+    }
+    let accepted = 0;
+    let next = 0;
+    const t = performance.now();
+    const worker = async () => {
+      while (next < bodies.length) {
+        const body = bodies[next++]!;
+        const res = await fetch(`${url}/v1/heartbeats`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' },
+          body,
+        });
+        const json = (await res.json()) as { data: { accepted: number } };
+        accepted += json.data.accepted;
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    const ms = performance.now() - t;
+    if (accepted !== beats.length) throw new Error(`only ${accepted} of ${beats.length} heartbeats were accepted`);
+    const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
+    const hwm = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+    report(`end to end over HTTP:      ${rate(beats.length, ms)} (NDJSON batches of ${BATCH}, ${CONCURRENCY} in flight, fsync ${FSYNC})`);
+    report(`server peak RSS:           ${mb(hwm)} (VmHWM after ${beats.length.toLocaleString('en-US')} heartbeats, ${VIEWERS.toLocaleString('en-US')} viewers)`);
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+report(`heartbeat ingest: ${N.toLocaleString('en-US')} heartbeats, ${VIEWERS.toLocaleString('en-US')} viewers, ${CHANNELS} channels (node ${process.version}, ${os.cpus().length} cores shared)`);
+const beats = heartbeats(Date.now());
+await aggregatorAlone(beats, 'cold (first pass, JIT warming)');
+await aggregatorAlone(beats, 'warm (second pass, fresh sets)');
+await inProcess(heartbeats(Date.now()));
+await overHttp(heartbeats(Date.now()));
