@@ -1,0 +1,139 @@
+/**
+ * End to end: the real server as a child process, `live-ccv simulate` sending batch heartbeats (with
+ * duplicates, pull-type switches, a spike and late beats) and `live-ccv verify --wait` comparing the stored
+ * minutes with the truth; then the signed summary's peak must equal the peak computed from the truth.
+ * With 1 s lateness the run covers the current minute, so the test lasts until that minute closes.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { sign } from '../src/auth/sign.js';
+import { labelMinute } from '../src/domain/calendar.js';
+import { formatTruth, parseTruth, truthPeaks } from '../src/sim/truth.js';
+import { tempDir } from './helpers.js';
+
+const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
+const ADMIN = 'e2e-admin-token-0001';
+const INGEST = 'e2e-ingest-token-0001';
+const CHANNELS = ['3000001', '3000002', '3000003'];
+const dir = tempDir('live-ccv-sim-e2e-');
+let server: ChildProcess;
+let url = '';
+let log = '';
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...CLI, ...args], { env: { ...process.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function admin(method: string, pathname: string, body?: unknown): Promise<Record<string, unknown>> {
+  const res = await fetch(`${url}/admin/v1${pathname}`, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = (await res.json()) as { data: Record<string, unknown> };
+  assert.equal(res.status, 200, JSON.stringify(json));
+  return json.data;
+}
+
+before(async () => {
+  server = spawn(process.execPath, [...CLI, 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dir], {
+    env: {
+      ...process.env,
+      LIVE_CCV_ALLOWED_LATENESS_MS: '1000',
+      LIVE_CCV_ADMIN_TOKEN: ADMIN,
+      LIVE_CCV_INGEST_TOKEN: INGEST,
+      LIVE_CCV_DEMO: 'false',
+      LIVE_CCV_LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const keep = (d: Buffer) => (log = (log + d.toString()).slice(-20_000));
+  server.stdout!.on('data', keep);
+  server.stderr!.on('data', keep);
+  const deadline = Date.now() + 20_000;
+  while (!/listening at (http:\/\/127\.0\.0\.1:\d+)/.test(log)) {
+    if (Date.now() > deadline || server.exitCode !== null) throw new Error(`server did not start:\n${log}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  url = /listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(log)![1]!;
+});
+
+after(() => {
+  server.kill('SIGTERM');
+});
+
+test('simulate then verify: the stored minutes equal the truth, late beats are refused, the summary peak matches', { timeout: 120_000 }, async () => {
+  const app = await admin('POST', '/apps', { name: 'sim-e2e' });
+  const appId = String(app.appId);
+  const appSecret = String(app.appSecret);
+  await admin('POST', `/apps/${appId}/users`, { userId: 'simuser1' });
+  for (const channelId of CHANNELS) await admin('POST', '/users/simuser1/channels', { channelId });
+
+  const truthFile = path.join(dir, 'truth.ndjson');
+  const sim = await run([
+    'simulate', '--base-url', url, '--ingest-token', INGEST, '--channels', CHANNELS.join(','), '--truth', truthFile,
+    '--viewers', '40', '--seed', '42', '--rate', '20000', '--batch-size', '500', '--allowed-lateness-ms', '1000',
+    '--late', '0.02', '--duplicates', '0.05', '--switch', '0.05', '--no-progress', '--json',
+  ]);
+  assert.equal(sim.code, 0, `${sim.stdout}\n${sim.stderr}`);
+  const report = JSON.parse(sim.stdout) as {
+    sent: number; accepted: number; rejected: Record<string, number>; planned: { late: number; duplicate: number }; lateAccepted: number;
+  };
+  assert.ok(report.sent > 100, `sent ${report.sent}`);
+  assert.ok(report.planned.late > 0 && report.planned.duplicate > 0);
+  assert.equal(report.lateAccepted, 0);
+  const refused = Object.values(report.rejected).reduce((s, n) => s + n, 0);
+  assert.equal(refused, report.sent - report.accepted);
+  assert.ok(refused >= report.planned.late, JSON.stringify(report.rejected));
+
+  const rows = parseTruth(fs.readFileSync(truthFile, 'utf8'));
+  assert.ok(rows.length >= CHANNELS.length);
+  assert.deepEqual(new Set(rows.map((r) => r.pullType)), new Set(['cdn', 'rtc', 'p2p']));
+
+  const verified = await run(['verify', '--truth', truthFile, '--base-url', url, '--admin-token', ADMIN, '--wait', '--timeout', '90', '--poll', '500']);
+  assert.equal(verified.code, 0, `${verified.stdout}\n${verified.stderr}\n${log.slice(-2000)}`);
+  assert.match(verified.stdout, /verify: \d+ minute cells match, 0 mismatches/);
+
+  // the peak of the sum over the user's channels, per pull type, as the signed summary computes it
+  const expected = truthPeaks(rows, CHANNELS);
+  const days = rows.map((r) => labelMinute(r.minute / 60_000, 'Asia/Shanghai').day).sort();
+  const params: Record<string, string> = { appId, timestamp: String(Date.now()), users: 'simuser1', start: days[0]!, end: days.at(-1)! };
+  params.sign = sign(params, appSecret);
+  const res = await fetch(`${url}/live/internal/v3/user/concurrent/yunduo/summary?${new URLSearchParams(params)}`);
+  const summary = (await res.json()) as { data: { statAt: number; peakCCV: string; pullType: string }[] };
+  assert.equal(res.status, 200, JSON.stringify(summary));
+  assert.deepEqual(
+    summary.data,
+    expected.map((p) => ({ statAt: p.minute * 60_000, peakCCV: String(p.value), pullType: p.key })),
+  );
+
+  // a mismatch makes verify fail: a truth claiming one more viewer somewhere
+  const wrong = path.join(dir, 'wrong.csv');
+  const first = rows[0]!;
+  const altered = [{ ...first, ccv: first.ccv + 1 }, ...rows.slice(1)];
+  fs.writeFileSync(wrong, formatTruth(altered, 'csv'));
+  const failed = await run(['verify', '--truth', wrong, '--base-url', url, '--admin-token', ADMIN]);
+  assert.equal(failed.code, 1);
+  assert.match(failed.stdout, /\d+ minute cells match, 1 mismatch\n {2}channel \d+ \w+ .*expected \d+, server \d+/);
+});
+
+test('bad input is one clear line and a non-zero exit', async () => {
+  const noChannels = await run(['simulate', '--base-url', url, '--channels', 'abc', '--truth', path.join(dir, 'x.ndjson')]);
+  assert.notEqual(noChannels.code, 0);
+  assert.equal(noChannels.stderr.trim(), 'live-ccv: invalid --channels: channel ids are digits, got "abc"');
+  const badRate = await run(['simulate', '--base-url', url, '--channels', '1', '--truth', path.join(dir, 'x.ndjson'), '--rate', 'fast']);
+  assert.equal(badRate.stderr.trim().split('\n').at(-1), 'live-ccv: invalid --rate: expected a number >= 0.001, got "fast"');
+  const missing = await run(['verify', '--truth', path.join(dir, 'nope.ndjson'), '--base-url', url, '--admin-token', ADMIN]);
+  assert.equal(missing.code, 1);
+  assert.equal(missing.stderr.trim(), `live-ccv: cannot read truth file ${path.join(dir, 'nope.ndjson')}: ENOENT`);
+});
