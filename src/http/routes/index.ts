@@ -1,8 +1,12 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ResolvedDeps } from '../app.js';
 import { adminRoutes } from './admin.js';
+import { familyRoutes } from './family.js';
 import { healthRoutes } from './health.js';
+import { ingestRoutes } from './ingest.js';
+import { realtimeRoutes } from './realtime.js';
+import { openapiRoutes } from './openapi.js';
 import { summaryRoutes } from './summary.js';
 
 /** Every route plugin the app registers, each given the resolved dependencies as its options. */
-export const routePlugins: FastifyPluginAsync<ResolvedDeps>[] = [healthRoutes, summaryRoutes, adminRoutes];
+export const routePlugins: FastifyPluginAsync<ResolvedDeps>[] = [healthRoutes, summaryRoutes, familyRoutes, adminRoutes, openapiRoutes, ingestRoutes, realtimeRoutes];
