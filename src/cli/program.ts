@@ -1,6 +1,9 @@
 import { Command } from 'commander';
 import { loadConfig, settings, kebab, type SettingName } from '../config/config.js';
-import { runServer } from '../server.js';
+import { registerApps, registerChannels, registerUsers } from './admin-commands.js';
+import { registerCall } from './call-command.js';
+import { registerImport } from './import-command.js';
+import { registerSimulate } from './simulate.js';
 
 /** `--port 9090` style flags for every setting, overriding the environment. */
 export function settingFlags(cmd: Command, names: SettingName[] = Object.keys(settings) as SettingName[]): Command {
@@ -24,14 +27,26 @@ export function configFrom(opts: Record<string, unknown>) {
 const registrars: ((program: Command) => void)[] = [
   (program) =>
     settingFlags(program.command('serve').description('run the service')).action(
-      async (opts: Record<string, unknown>) => runServer(configFrom(opts)),
+      async (opts: Record<string, unknown>) => {
+        const config = configFrom(opts);
+        // loaded on demand: the other commands start faster without the HTTP stack
+        const { runServer } = await import('../server.js');
+        await runServer(config);
+      },
     ),
+  registerApps,
+  registerUsers,
+  registerChannels,
+  registerImport,
+  registerCall,
+  registerSimulate,
 ];
 
 export function buildProgram(): Command {
   const program = new Command('live-ccv')
     .description('Concurrent-viewer metering for live streaming, wire-compatible with POLYV v3')
-    .showHelpAfterError();
+    // usage errors stay one line, like every other error of the CLI
+    .configureOutput({ outputError: (text, write) => write(`live-ccv: ${text.replace(/^error: /, '')}`) });
   for (const register of registrars) register(program);
   return program;
 }

@@ -17,10 +17,10 @@ export function randomToken(length: number): string {
   return s;
 }
 
-/** An app as listed: everything but the secret. */
-export type PublicApp = Omit<App, 'appSecret'>;
-export function publicApp({ appSecret: _secret, ...rest }: App): PublicApp {
-  return rest;
+/** An app as listed: no credentials, only whether it has its own ingest token. */
+export type PublicApp = Omit<App, 'appSecret' | 'ingestToken'> & { hasIngestToken: boolean };
+export function publicApp({ appSecret: _secret, ingestToken, ...rest }: App): PublicApp {
+  return { ...rest, hasIngestToken: ingestToken !== null };
 }
 
 function check(value: string, pattern: RegExp, name: string, rule: string): string {
