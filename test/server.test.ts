@@ -48,7 +48,7 @@ test('first start prints the demo app once; it can make a signed call; logs are 
 
     const health = await fetch(`${s.url}/healthz`);
     assert.equal(health.status, 200);
-    assert.deepEqual((await health.json()).data, { store: 'sqlite', ok: true });
+    assert.deepEqual(((await health.json()) as { data: unknown }).data, { store: 'sqlite', ok: true });
 
     const p: Record<string, string> = { appId, timestamp: String(Date.now()), users: 'demouser01', start: '2021-08-01', end: '2021-08-31' };
     p.sign = sign(p, appSecret);

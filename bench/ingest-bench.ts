@@ -1,0 +1,31 @@
+/**
+ * Ingest figures come from the ingest engineer's own bench (bench/ingest.ts, `npm run bench:ingest`):
+ * run as a child process so its figures appear in `npm run bench` unchanged and it owns its method.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const INGEST = fileURLToPath(new URL('./ingest.ts', import.meta.url));
+
+export async function ingestBench(smoke: boolean, log: (s: string) => void): Promise<string> {
+  if (!fs.existsSync(INGEST)) {
+    const note = 'ingest: bench/ingest.ts does not exist yet; heartbeats/s and memory per 100k viewers are not measured (TODO).';
+    log(note);
+    return note;
+  }
+  log(`ingest: running bench/ingest.ts${smoke ? ' --smoke' : ''} ...`);
+  const args = ['--import', 'tsx', INGEST, ...(smoke ? ['--smoke'] : [])];
+  const output = await new Promise<string>((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      out += chunk;
+      process.stdout.write(chunk);
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`bench/ingest.ts exited with code ${code}`))));
+  });
+  return output.trim();
+}
