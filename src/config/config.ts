@@ -36,6 +36,7 @@ export const settings = {
   store: { env: 'LIVE_CCV_STORE', def: 'sqlite', schema: z.enum(['sqlite', 'postgres']), doc: 'store adapter: sqlite (embedded) or postgres' },
   databaseUrl: { env: 'LIVE_CCV_DATABASE_URL', def: '', schema: z.string(), doc: 'PostgreSQL URL when store=postgres' },
   redisUrl: { env: 'LIVE_CCV_REDIS_URL', def: '', schema: z.string().refine((u) => u === '' || /^rediss?:\/\//.test(u), 'expected a redis:// or rediss:// URL, or empty for in-process limits'), doc: 'Redis URL of the rate limiter and nonce cache shared by several API servers; empty keeps them in-process' },
+  curveCacheMb: { env: 'LIVE_CCV_CURVE_CACHE_MB', def: '256', schema: int(0), doc: 'memory for decoded day curves of the SQLite store (0 disables the cache)' },
   timeZone: { env: 'LIVE_CCV_TIME_ZONE', def: 'Asia/Shanghai', schema: timeZone, doc: 'time zone of days and minute labels' },
   pullTypes: { env: 'LIVE_CCV_PULL_TYPES', def: 'cdn,rtc,p2p', schema: pullTypes, doc: 'accepted pull types' },
   adminToken: { env: 'LIVE_CCV_ADMIN_TOKEN', def: '', schema: z.string(), doc: 'bearer token of the admin API; empty refuses the admin API entirely' },

@@ -6,19 +6,48 @@
  */
 import { DAY_MINUTES } from '../domain/calendar.js';
 
+/** A curve's values in the narrowest unsigned width that holds its largest value. */
+export type CurveValues = Uint8Array | Uint16Array | Uint32Array;
+
 export interface DayCurve {
   /** first minute of the UTC day held in values */
   off: number;
-  values: Uint32Array;
+  values: CurveValues;
 }
 
-export function encodeValues(values: Uint32Array): Buffer {
-  return Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+/**
+ * Encoded as a 4-byte header (byte 0: bytes per value, 1, 2 or 4) and the values in that width, native
+ * (little-endian) order. Most channels and users stay under 256 or 65,536 viewers a minute, so a day is
+ * usually 1/4 or 1/2 of its uint32 size: the summary reads (and adds) that much less.
+ */
+const HEADER = 4;
+
+export function encodeValues(values: ArrayLike<number>): Buffer {
+  let max = 0;
+  for (let i = 0; i < values.length; i++) if (values[i]! > max) max = values[i]!;
+  const width = max < 0x100 ? 1 : max < 0x10000 ? 2 : 4;
+  // Buffer.alloc is never pooled, so the values after the header are aligned for their width.
+  const bytes = Buffer.alloc(HEADER + values.length * width);
+  bytes[0] = width;
+  view(bytes, width, values.length, HEADER).set(values);
+  return bytes;
 }
 
-export function decodeValues(bytes: Uint8Array): Uint32Array {
-  if (bytes.byteOffset % 4 === 0) return new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 2);
-  return new Uint32Array(Uint8Array.from(bytes).buffer);
+export function decodeValues(bytes: Uint8Array): CurveValues {
+  // an empty value is a row with no values yet (PostgresStore's lock placeholder)
+  if (bytes.byteLength === 0) return new Uint8Array(0);
+  const width = bytes[0];
+  if (width !== 1 && width !== 2 && width !== 4) throw new Error(`corrupt day curve: value width ${String(width)}`);
+  const length = (bytes.byteLength - HEADER) / width;
+  if ((bytes.byteOffset + HEADER) % width === 0) return view(bytes, width, length, HEADER);
+  return view(Uint8Array.from(bytes), width, length, HEADER);
+}
+
+function view(bytes: Uint8Array, width: 1 | 2 | 4, length: number, at: number): CurveValues {
+  const offset = bytes.byteOffset + at;
+  if (width === 1) return new Uint8Array(bytes.buffer, offset, length);
+  if (width === 2) return new Uint16Array(bytes.buffer, offset, length);
+  return new Uint32Array(bytes.buffer, offset, length);
 }
 
 /**

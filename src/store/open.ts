@@ -6,5 +6,5 @@ import { SqliteStore } from './sqlite/sqlite-store.js';
 /** Opens the store the configuration names. */
 export async function openStore(config: Config): Promise<Store> {
   if (config.store === 'postgres') return PostgresStore.connect(config.databaseUrl);
-  return new SqliteStore(sqlitePath(config));
+  return new SqliteStore(sqlitePath(config), { cacheBytes: config.curveCacheMb * 1024 * 1024 });
 }

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { DAY_MINUTES } from '../../domain/calendar.js';
 import type { Segment } from '../../domain/peak.js';
 import { addCurve, addDeltas, applyUpdates, decodeValues, encodeValues, type DayCurve } from '../day-curve.js';
+import { CurveCache, type CachedCell } from '../curve-cache.js';
 import { groupMinutes } from '../group-minutes.js';
 import {
   ConflictError,
@@ -35,6 +36,8 @@ CREATE TABLE IF NOT EXISTS user_curves (
   PRIMARY KEY (user_id, day, pull_type));
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
+
+const READ_CHUNK = 500;
 
 const CHANNEL_SELECT = `SELECT c.channel_id AS channelId, c.user_id AS userId, u.app_id AS appId,
   c.created_at AS createdAt FROM channels c JOIN users u ON u.user_id = c.user_id`;
@@ -72,14 +75,29 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly stmt;
 
-  constructor(file: string) {
+  private readonly cache: CurveCache;
+  private readonly dataVersion: Database.Statement;
+  private seenVersion: unknown;
+
+  /** `cacheBytes` bounds the in-memory cache of decoded day curves (0 disables it). */
+  constructor(file: string, options: { cacheBytes?: number } = {}) {
+    this.cache = new CurveCache(options.cacheBytes ?? 64 * 1024 * 1024);
     if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     this.db = new Database(file);
+    // Larger pages keep a full day curve (up to 5.8 KB) inside its row instead of on overflow pages;
+    // only possible before the file's first table exists.
+    const fresh = this.db.prepare("SELECT count(*) FROM sqlite_schema").pluck().get() === 0;
+    if (fresh) this.db.pragma('page_size = 16384');
     this.db.pragma('journal_mode = WAL');
+    this.db.pragma('cache_size = -65536');
+    this.db.pragma('mmap_size = 1073741824');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
     this.db.exec(SCHEMA);
+    // data_version changes when another connection (a CLI import, a second process) commits
+    this.dataVersion = this.db.prepare('PRAGMA data_version').pluck();
+    this.seenVersion = this.dataVersion.get();
     const curveCols = (table: string, id: string) => ({
       get: this.db.prepare(`SELECT off, data FROM ${table} WHERE ${id} = ? AND day = ? AND pull_type = ?`),
       put: this.db.prepare(
@@ -87,9 +105,6 @@ export class SqliteStore implements Store {
          ON CONFLICT (${id}, day, pull_type) DO UPDATE SET off = excluded.off, data = excluded.data`,
       ),
       del: this.db.prepare(`DELETE FROM ${table} WHERE ${id} = ? AND day = ? AND pull_type = ?`),
-      range: this.db.prepare(
-        `SELECT ${id} AS id, day, pull_type, off, data FROM ${table} WHERE ${id} = ? AND day BETWEEN ? AND ?`,
-      ),
       all: this.db.prepare(`SELECT ${id} AS id, day, pull_type, off, data FROM ${table} WHERE ${id} = ?`),
     });
     this.stmt = {
@@ -195,10 +210,9 @@ export class SqliteStore implements Store {
 
   async ownedUsers(appId: string, userIds: readonly string[]): Promise<Set<string>> {
     const owned = new Set<string>();
-    for (let i = 0; i < userIds.length; i += 500) {
-      const chunk = userIds.slice(i, i + 500);
-      const rows = this.db
-        .prepare(`SELECT user_id FROM users WHERE app_id = ? AND user_id IN (${chunk.map(() => '?').join(',')})`)
+    for (let i = 0; i < userIds.length; i += READ_CHUNK) {
+      const chunk = userIds.slice(i, i + READ_CHUNK);
+      const rows = this.cached(`SELECT user_id FROM users WHERE app_id = ? AND user_id IN (${marks(chunk.length)})`)
         .pluck()
         .all(appId, ...chunk) as string[];
       for (const id of rows) owned.add(id);
@@ -209,6 +223,7 @@ export class SqliteStore implements Store {
   async removeUser(userId: string): Promise<boolean> {
     return this.db.transaction(() => {
       this.stmt.deleteUserCurves.run(userId);
+      this.cache.clear();
       this.stmt.deleteUserChannels.run(userId);
       return this.stmt.deleteUser.run(userId).changes > 0;
     })();
@@ -278,17 +293,77 @@ export class SqliteStore implements Store {
   }
 
   async readCurves(kind: CurveKind, ids: readonly string[], from: number, to: number, pullType?: string): Promise<Segment[]> {
-    const segments: Segment[] = [];
+    const version = this.dataVersion.get();
+    if (version !== this.seenVersion) {
+      this.cache.clear();
+      this.seenVersion = version;
+    }
     const firstDay = Math.floor(from / DAY_MINUTES);
     const lastDay = Math.floor((to - 1) / DAY_MINUTES);
-    const range = this.stmt[kind].range;
+    const segments: Segment[] = [];
+    const push = (cell: CachedCell, day: number) => {
+      for (const c of cell) {
+        if (pullType !== undefined && c.pullType !== pullType) continue;
+        segments.push({ key: c.pullType, start: day * DAY_MINUTES + c.curve.off, values: c.curve.values });
+      }
+    };
+    // Cells (id, day) served from memory; the rest read in one pass over the ids and days they span.
+    const missing = new Map<string, number>();
+    const missingIds = new Set<string>();
+    let lo = Infinity;
+    let hi = -Infinity;
     for (const id of ids) {
-      for (const row of range.iterate(id, firstDay, lastDay) as IterableIterator<CurveRow>) {
-        if (pullType !== undefined && row.pull_type !== pullType) continue;
-        segments.push({ key: row.pull_type, start: row.day * DAY_MINUTES + row.off, values: decodeValues(row.data) });
+      for (let day = firstDay; day <= lastDay; day++) {
+        const key = CurveCache.key(kind, id, day);
+        const cell = this.cache.get(key);
+        if (cell) push(cell, day);
+        else {
+          missing.set(key, day);
+          missingIds.add(id);
+          lo = Math.min(lo, day);
+          hi = Math.max(hi, day);
+        }
       }
     }
+    if (missing.size === 0) return segments;
+    const cells = new Map<string, CachedCell>();
+    const list = [...missingIds];
+    // One statement per chunk of ids, rows as arrays: per-row overhead matters at thousands of day curves.
+    for (let i = 0; i < list.length; i += READ_CHUNK) {
+      const chunk = list.slice(i, i + READ_CHUNK);
+      const rows = this.rangeStatement(kind, chunk.length).all(...chunk, lo, hi) as [string, number, string, number, Buffer][];
+      for (const [id, day, pt, off, data] of rows) {
+        const key = CurveCache.key(kind, id, day);
+        if (!missing.has(key)) continue;
+        let cell = cells.get(key);
+        if (!cell) cells.set(key, (cell = []));
+        cell.push({ pullType: pt, curve: { off, values: decodeValues(data) } });
+      }
+    }
+    for (const [key, day] of missing) {
+      const cell = cells.get(key) ?? [];
+      this.cache.set(key, cell);
+      push(cell, day);
+    }
     return segments;
+  }
+
+  private readonly statements = new Map<string, Database.Statement>();
+  /** Prepares a statement once per distinct text (IN lists differ only by their length). */
+  private cached(sql: string): Database.Statement {
+    let stmt = this.statements.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      this.statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  private rangeStatement(kind: CurveKind, count: number): Database.Statement {
+    const [table, id] = kind === 'user' ? ['user_curves', 'user_id'] : ['channel_curves', 'channel_id'];
+    return this.cached(
+      `SELECT ${id}, day, pull_type, off, data FROM ${table} WHERE ${id} IN (${marks(count)}) AND day BETWEEN ? AND ?`,
+    ).raw();
   }
 
   async getMeta(key: string): Promise<string | undefined> {
@@ -305,10 +380,13 @@ export class SqliteStore implements Store {
   }
 
   private writeCurve(kind: CurveKind, id: string, day: number, pullType: string, curve: DayCurve | undefined): void {
+    this.cache.delete(CurveCache.key(kind, id, day));
     if (curve) this.stmt[kind].put.run(id, day, pullType, curve.off, encodeValues(curve.values));
     else this.stmt[kind].del.run(id, day, pullType);
   }
 }
+
+const marks = (count: number) => Array.from({ length: count }, () => '?').join(',');
 
 function uniqueToConflict(e: unknown, message: string): unknown {
   const code = (e as { code?: string }).code ?? '';
