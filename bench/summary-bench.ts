@@ -45,16 +45,20 @@ export async function loadDataset(spec: DatasetSpec, log: (s: string) => void): 
     sinks.map((s) => [s.name, (s.ms / 1000).toFixed(1), fmtInt(rows / (s.ms / 1000))]),
   );
   log(`loaded ${fmtInt(rows)} non-zero minute rows; peak RSS ${peakRssMiB().toFixed(0)} MiB\n${loadTable}`);
+  // The same file read without the decoded-curve cache: what a query costs when its months are not hot.
+  const uncached = new SqliteStore(path.join(dir, 'store.sqlite'), { cacheBytes: 0 });
+  const stores = storeSinks.map((s) => ({ name: s.name, store: s.store, app: s.app! }));
+  stores.splice(1, 0, { name: 'live-ccv sqlite, curve cache off', store: uncached, app: storeSinks[0]!.app! });
   return {
     spec,
     config,
     rows,
-    stores: storeSinks.map((s) => ({ name: s.name, store: s.store, app: s.app! })),
+    stores,
     duckdb,
     sqliteRows,
     loadTable,
     close: async () => {
-      for (const s of storeSinks) await s.store.close();
+      for (const s of stores) await s.store.close();
       sqliteRows.db.close();
       duckdb.connection.closeSync();
       fs.rmSync(dir, { recursive: true, force: true });

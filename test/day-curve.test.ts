@@ -24,7 +24,7 @@ test('day curves encode in the narrowest width and decode to the same values', (
   assert.throws(() => decodeValues(Buffer.from([3, 0, 0, 0, 1])), /corrupt day curve/);
 });
 
-test('the SQLite curve cache never serves stale curves, also after another process writes', async () => {
+test('the SQLite store\'s in-memory copies never go stale: own writes at once, other processes\' within 10 ms', async () => {
   const file = path.join(tempDir(), 'store.sqlite');
   const reader = new SqliteStore(file);
   const writer = new SqliteStore(file);
@@ -37,11 +37,19 @@ test('the SQLite curve cache never serves stale curves, also after another proce
     assert.deepEqual(await read(), []);
     await reader.setChannelMinutes([{ channelId: '1', pullType: 'cdn', minute: m, ccv: 5 }]);
     assert.deepEqual(await read(), [[m, [5]]]);
-    // a write through another connection (a CLI import, another process)
+    // a write through another connection (a CLI import, another process) is seen within 10 ms
+    const settle = () => new Promise((r) => setTimeout(r, 15));
     await writer.setChannelMinutes([{ channelId: '1', pullType: 'cdn', minute: m + 1, ccv: 300 }]);
+    await settle();
     assert.deepEqual(await read(), [[m, [5, 300]]]);
     await writer.removeChannel('1');
+    await settle();
     assert.deepEqual(await read(), []);
+    // so is a secret rotated by another process
+    assert.equal((await reader.getApp('a'))?.appSecret, 'secret-secret-secret');
+    await writer.updateApp('a', { appSecret: 'rotated-rotated-rotated' });
+    await settle();
+    assert.equal((await reader.getApp('a'))?.appSecret, 'rotated-rotated-rotated');
     const uncached = new SqliteStore(file, { cacheBytes: 0 });
     assert.deepEqual(await uncached.readCurves('channel', ['1'], m - 10, m + 10).then((s) => s.length), 1);
     await uncached.close();

@@ -62,8 +62,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorateReply('envelope', function (this: FastifyReply, code: number, body: unknown) {
     return this.code(config.always200 ? 200 : code).send(body);
   });
-  app.addHook('onSend', async (req, reply) => {
+  app.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);
+    done();
   });
   await app.register(formbody, { bodyLimit: config.bodyLimit });
   for (const type of ['text/csv', 'text/plain', 'application/x-ndjson', 'application/ndjson']) {

@@ -43,12 +43,15 @@ export function requestParams(req: FastifyRequest): { signed: Params; all: Param
   return { signed, all };
 }
 
+/** The rate-limit headers of the tighter of the decisions so far (IP, then app). */
 export function setRateHeaders(reply: FastifyReply, d: RateDecision): void {
-  const current = Number(reply.getHeader('x-ratelimit-remaining') ?? Infinity);
-  if (d.remaining > current) return;
-  reply.header('x-ratelimit-limit', String(d.limit));
-  reply.header('x-ratelimit-remaining', String(d.remaining));
-  reply.header('x-ratelimit-reset', String(Math.ceil(d.resetMs / 1000)));
+  const current = reply.getHeader('x-ratelimit-remaining');
+  if (current !== undefined && d.remaining >= Number(current)) return;
+  reply.headers({
+    'x-ratelimit-limit': String(d.limit),
+    'x-ratelimit-remaining': String(d.remaining),
+    'x-ratelimit-reset': String(Math.ceil(d.resetMs / 1000)),
+  });
 }
 
 /** Per client IP limit, run before anything else on the signed API. */

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { DAY_MINUTES } from '../../domain/calendar.js';
@@ -38,6 +39,8 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
 
 const READ_CHUNK = 500;
+const FRESHNESS_MS = 10;
+const TENANCY_CACHE_LIMIT = 100_000;
 
 const CHANNEL_SELECT = `SELECT c.channel_id AS channelId, c.user_id AS userId, u.app_id AS appId,
   c.created_at AS createdAt FROM channels c JOIN users u ON u.user_id = c.user_id`;
@@ -76,6 +79,10 @@ export class SqliteStore implements Store {
   private readonly stmt;
 
   private readonly cache: CurveCache;
+  /** read-through copies of apps and of users' owners, for the signed API's per-request checks */
+  private readonly apps = new Map<string, App>();
+  private readonly userApps = new Map<string, string>();
+  private checkedAt = -Infinity;
   private readonly dataVersion: Database.Statement;
   private seenVersion: unknown;
 
@@ -138,7 +145,25 @@ export class SqliteStore implements Store {
   }
 
   async ping(): Promise<void> {
-    this.db.prepare('SELECT 1').get();
+    this.cached('SELECT 1').get();
+  }
+
+  /**
+   * Drops every in-memory copy when another connection has committed. PRAGMA data_version costs a
+   * statement, so it is asked at most once per FRESHNESS_MS: another process's writes (a CLI import, a
+   * rotated secret) are seen within that, this connection's own writes at once (they invalidate directly).
+   */
+  private fresh(): void {
+    const now = performance.now();
+    if (now - this.checkedAt < FRESHNESS_MS) return;
+    this.checkedAt = now;
+    const version = this.dataVersion.get();
+    if (version !== this.seenVersion) {
+      this.seenVersion = version;
+      this.cache.clear();
+      this.apps.clear();
+      this.userApps.clear();
+    }
   }
 
   async close(): Promise<void> {
@@ -164,8 +189,15 @@ export class SqliteStore implements Store {
   }
 
   async getApp(appId: string): Promise<App | undefined> {
+    this.fresh();
+    const hit = this.apps.get(appId);
+    if (hit) return hit;
     const row = this.stmt.getApp.get(appId) as AppRow | undefined;
-    return row && toApp(row);
+    if (!row) return undefined; // misses are not cached: unknown ids must not grow memory
+    const app = toApp(row);
+    if (this.apps.size >= TENANCY_CACHE_LIMIT) this.apps.clear();
+    this.apps.set(appId, app);
+    return app;
   }
 
   async listApps(): Promise<App[]> {
@@ -173,6 +205,7 @@ export class SqliteStore implements Store {
   }
 
   async updateApp(appId: string, patch: AppPatch): Promise<App | undefined> {
+    this.apps.delete(appId);
     const cols: Record<keyof AppPatch, string> = {
       name: 'name',
       enabled: 'enabled',
@@ -209,13 +242,25 @@ export class SqliteStore implements Store {
   }
 
   async ownedUsers(appId: string, userIds: readonly string[]): Promise<Set<string>> {
+    this.fresh();
     const owned = new Set<string>();
-    for (let i = 0; i < userIds.length; i += READ_CHUNK) {
-      const chunk = userIds.slice(i, i + READ_CHUNK);
-      const rows = this.cached(`SELECT user_id FROM users WHERE app_id = ? AND user_id IN (${marks(chunk.length)})`)
-        .pluck()
-        .all(appId, ...chunk) as string[];
-      for (const id of rows) owned.add(id);
+    const unknown: string[] = [];
+    for (const id of userIds) {
+      const app = this.userApps.get(id);
+      if (app === undefined) unknown.push(id);
+      else if (app === appId) owned.add(id);
+    }
+    // by primary key: an app's other users are never scanned
+    for (let i = 0; i < unknown.length; i += READ_CHUNK) {
+      const chunk = unknown.slice(i, i + READ_CHUNK);
+      const rows = this.cached(`SELECT user_id, app_id FROM users WHERE user_id IN (${marks(chunk.length)})`)
+        .raw()
+        .all(...chunk) as [string, string][];
+      if (this.userApps.size + rows.length > TENANCY_CACHE_LIMIT) this.userApps.clear();
+      for (const [user, app] of rows) {
+        this.userApps.set(user, app);
+        if (app === appId) owned.add(user);
+      }
     }
     return owned;
   }
@@ -224,6 +269,7 @@ export class SqliteStore implements Store {
     return this.db.transaction(() => {
       this.stmt.deleteUserCurves.run(userId);
       this.cache.clear();
+      this.userApps.delete(userId);
       this.stmt.deleteUserChannels.run(userId);
       return this.stmt.deleteUser.run(userId).changes > 0;
     })();
@@ -293,11 +339,7 @@ export class SqliteStore implements Store {
   }
 
   async readCurves(kind: CurveKind, ids: readonly string[], from: number, to: number, pullType?: string): Promise<Segment[]> {
-    const version = this.dataVersion.get();
-    if (version !== this.seenVersion) {
-      this.cache.clear();
-      this.seenVersion = version;
-    }
+    this.fresh();
     const firstDay = Math.floor(from / DAY_MINUTES);
     const lastDay = Math.floor((to - 1) / DAY_MINUTES);
     const segments: Segment[] = [];
