@@ -10,6 +10,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { loadConfig } from '../src/config/config.js';
 import type { Heartbeat } from '../src/ingest/heartbeat.js';
 import { IngestService } from '../src/ingest/ingest-service.js';
@@ -67,6 +69,36 @@ async function aggregatorAlone(beats: Heartbeat[], pass: string) {
   }
   const ms = performance.now() - t;
   report(`aggregator alone:          ${rate(beats.length, ms)} (${ms.toFixed(0)} ms, 1 core, ${pass})`);
+}
+
+/**
+ * Memory of 100k concurrent viewers: each beats in every open minute (with the default 120 s lateness a
+ * minute stays open about 3 minutes, so 4 are open at once) and sits in the realtime window. UUID-like ids
+ * as players send them. Heap measured after full collections.
+ */
+function memoryPer100k() {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  const VIEWERS_NOW = 100_000;
+  const OPEN_MINUTES = 4;
+  gc();
+  const before = process.memoryUsage();
+  const agg = new MinuteAggregator();
+  const rt = new RealtimeWindow();
+  const now = Date.now();
+  const ids = Array.from({ length: VIEWERS_NOW }, (_, v) => `${v.toString(16).padStart(8, '0')}-4f1c-4a2b-9d3e-5b6c7d8e9f0a`);
+  for (let m = OPEN_MINUTES - 1; m >= 0; m--) {
+    for (let v = 0; v < VIEWERS_NOW; v++) {
+      const beat = { channelId: channelIds[v % CHANNELS]!, viewerId: ids[v]!, pullType: v % 10 === 0 ? 'rtc' : 'cdn', ts: now - m * 60_000 };
+      agg.add(beat);
+      rt.add(beat, now);
+    }
+  }
+  gc();
+  const after = process.memoryUsage();
+  const used = after.heapUsed + after.external - (before.heapUsed + before.external);
+  report(`memory per 100k viewers:   ${mb(used)} (${OPEN_MINUTES} open minutes + realtime window, heap after GC; ${(used / VIEWERS_NOW).toFixed(0)} bytes a viewer)`);
+  return [agg, rt];
 }
 
 async function inProcess(beats: Heartbeat[]) {
@@ -163,5 +195,6 @@ report(`heartbeat ingest: ${N.toLocaleString('en-US')} heartbeats, ${VIEWERS.toL
 const beats = heartbeats(Date.now());
 await aggregatorAlone(beats, 'cold (first pass, JIT warming)');
 await aggregatorAlone(beats, 'warm (second pass, fresh sets)');
+memoryPer100k();
 await inProcess(heartbeats(Date.now()));
 await overHttp(heartbeats(Date.now()));

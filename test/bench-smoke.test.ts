@@ -1,0 +1,18 @@
+/**
+ * The benchmarks' CI smoke run (small dataset, every phase) so they cannot rot. Timings are printed by
+ * the bench, never asserted here; what is asserted is that it runs and that every engine agrees.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+
+test('npm run bench:smoke runs every phase and the engines agree', () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--size', 'small', '--runs', '3'], {
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
+  assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+  for (const phase of ['all engines agree', 'scaling on small', 'signed summary / healthz throughput', 'end to end over HTTP']) {
+    assert.ok(r.stdout.includes(phase), `missing "${phase}" in:\n${r.stdout}`);
+  }
+});
