@@ -106,7 +106,7 @@ async function main(): Promise<void> {
   }
 
   if (opts.phases.has('api')) {
-    const f = await apiBench(smoke ? 1 : 3, smoke ? 2 : 5, log);
+    const f = await apiBench(smoke ? 1 : 5, smoke ? 2 : 4, log);
     section('Signed API throughput', f.table);
     targets.push(`signed summary throughput ${f.ratio.toFixed(2)} of /healthz (>= 0.5): ${verdict(f.ratio >= 0.5)}`);
     targets.push(`server CPU per request: summary costs ${(1 / f.cpuRatio).toFixed(2)}x healthz (informational: excludes the load generator)`);
