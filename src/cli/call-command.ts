@@ -3,7 +3,7 @@
  * Credentials come from flags or LIVE_CCV_BASE_URL / LIVE_CCV_APP_ID / LIVE_CCV_APP_SECRET.
  */
 import { Option, type Command } from 'commander';
-import { createClient, PolyvApiError, type PolyvClient } from '../client/index.js';
+import { createClient, PolyvApiError, type ConcurrenceItem, type PolyvClient } from '../client/index.js';
 import { settings } from '../config/config.js';
 import { localToEpochMs, toLocal } from '../domain/calendar.js';
 import { emit, jsonFlag, oneLineErrors, table, type JsonFlag, type Row } from './output.js';
@@ -98,8 +98,31 @@ async function calling<T>(work: () => Promise<T>): Promise<T> {
 
 const itemColumns = [{ key: 'day' }, { key: 'minute' }, { key: 'viewers' }];
 
+interface SeriesRange {
+  startDate: string;
+  endDate: string;
+  pullType: string | undefined;
+}
+
 export function registerCall(program: Command): void {
   const call = oneLineErrors(program.command('call').description('make a signed API call (live-ccv or POLYV)'));
+
+  /** The three per-minute series endpoints share their date range, pull type and table. */
+  const series = (
+    name: string,
+    description: string,
+    ids: (cmd: Command) => Command,
+    fetch: (client: PolyvClient, o: CallOpts, range: SeriesRange) => Promise<ConcurrenceItem[]>,
+  ) =>
+    ids(connection(call.command(name).description(description)))
+      .requiredOption('--start-date <yyyy-MM-dd>', 'first day')
+      .requiredOption('--end-date <yyyy-MM-dd>', 'last day')
+      .option('--pull-type <type>', 'only this pull type')
+      .action(async (o: CallOpts) => {
+        const range = { startDate: String(o.startDate), endDate: String(o.endDate), pullType: o.pullType as string | undefined };
+        const data = await calling(() => fetch(clientFrom(o), o, range));
+        emit(o.json, data, () => table(data as unknown as Row[], itemColumns));
+      });
 
   connection(call.command('summary').description('peak CCV per pull type of users over days (the yunduo summary)'))
     .requiredOption('--users <ids>', 'comma-separated user ids')
@@ -118,16 +141,8 @@ export function registerCall(program: Command): void {
       );
     });
 
-  connection(call.command('channel-concurrence').description("a channel's CCV per minute over days"))
-    .requiredOption('--channel-id <id>', 'the channel')
-    .requiredOption('--start-date <yyyy-MM-dd>', 'first day')
-    .requiredOption('--end-date <yyyy-MM-dd>', 'last day')
-    .option('--pull-type <type>', 'only this pull type')
-    .action(async (o: CallOpts) => {
-      const q = { channelId: String(o.channelId), startDate: String(o.startDate), endDate: String(o.endDate), pullType: o.pullType as string | undefined };
-      const data = await calling(() => clientFrom(o).channelConcurrence(q));
-      emit(o.json, data, () => table(data as unknown as Row[], itemColumns));
-    });
+  series("channel-concurrence", "a channel's CCV per minute over days", (cmd) => cmd.requiredOption('--channel-id <id>', 'the channel'),
+    (client, o, range) => client.channelConcurrence({ channelId: String(o.channelId), ...range }));
 
   connection(call.command('channel-max-history-concurrent').description("a channel's peak CCV between two instants"))
     .requiredOption('--channel-id <id>', 'the channel')
@@ -146,27 +161,13 @@ export function registerCall(program: Command): void {
       emit(o.json, peak, () => String(peak));
     });
 
-  connection(call.command('channels-concurrence').description('channels summed: per day over several days, per minute within one (concurrence-mc)'))
-    .requiredOption('--channel-ids <ids>', 'comma-separated channel ids')
-    .requiredOption('--start-date <yyyy-MM-dd>', 'first day')
-    .requiredOption('--end-date <yyyy-MM-dd>', 'last day')
-    .option('--pull-type <type>', 'only this pull type')
-    .action(async (o: CallOpts) => {
-      const q = { channelIds: String(o.channelIds), startDate: String(o.startDate), endDate: String(o.endDate), pullType: o.pullType as string | undefined };
-      const data = await calling(() => clientFrom(o).channelsConcurrence(q));
-      emit(o.json, data, () => table(data as unknown as Row[], itemColumns));
-    });
+  series('channels-concurrence', 'channels summed: per day over several days, per minute within one (concurrence-mc)',
+    (cmd) => cmd.requiredOption('--channel-ids <ids>', 'comma-separated channel ids'),
+    (client, o, range) => client.channelsConcurrence({ channelIds: String(o.channelIds), ...range }));
 
-  connection(call.command('user-concurrence').description("a user's channels summed, per minute over days"))
-    .option('--user-id <id>', 'the user (needed when the application has several)')
-    .requiredOption('--start-date <yyyy-MM-dd>', 'first day')
-    .requiredOption('--end-date <yyyy-MM-dd>', 'last day')
-    .option('--pull-type <type>', 'only this pull type')
-    .action(async (o: CallOpts) => {
-      const q = { userId: o.userId as string | undefined, startDate: String(o.startDate), endDate: String(o.endDate), pullType: o.pullType as string | undefined };
-      const data = await calling(() => clientFrom(o).userConcurrence(q));
-      emit(o.json, data, () => table(data as unknown as Row[], itemColumns));
-    });
+  series("user-concurrence", "a user's channels summed, per minute over days",
+    (cmd) => cmd.option('--user-id <id>', 'the user (needed when the application has several)'),
+    (client, o, range) => client.userConcurrence({ userId: o.userId as string | undefined, ...range }));
 
   connection(call.command('user-realtime-concurrence').description("viewers watching a user's channels now"))
     .option('--user-id <id>', 'the user (needed when the application has several)')
