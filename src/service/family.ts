@@ -11,7 +11,7 @@ import { errors } from '../errors.js';
 import type { Realtime } from '../ingest/realtime-port.js';
 import type { App, Store } from '../store/port.js';
 import { dailyPeaks, minutePoints, peakOf, totalOf, type ViewerPoint } from './minute-series.js';
-import { day, dayRange, required, USER_ID } from './params.js';
+import { CHANNEL_ID, day, dayRange, idList, required, USER_ID } from './params.js';
 
 /** "At most 2 months": 62 days, the longest two consecutive calendar months (July and August). */
 export const CONCURRENCE_MAX_DAYS = 62;
@@ -19,7 +19,6 @@ export const CONCURRENCE_MAX_DAYS = 62;
 export const HISTORY_MAX_SPAN_MS = 92 * 86_400_000;
 export const MC_MAX_DAYS = 31;
 
-const DIGITS = /^\d{1,20}$/;
 const EPOCH_MS = /^\d{1,15}$/;
 
 export interface FamilyDeps {
@@ -31,7 +30,7 @@ export interface FamilyDeps {
 type Params = Record<string, string>;
 
 function digits(value: string): string {
-  if (!DIGITS.test(value)) throw errors.notDigit(value);
+  if (!CHANNEL_ID.test(value)) throw errors.notDigit(value);
   return value;
 }
 
@@ -43,14 +42,6 @@ export function pullTypeParam(params: Params, config: Config): string | undefine
     throw errors.param(`pullType must be one of ${config.pullTypes.join(', ')}, got ${p}`);
   }
   return p;
-}
-
-function channelIds(params: Params, max: number): string[] {
-  const ids = [...new Set(required(params, 'channelIds').split(',').map((s) => s.trim()).filter(Boolean))];
-  if (ids.length === 0) throw errors.param('channelIds is required');
-  ids.forEach(digits);
-  if (ids.length > max) throw errors.param(`channelIds has ${ids.length} ids, at most ${max} are allowed`);
-  return ids;
 }
 
 async function ownChannels(store: Store, app: App, ids: readonly string[]): Promise<void> {
@@ -121,7 +112,7 @@ export async function maxHistoryConcurrent(deps: FamilyDeps, app: App, params: P
  * single day, or each day's peak (minute "00:00") when the range spans several days.
  */
 export async function channelsConcurrence(deps: FamilyDeps, app: App, params: Params): Promise<ViewerPoint[]> {
-  const ids = channelIds(params, deps.config.maxUsers);
+  const ids = idList(params, 'channelIds', CHANNEL_ID, deps.config.maxUsers, errors.notDigit);
   if (daysBetween(day(params, 'startDate'), day(params, 'endDate')) < 0) throw errors.startDateAfterEndDate();
   const { start, end } = dayRange(params, 'startDate', 'endDate', MC_MAX_DAYS);
   const pullType = pullTypeParam(params, deps.config);

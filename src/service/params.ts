@@ -11,12 +11,21 @@ export function required(params: Record<string, string>, name: string): string {
   return v;
 }
 
-/** A comma list of ids, spaces around commas tolerated, duplicates dropped (a user counts once). */
-export function idList(params: Record<string, string>, name: string, pattern: RegExp, max: number): string[] {
+/**
+ * A comma list of ids, spaces around commas tolerated, duplicates dropped (a user counts once). A malformed
+ * id is a param error unless the endpoint has its own (POLYV's "param is not digit: X" for channel ids).
+ */
+export function idList(
+  params: Record<string, string>,
+  name: string,
+  pattern: RegExp,
+  max: number,
+  malformed: (id: string) => Error = (id) => errors.param(`${name} contains a malformed id: ${id}`),
+): string[] {
   const ids = [...new Set(required(params, name).split(',').map((s) => s.trim()).filter(Boolean))];
   if (ids.length === 0) throw errors.param(`${name} is required`);
   const bad = ids.find((id) => !pattern.test(id));
-  if (bad !== undefined) throw errors.param(`${name} contains a malformed id: ${bad}`);
+  if (bad !== undefined) throw malformed(bad);
   if (ids.length > max) throw errors.param(`${name} has ${ids.length} ids, at most ${max} are allowed`);
   return ids;
 }
