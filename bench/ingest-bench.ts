@@ -1,5 +1,5 @@
 /**
- * Ingest figures come from the ingest engineer's own bench (bench/ingest.ts, `npm run bench:ingest`):
+ * Ingest figures come from the ingest's own bench (bench/ingest.ts, `npm run bench:ingest`):
  * run as a child process so its figures appear in `npm run bench` unchanged and it owns its method.
  */
 import { spawn } from 'node:child_process';

@@ -51,7 +51,8 @@ export async function startServer(config: Config, print: (s: string) => void = (
   const store = await openStore(config);
   await seedDemo(store, config, print);
   const limits = await openLimits(config);
-  const ingest = await IngestService.open(config, store);
+  // API-only servers of a scaled deployment run without the ingest: one process must own a channel's minutes.
+  const ingest = config.ingest ? await IngestService.open(config, store) : undefined;
   const app = await buildApp({ config, store, ingest, limiter: limits.limiter, nonces: limits.nonces });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
@@ -60,7 +61,7 @@ export async function startServer(config: Config, print: (s: string) => void = (
   const close = () =>
     (closing ??= (async () => {
       await app.close(); // waits for in-flight requests, then runs the plugins' onClose hooks
-      await ingest.stop(); // writes the closed minutes; open ones stay in the log for the next start
+      await ingest?.stop(); // writes the closed minutes; open ones stay in the log for the next start
       await limits.close();
       await store.close();
     })());

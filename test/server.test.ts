@@ -116,3 +116,26 @@ test('a bad setting prints one line naming it and exits non-zero', () => {
   const flag = spawnSync(process.execPath, [...CLI, 'serve', '--port', '-5'], { encoding: 'utf8', env: { ...process.env, LIVE_CCV_DATA_DIR: tempDir() } });
   assert.match(flag.stderr, /^live-ccv: invalid setting --port: /);
 });
+
+test('an API-only server (LIVE_CCV_INGEST=false) runs no ingest: heartbeats and realtime answer 503', async () => {
+  const { startServer } = await import('../src/server.js');
+  const { testConfig } = await import('./helpers.js');
+  const config = testConfig({ ingest: false, port: 0, host: '127.0.0.1', ingestToken: 'ingest-token-0001', adminToken: 'admin-token-0001' });
+  const server = await startServer(config, () => {});
+  try {
+    const beacon = await fetch(`${server.url}/v1/beacon?channelId=1&viewerId=v`);
+    assert.equal(beacon.status, 503);
+    const batch = await fetch(`${server.url}/v1/heartbeats`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer ingest-token-0001', 'content-type': 'application/x-ndjson' },
+      body: '{"channelId":"1","viewerId":"v"}',
+    });
+    assert.equal(batch.status, 503);
+    assert.equal(((await batch.json()) as { code: number }).code, 503);
+    assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
+    const fs = await import('node:fs');
+    assert.ok(!fs.existsSync(`${config.dataDir}/log`), 'no heartbeat log is opened');
+  } finally {
+    await server.close();
+  }
+});

@@ -51,6 +51,7 @@ export const settings = {
   maxUsers: { env: 'LIVE_CCV_MAX_USERS', def: '1000', schema: int(1), doc: 'user ids per summary call' },
   maxDays: { env: 'LIVE_CCV_MAX_DAYS', def: '92', schema: int(1), doc: 'days per summary call' },
   bodyLimit: { env: 'LIVE_CCV_BODY_LIMIT', def: '10485760', schema: int(1024), doc: 'largest request body in bytes (after gunzip for ingest)' },
+  ingest: { env: 'LIVE_CCV_INGEST', def: 'true', schema: bool, doc: 'run the heartbeat ingest (collector, log, aggregator) in this process; false on API-only servers' },
   allowedLatenessMs: { env: 'LIVE_CCV_ALLOWED_LATENESS_MS', def: '120000', schema: int(0), doc: 'how long after its end a minute accepts heartbeats before it closes' },
   logFsync: { env: 'LIVE_CCV_LOG_FSYNC', def: 'always', schema: z.enum(['always', 'never']), doc: 'heartbeat log durability: always (fsync before acknowledging, group commit) or never (survives a process crash, not a power loss)' },
   channelRefreshMs: { env: 'LIVE_CCV_CHANNEL_REFRESH_MS', def: '5000', schema: int(100), doc: 'how often the ingest reloads its cached channel list and ingest tokens' },
