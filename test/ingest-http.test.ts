@@ -228,7 +228,10 @@ describe('beacon', () => {
       payload: 'channelId=100&viewerId=f1&pullType=cdn',
     });
     assert.equal(form.statusCode, 204);
-    assert.equal(h.service.aggregator.count(M0, '100', 'cdn'), 3);
+    // an empty pullType (a pixel URL from a template) is the default, cdn
+    const empty = await h.f.app.inject({ method: 'GET', url: '/v1/beacon?channelId=100&viewerId=e1&pullType=' });
+    assert.equal(empty.statusCode, 204);
+    assert.equal(h.service.aggregator.count(M0, '100', 'cdn'), 4);
     assert.equal(h.service.aggregator.count(M0, '100', 'rtc'), 1);
   });
 

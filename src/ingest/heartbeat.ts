@@ -45,7 +45,8 @@ export function parseHeartbeat(
   const viewerId = r.viewerId;
   if (typeof viewerId !== 'string' || viewerId === '') return 'viewerId is required';
   if (!VIEWER_ID.test(viewerId)) return 'viewerId must be 1-128 printable ASCII characters without spaces';
-  const pull = r.pullType ?? 'cdn';
+  // an empty field (an image-pixel URL built from a template) means the default, like an absent one
+  const pull = r.pullType === undefined || r.pullType === null || r.pullType === '' ? 'cdn' : r.pullType;
   if (typeof pull !== 'string' || !pullTypes.has(pull)) return `unknown pullType: ${clip(String(pull))}`;
   let ts = now;
   if (acceptTs && r.ts !== undefined && r.ts !== null && r.ts !== '') {
