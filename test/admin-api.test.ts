@@ -129,6 +129,15 @@ describe('admin API', () => {
     await post();
     assert.deepEqual(await summaryOf(), once);
 
+    // curl --data-binary without a content type sends a CSV as a form; it still imports
+    const asForm = await f.app.inject({
+      method: 'POST',
+      url: '/admin/v1/ccv',
+      headers: { ...auth, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'channelId,pullType,minute,ccv\n500,cdn,2021-08-17T10:14:00+08:00,2000\n',
+    });
+    assert.deepEqual(asForm.json().data, { accepted: 1, rejected: [] });
+
     const ndjson = '{"channelId":500,"pullType":"rtc","minute":"2021-08-17T12:00:00+08:00","ccv":7}\n{"channelId":"500"}';
     const nd = await f.app.inject({ method: 'POST', url: '/admin/v1/ccv', headers: { ...auth, 'content-type': 'application/x-ndjson' }, payload: ndjson });
     assert.equal(nd.json().data.accepted, 1);

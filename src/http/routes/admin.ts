@@ -58,6 +58,9 @@ export const adminRoutes: FastifyPluginAsync<ResolvedDeps> = async (app, deps) =
   app.register(
     async (admin) => {
       admin.addHook('onRequest', requireToken(() => deps.config.adminToken, errors.adminDisabled));
+      // `curl --data-binary @file.csv` labels a CSV form-encoded; read such bodies as the text they are.
+      admin.removeContentTypeParser('application/x-www-form-urlencoded');
+      admin.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, text, done) => done(null, text));
 
       admin.post('/apps', async (req, reply) => {
         const a = await tenancy.createApp(body(createAppBody, req));
