@@ -114,10 +114,19 @@ export async function apiBench(rounds: number, seconds: number, log: (s: string)
       ['endpoint', 'median req/s', 'median p99 latency ms', 'server CPU µs/request', 'rounds', 'ratio to /healthz'],
       [
         ['GET /healthz', fmtInt(median(health)), String(median(healthP99)), median(healthCpu).toFixed(0), String(rounds), '1.0x'],
-        ['GET signed summary (1 user, 1 day)', fmtInt(median(signed)), String(median(signedP99)), median(signedCpu).toFixed(0), String(rounds), fmtRatio(ratio)],
+        [
+          'GET signed summary (1 user, 1 day)',
+          fmtInt(median(signed)),
+          String(median(signedP99)),
+          median(signedCpu).toFixed(0),
+          String(rounds),
+          fmtRatio(ratio),
+        ],
       ],
     );
-    log(`${t}\nsigned summary / healthz throughput: ${ratio.toFixed(2)}; server CPU per request, healthz / summary: ${cpuRatio.toFixed(2)}`);
+    log(
+      `${t}\nsigned summary / healthz throughput: ${ratio.toFixed(2)}; server CPU per request, healthz / summary: ${cpuRatio.toFixed(2)}`,
+    );
     return { table: t, ratio, cpuRatio };
   } finally {
     child.kill('SIGTERM');

@@ -26,9 +26,39 @@ const START: Ymd = { y: 2024, m: 1, d: 1 };
 const ZONE = 'Asia/Shanghai';
 
 export const SIZES: Record<SizeName, DatasetSpec> = {
-  small: { name: 'small', users: 5, channelsPerUser: 2, days: 2, start: START, timeZone: ZONE, dense: false, rtcShare: 0.5, seed: 5 },
-  medium: { name: 'medium', users: 100, channelsPerUser: 1, days: 31, start: START, timeZone: ZONE, dense: true, rtcShare: 0.2, seed: 100 },
-  large: { name: 'large', users: 1000, channelsPerUser: 1, days: 92, start: START, timeZone: ZONE, dense: false, rtcShare: 0.2, seed: 1000 },
+  small: {
+    name: 'small',
+    users: 5,
+    channelsPerUser: 2,
+    days: 2,
+    start: START,
+    timeZone: ZONE,
+    dense: false,
+    rtcShare: 0.5,
+    seed: 5,
+  },
+  medium: {
+    name: 'medium',
+    users: 100,
+    channelsPerUser: 1,
+    days: 31,
+    start: START,
+    timeZone: ZONE,
+    dense: true,
+    rtcShare: 0.2,
+    seed: 100,
+  },
+  large: {
+    name: 'large',
+    users: 1000,
+    channelsPerUser: 1,
+    days: 92,
+    start: START,
+    timeZone: ZONE,
+    dense: false,
+    rtcShare: 0.2,
+    seed: 1000,
+  },
 };
 
 export interface ChannelCurve {
@@ -123,7 +153,9 @@ export function channelCurves(spec: DatasetSpec, u: number, c: number): ChannelC
       } else cdn[i] = total;
     }
   }
-  const curves: ChannelCurve[] = [{ userId: userId(spec, u), channelId: channelId(spec, u, c), pullType: 'cdn', from, values: cdn }];
+  const curves: ChannelCurve[] = [
+    { userId: userId(spec, u), channelId: channelId(spec, u, c), pullType: 'cdn', from, values: cdn },
+  ];
   if (rtc) curves.push({ userId: userId(spec, u), channelId: channelId(spec, u, c), pullType: 'rtc', from, values: rtc });
   return curves;
 }

@@ -89,7 +89,12 @@ function memoryPer100k() {
   const ids = Array.from({ length: VIEWERS_NOW }, (_, v) => `${v.toString(16).padStart(8, '0')}-4f1c-4a2b-9d3e-5b6c7d8e9f0a`);
   for (let m = OPEN_MINUTES - 1; m >= 0; m--) {
     for (let v = 0; v < VIEWERS_NOW; v++) {
-      const beat = { channelId: channelIds[v % CHANNELS]!, viewerId: ids[v]!, pullType: v % 10 === 0 ? 'rtc' : 'cdn', ts: now - m * 60_000 };
+      const beat = {
+        channelId: channelIds[v % CHANNELS]!,
+        viewerId: ids[v]!,
+        pullType: v % 10 === 0 ? 'rtc' : 'cdn',
+        ts: now - m * 60_000,
+      };
       agg.add(beat);
       rt.add(beat, now);
     }
@@ -97,7 +102,9 @@ function memoryPer100k() {
   gc();
   const after = process.memoryUsage();
   const used = after.heapUsed + after.external - (before.heapUsed + before.external);
-  report(`memory per 100k viewers:   ${mb(used)} (${OPEN_MINUTES} open minutes + realtime window, heap after GC; ${(used / VIEWERS_NOW).toFixed(0)} bytes a viewer)`);
+  report(
+    `memory per 100k viewers:   ${mb(used)} (${OPEN_MINUTES} open minutes + realtime window, heap after GC; ${(used / VIEWERS_NOW).toFixed(0)} bytes a viewer)`,
+  );
   return [agg, rt];
 }
 
@@ -115,7 +122,9 @@ async function inProcess(beats: Heartbeat[]) {
   }
   await Promise.all(inflight);
   const ms = performance.now() - t;
-  report(`collector in process:      ${rate(beats.length, ms)} (validate + log append + aggregate, batches of ${BATCH}, fsync ${FSYNC})`);
+  report(
+    `collector in process:      ${rate(beats.length, ms)} (validate + log append + aggregate, batches of ${BATCH}, fsync ${FSYNC})`,
+  );
   await service.stop();
   await store.close();
   fs.rmSync(dir, { recursive: true, force: true });
@@ -160,7 +169,12 @@ async function overHttp(beats: Heartbeat[]) {
     });
     const bodies: string[] = [];
     for (let i = 0; i < beats.length; i += BATCH) {
-      bodies.push(beats.slice(i, i + BATCH).map((b) => JSON.stringify(b)).join('\n'));
+      bodies.push(
+        beats
+          .slice(i, i + BATCH)
+          .map((b) => JSON.stringify(b))
+          .join('\n'),
+      );
     }
     let accepted = 0;
     let next = 0;
@@ -182,8 +196,12 @@ async function overHttp(beats: Heartbeat[]) {
     if (accepted !== beats.length) throw new Error(`only ${accepted} of ${beats.length} heartbeats were accepted`);
     const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
     const hwm = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
-    report(`end to end over HTTP:      ${rate(beats.length, ms)} (NDJSON batches of ${BATCH}, ${CONCURRENCY} in flight, fsync ${FSYNC})`);
-    report(`server peak RSS:           ${mb(hwm)} (VmHWM after ${beats.length.toLocaleString('en-US')} heartbeats, ${VIEWERS.toLocaleString('en-US')} viewers)`);
+    report(
+      `end to end over HTTP:      ${rate(beats.length, ms)} (NDJSON batches of ${BATCH}, ${CONCURRENCY} in flight, fsync ${FSYNC})`,
+    );
+    report(
+      `server peak RSS:           ${mb(hwm)} (VmHWM after ${beats.length.toLocaleString('en-US')} heartbeats, ${VIEWERS.toLocaleString('en-US')} viewers)`,
+    );
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
@@ -191,7 +209,9 @@ async function overHttp(beats: Heartbeat[]) {
   }
 }
 
-report(`heartbeat ingest: ${N.toLocaleString('en-US')} heartbeats, ${VIEWERS.toLocaleString('en-US')} viewers, ${CHANNELS} channels (node ${process.version}, ${os.cpus().length} cores shared)`);
+report(
+  `heartbeat ingest: ${N.toLocaleString('en-US')} heartbeats, ${VIEWERS.toLocaleString('en-US')} viewers, ${CHANNELS} channels (node ${process.version}, ${os.cpus().length} cores shared)`,
+);
 const beats = heartbeats(Date.now());
 await aggregatorAlone(beats, 'cold (first pass, JIT warming)');
 await aggregatorAlone(beats, 'warm (second pass, fresh sets)');

@@ -35,10 +35,15 @@ export class StoreSink implements Sink {
   async init(): Promise<App> {
     const t0 = performance.now();
     const tenancy = new Tenancy(this.store);
-    const app = await tenancy.createApp({ name: `bench ${this.spec.name}`, appId: `bench${this.spec.name}`, appSecret: 'bench-secret-0123456789abcdef' });
+    const app = await tenancy.createApp({
+      name: `bench ${this.spec.name}`,
+      appId: `bench${this.spec.name}`,
+      appSecret: 'bench-secret-0123456789abcdef',
+    });
     for (let u = 0; u < this.spec.users; u++) {
       await tenancy.addUser(app.appId, userId(this.spec, u));
-      for (let c = 0; c < this.spec.channelsPerUser; c++) await tenancy.addChannel(userId(this.spec, u), channelId(this.spec, u, c));
+      for (let c = 0; c < this.spec.channelsPerUser; c++)
+        await tenancy.addChannel(userId(this.spec, u), channelId(this.spec, u, c));
     }
     this.app = app;
     this.ms += performance.now() - t0;
@@ -49,7 +54,8 @@ export class StoreSink implements Sink {
     const t0 = performance.now();
     const v = curve.values;
     for (let i = 0; i < v.length; i++) {
-      if (v[i] !== 0) this.batch.push({ channelId: curve.channelId, pullType: curve.pullType, minute: curve.from + i, ccv: v[i]! });
+      if (v[i] !== 0)
+        this.batch.push({ channelId: curve.channelId, pullType: curve.pullType, minute: curve.from + i, ccv: v[i]! });
     }
     if (this.batch.length >= STORE_BATCH) await this.flush();
     this.ms += performance.now() - t0;
@@ -68,7 +74,8 @@ export class StoreSink implements Sink {
   }
 }
 
-const ROW_TABLE = 'ccv (user_id VARCHAR NOT NULL, channel_id VARCHAR NOT NULL, pull_type VARCHAR NOT NULL, minute INTEGER NOT NULL, ccv INTEGER NOT NULL)';
+const ROW_TABLE =
+  'ccv (user_id VARCHAR NOT NULL, channel_id VARCHAR NOT NULL, pull_type VARCHAR NOT NULL, minute INTEGER NOT NULL, ccv INTEGER NOT NULL)';
 
 /** DuckDB in memory, filled with its appender (the fast bulk path DuckDB recommends). */
 export class DuckdbSink implements Sink {

@@ -33,7 +33,12 @@ const toAnswer = (pullType: unknown, minute: unknown, total: unknown): PeakAnswe
   peakCCV: String(total),
 });
 
-export async function duckdbPeaks(conn: DuckDBConnection, users: readonly string[], from: number, to: number): Promise<PeakAnswer[]> {
+export async function duckdbPeaks(
+  conn: DuckDBConnection,
+  users: readonly string[],
+  from: number,
+  to: number,
+): Promise<PeakAnswer[]> {
   const reader = await conn.runAndReadAll(peakSql(users.length), [from, to, ...users]);
   return reader.getRowsJS().map(([p, m, t]) => toAnswer(p, m, t));
 }
@@ -52,7 +57,8 @@ export function sqlitePeaks(db: Database.Database, users: readonly string[], fro
 export function assertSameAnswers(what: string, answers: Record<string, readonly PeakAnswer[]>): void {
   const entries = Object.entries(answers);
   const [firstName, first] = entries[0] ?? ['', []];
-  const show = (a: readonly PeakAnswer[]) => JSON.stringify(a.map((x) => [x.pullType, x.peakCCV, new Date(x.statAt).toISOString()]));
+  const show = (a: readonly PeakAnswer[]) =>
+    JSON.stringify(a.map((x) => [x.pullType, x.peakCCV, new Date(x.statAt).toISOString()]));
   for (const [name, answer] of entries.slice(1)) {
     if (show(answer) !== show(first)) {
       throw new Error(`ANSWERS DISAGREE for ${what}:\n  ${firstName}: ${show(first)}\n  ${name}: ${show(answer)}`);

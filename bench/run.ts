@@ -32,7 +32,10 @@ function parseArgs(argv: readonly string[]): Options {
     const value = argv[i + 1];
     if (value === undefined || value.startsWith('--')) throw new Error(`${flag} needs a value`);
     i++;
-    const list = value.split(',').map((s) => s.trim()).filter(Boolean);
+    const list = value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     switch (flag) {
       case '--size':
         for (const s of list) if (!(s in SIZES)) throw new Error(`--size must be small, medium or large, got ${s}`);
@@ -43,7 +46,8 @@ function parseArgs(argv: readonly string[]): Options {
         opts.runs = Number(value);
         break;
       case '--only':
-        for (const p of list) if (!(PHASES as readonly string[]).includes(p)) throw new Error(`--only must be among ${PHASES.join(', ')}, got ${p}`);
+        for (const p of list)
+          if (!(PHASES as readonly string[]).includes(p)) throw new Error(`--only must be among ${PHASES.join(', ')}, got ${p}`);
         opts.phases = new Set(list as Phase[]);
         break;
       case '--out':
@@ -76,7 +80,9 @@ async function main(): Promise<void> {
   };
   const smoke = opts.sizes.every((s) => s === 'small');
   const refRuns = Math.min(opts.runs, 5);
-  log(`live-ccv bench: sizes ${opts.sizes.join(',')}, runs ${opts.runs}, phases ${[...opts.phases].join(',')}\nmachine: ${machine()}`);
+  log(
+    `live-ccv bench: sizes ${opts.sizes.join(',')}, runs ${opts.runs}, phases ${[...opts.phases].join(',')}\nmachine: ${machine()}`,
+  );
   section('Machine', machine());
   const targets: string[] = [];
 
@@ -91,13 +97,17 @@ async function main(): Promise<void> {
         section(`Load: ${size}`, `${head}\n\n${loaded.loadTable}`);
         if (opts.phases.has('summary')) {
           const f = await summaryBench(loaded, opts.runs, refRuns, log);
-          section(`Summary: ${size} (all users, all days)`, `${f.table}\n\nAll engines agree on every pull type's peakCCV and statAt.`);
+          section(
+            `Summary: ${size} (all users, all days)`,
+            `${f.table}\n\nAll engines agree on every pull type's peakCCV and statAt.`,
+          );
           if (size === 'medium') {
             targets.push(`medium summary p50 ${f.p50.toFixed(1)} ms < 20 ms: ${verdict(f.p50 < 20)}`);
             targets.push(`medium summary ${f.vsDuckdb.toFixed(1)}x faster than DuckDB (>= 5x): ${verdict(f.vsDuckdb >= 5)}`);
           }
         }
-        if (opts.phases.has('scaling')) section(`Scaling: ${size}`, await scalingBench(loaded, opts.runs, Math.min(refRuns, 3), log));
+        if (opts.phases.has('scaling'))
+          section(`Scaling: ${size}`, await scalingBench(loaded, opts.runs, Math.min(refRuns, 3), log));
       } finally {
         await loaded.close();
       }
@@ -109,7 +119,9 @@ async function main(): Promise<void> {
     const f = await apiBench(smoke ? 1 : 5, smoke ? 2 : 4, log);
     section('Signed API throughput', f.table);
     targets.push(`signed summary throughput ${f.ratio.toFixed(2)} of /healthz (>= 0.5): ${verdict(f.ratio >= 0.5)}`);
-    targets.push(`server CPU per request: summary costs ${(1 / f.cpuRatio).toFixed(2)}x healthz (informational: excludes the load generator)`);
+    targets.push(
+      `server CPU per request: summary costs ${(1 / f.cpuRatio).toFixed(2)}x healthz (informational: excludes the load generator)`,
+    );
   }
 
   if (opts.phases.has('ingest')) section('Ingest', await ingestBench(smoke, log));

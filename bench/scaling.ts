@@ -33,7 +33,10 @@ export async function scalingBench(loaded: Loaded, runs: number, refRuns: number
     ]);
   }
   rows.sort((a, b) => Number(a[2]) - Number(b[2]));
-  const t = table(['users', 'days', 'user-days', 'live-ccv p50 ms', 'µs per user-day', 'duckdb p50 ms', 'duckdb / live-ccv'], rows);
+  const t = table(
+    ['users', 'days', 'user-days', 'live-ccv p50 ms', 'µs per user-day', 'duckdb p50 ms', 'duckdb / live-ccv'],
+    rows,
+  );
   log(t);
   return t;
 }

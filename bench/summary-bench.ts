@@ -38,7 +38,9 @@ export async function loadDataset(spec: DatasetSpec, log: (s: string) => void): 
   const duckdb = await DuckdbSink.open();
   const sqliteRows = new SqliteRowsSink(path.join(dir, 'rows.sqlite'));
   const sinks: Sink[] = [...storeSinks, duckdb, sqliteRows];
-  log(`loading ${spec.name}: ${spec.users} users x ${spec.channelsPerUser} channels x ${spec.days} days (${spec.dense ? 'every minute' : 'sparse'}) ...`);
+  log(
+    `loading ${spec.name}: ${spec.users} users x ${spec.channelsPerUser} channels x ${spec.days} days (${spec.dense ? 'every minute' : 'sparse'}) ...`,
+  );
   const rows = await loadAll(spec, sinks);
   const loadTable = table(
     ['engine', 'load time (s)', 'rows/s'],
@@ -89,7 +91,13 @@ export interface EngineTiming {
   answer: PeakAnswer[];
 }
 
-export async function timeEngines(loaded: Loaded, q: Query, runs: number, refRuns: number, withSqliteRows = true): Promise<EngineTiming[]> {
+export async function timeEngines(
+  loaded: Loaded,
+  q: Query,
+  runs: number,
+  refRuns: number,
+  withSqliteRows = true,
+): Promise<EngineTiming[]> {
   const out: EngineTiming[] = [];
   const params = { users: q.users.join(','), start: q.start, end: q.end };
   for (const s of loaded.stores) {
@@ -103,7 +111,10 @@ export async function timeEngines(loaded: Loaded, q: Query, runs: number, refRun
     const lite = await timeRuns(Math.min(refRuns, 3), () => sqlitePeaks(loaded.sqliteRows.db, q.users, q.from, q.to), 1);
     out.push({ engine: 'sqlite GROUP BY', timing: lite.timing, answer: lite.result });
   }
-  assertSameAnswers(`${loaded.spec.name} ${q.users.length} users ${q.start}..${q.end}`, Object.fromEntries(out.map((e) => [e.engine, e.answer])));
+  assertSameAnswers(
+    `${loaded.spec.name} ${q.users.length} users ${q.start}..${q.end}`,
+    Object.fromEntries(out.map((e) => [e.engine, e.answer])),
+  );
   return out;
 }
 
@@ -115,7 +126,12 @@ export interface SummaryFigures {
   answer: PeakAnswer[];
 }
 
-export async function summaryBench(loaded: Loaded, runs: number, refRuns: number, log: (s: string) => void): Promise<SummaryFigures> {
+export async function summaryBench(
+  loaded: Loaded,
+  runs: number,
+  refRuns: number,
+  log: (s: string) => void,
+): Promise<SummaryFigures> {
   const { spec } = loaded;
   const q = query(spec, spec.users, spec.days);
   log(`summary: ${q.users.length} users, ${q.start}..${q.end} (${spec.days} days), ${runs} runs (references ${refRuns}) ...`);

@@ -47,7 +47,10 @@ export async function seedDemo(store: Store, config: Config, print: (s: string) 
   );
 }
 
-export async function startServer(config: Config, print: (s: string) => void = (s) => process.stdout.write(`${s}\n`)): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  print: (s: string) => void = (s) => process.stdout.write(`${s}\n`),
+): Promise<RunningServer> {
   const store = await openStore(config);
   await seedDemo(store, config, print);
   const limits = await openLimits(config);

@@ -13,8 +13,12 @@ describe('admin API', () => {
   });
   after(() => f.close());
 
-  const call = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown, headers: Record<string, string> = auth) =>
-    f.app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload: payload as object }) });
+  const call = (
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    url: string,
+    payload?: unknown,
+    headers: Record<string, string> = auth,
+  ) => f.app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload: payload as object }) });
 
   test('refuses a missing or wrong token with 401', async () => {
     const none = await call('GET', '/admin/v1/apps', undefined, {});
@@ -32,7 +36,11 @@ describe('admin API', () => {
     assert.match(a.appSecret, /^[a-z0-9]{32}$/);
     assert.equal(a.enabled, true);
 
-    const known = await call('POST', '/admin/v1/apps', { name: 'Known', appId: 'g4rqgmmjuo', appSecret: 'fsq2k5weced1h8vui657xtdva66whf0g' });
+    const known = await call('POST', '/admin/v1/apps', {
+      name: 'Known',
+      appId: 'g4rqgmmjuo',
+      appSecret: 'fsq2k5weced1h8vui657xtdva66whf0g',
+    });
     assert.equal(known.json().data.appId, 'g4rqgmmjuo');
     const dup = await call('POST', '/admin/v1/apps', { name: 'Again', appId: 'g4rqgmmjuo' });
     assert.equal(dup.statusCode, 409);
@@ -68,10 +76,7 @@ describe('admin API', () => {
     assert.equal((await call('POST', '/admin/v1/apps/missing/users', { userId: 'b2' })).statusCode, 404);
 
     const ch = await call('POST', '/admin/v1/users/b1/channels', { channelId: '3151318' });
-    assert.deepEqual(
-      { ...ch.json().data, createdAt: 0 },
-      { channelId: '3151318', userId: 'b1', appId: a.appId, createdAt: 0 },
-    );
+    assert.deepEqual({ ...ch.json().data, createdAt: 0 }, { channelId: '3151318', userId: 'b1', appId: a.appId, createdAt: 0 });
     assert.equal((await call('POST', '/admin/v1/users/b1/channels', { channelId: 'abc' })).statusCode, 400);
     assert.equal((await call('POST', '/admin/v1/users/b1/channels', { channelId: '3151318' })).statusCode, 409);
     assert.equal((await call('GET', '/admin/v1/users/b1/channels')).json().data.length, 1);
@@ -84,7 +89,10 @@ describe('admin API', () => {
     assert.equal((await call('DELETE', '/admin/v1/channels/3151318')).json().data.removed, true);
     assert.equal((await call('DELETE', '/admin/v1/channels/3151318')).statusCode, 404);
     assert.equal((await call('DELETE', '/admin/v1/users/b1')).statusCode, 200);
-    const gone = await f.app.inject({ method: 'GET', url: `/live/internal/v3/user/concurrent/yunduo/summary?${query(signed(a, { users: 'b1', start: '2021-08-01', end: '2021-08-01' }))}` });
+    const gone = await f.app.inject({
+      method: 'GET',
+      url: `/live/internal/v3/user/concurrent/yunduo/summary?${query(signed(a, { users: 'b1', start: '2021-08-01', end: '2021-08-01' }))}`,
+    });
     assert.equal(gone.json().message, 'illegal user id: b1');
   });
 
@@ -105,7 +113,8 @@ describe('admin API', () => {
       '500,cdn,2021-08-17T10:16:00+08:00,-4',
       '500,cdn',
     ].join('\n');
-    const post = () => f.app.inject({ method: 'POST', url: '/admin/v1/ccv', headers: { ...auth, 'content-type': 'text/csv' }, payload: csv });
+    const post = () =>
+      f.app.inject({ method: 'POST', url: '/admin/v1/ccv', headers: { ...auth, 'content-type': 'text/csv' }, payload: csv });
     const first = await post();
     assert.equal(first.statusCode, 200, first.body);
     const { accepted, rejected } = first.json().data;
@@ -122,7 +131,8 @@ describe('admin API', () => {
 
     const summaryOf = async () => {
       const s = signed(a, { users: 'c1', start: '2021-08-17', end: '2021-08-17' });
-      return (await f.app.inject({ method: 'GET', url: `/live/internal/v3/user/concurrent/yunduo/summary?${query(s)}` })).json().data;
+      return (await f.app.inject({ method: 'GET', url: `/live/internal/v3/user/concurrent/yunduo/summary?${query(s)}` })).json()
+        .data;
     };
     const once = await summaryOf();
     assert.deepEqual(once, [{ statAt: Date.parse('2021-08-17T10:14:00+08:00'), peakCCV: '2888', pullType: 'cdn' }]);
@@ -139,7 +149,12 @@ describe('admin API', () => {
     assert.deepEqual(asForm.json().data, { accepted: 1, rejected: [] });
 
     const ndjson = '{"channelId":500,"pullType":"rtc","minute":"2021-08-17T12:00:00+08:00","ccv":7}\n{"channelId":"500"}';
-    const nd = await f.app.inject({ method: 'POST', url: '/admin/v1/ccv', headers: { ...auth, 'content-type': 'application/x-ndjson' }, payload: ndjson });
+    const nd = await f.app.inject({
+      method: 'POST',
+      url: '/admin/v1/ccv',
+      headers: { ...auth, 'content-type': 'application/x-ndjson' },
+      payload: ndjson,
+    });
     assert.equal(nd.json().data.accepted, 1);
     assert.deepEqual(nd.json().data.rejected, [{ line: 2, reason: 'pullType is missing' }]);
 

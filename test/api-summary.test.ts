@@ -154,11 +154,19 @@ describe('summary endpoint', () => {
   });
 
   test('business parameters: "param validate error" naming the parameter', async () => {
-    await expectError(signed(f.caller, { start: '2021-08-01', end: '2021-08-02' }), 400, 'param validate error: users is required');
+    await expectError(
+      signed(f.caller, { start: '2021-08-01', end: '2021-08-02' }),
+      400,
+      'param validate error: users is required',
+    );
     await expectError(signed(f.caller, { ...ok, users: ' , ' }), 400, 'param validate error: users is required');
     await expectError(signed(f.caller, { ...ok, users: 'u1,bad id' }), 400, /^param validate error: users .*bad id/);
     await expectError(signed(f.caller, { ...ok, start: '' }), 400, 'param validate error: start is required');
-    await expectError(signed(f.caller, { ...ok, end: '2021/08/31' }), 400, /^param validate error: end must be a date yyyy-MM-dd/);
+    await expectError(
+      signed(f.caller, { ...ok, end: '2021/08/31' }),
+      400,
+      /^param validate error: end must be a date yyyy-MM-dd/,
+    );
     await expectError(signed(f.caller, { ...ok, start: '2021-02-30' }), 400, /^param validate error: start must be a date/);
     await expectError(signed(f.caller, { ...ok, start: '2021-09-01' }), 400, 'param validate error: start is after end');
     const many = Array.from({ length: 1001 }, (_, i) => `z${i}`).join(',');

@@ -36,7 +36,10 @@ test('apps, users and channels: create, list, show, disable, rotate, remove (--j
   const env = { LIVE_CCV_DATA_DIR: tempDir() };
   type AppJson = { appId: string; appSecret?: string; name: string; enabled: boolean };
 
-  const known = await json<AppJson>(['apps', 'create', '--name', 'Known', '--app-id', 'known01', '--app-secret', 'k'.repeat(20)], env);
+  const known = await json<AppJson>(
+    ['apps', 'create', '--name', 'Known', '--app-id', 'known01', '--app-secret', 'k'.repeat(20)],
+    env,
+  );
   assert.deepEqual(known, { appId: 'known01', appSecret: 'k'.repeat(20), name: 'Known', enabled: true });
   const random = await json<AppJson>(['apps', 'create', '--name', 'Random'], env);
   assert.match(random.appId, /^[a-z0-9]{10}$/);
@@ -44,7 +47,10 @@ test('apps, users and channels: create, list, show, disable, rotate, remove (--j
 
   const list = await json<AppJson[]>(['apps', 'list'], env);
   assert.deepEqual(list.map((a) => a.appId).sort(), ['known01', random.appId].sort());
-  assert.ok(list.every((a) => !('appSecret' in a)), 'listings never show secrets');
+  assert.ok(
+    list.every((a) => !('appSecret' in a)),
+    'listings never show secrets',
+  );
 
   assert.equal((await json<AppJson>(['apps', 'disable', 'known01'], env)).enabled, false);
   const shown = await json<AppJson>(['apps', 'show', 'known01'], env);
@@ -53,10 +59,19 @@ test('apps, users and channels: create, list, show, disable, rotate, remove (--j
   const rotated = await json<AppJson>(['apps', 'rotate-secret', 'known01'], env);
   assert.notEqual(rotated.appSecret, 'k'.repeat(20));
 
-  assert.deepEqual(await json<{ userId: string; appId: string }>(['users', 'add', '--app', 'known01', 'u1'], env).then(({ userId, appId }) => ({ userId, appId })), { userId: 'u1', appId: 'known01' });
+  assert.deepEqual(
+    await json<{ userId: string; appId: string }>(['users', 'add', '--app', 'known01', 'u1'], env).then(({ userId, appId }) => ({
+      userId,
+      appId,
+    })),
+    { userId: 'u1', appId: 'known01' },
+  );
   await json(['channels', 'add', '--user', 'u1', '100'], env);
   const channels = await json<{ channelId: string; userId: string; appId: string }[]>(['channels', 'list', '--user', 'u1'], env);
-  assert.deepEqual(channels.map((c) => [c.channelId, c.userId, c.appId]), [['100', 'u1', 'known01']]);
+  assert.deepEqual(
+    channels.map((c) => [c.channelId, c.userId, c.appId]),
+    [['100', 'u1', 'known01']],
+  );
 
   // What the commands did is in the store the server would open.
   const store = new SqliteStore(sqlitePath({ dataDir: env.LIVE_CCV_DATA_DIR }));

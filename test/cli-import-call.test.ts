@@ -147,7 +147,21 @@ describe('import ccv and call, on one data dir', () => {
           LIVE_CCV_APP_ID: APP.appId,
           LIVE_CCV_APP_SECRET: APP.appSecret,
         }),
-        cli(['call', 'channel-max-history-concurrent', ...creds, '--channel-id', '1000001', '--start-time', '2021-08-18', '--end-time', String(day18.to), '--json'], env),
+        cli(
+          [
+            'call',
+            'channel-max-history-concurrent',
+            ...creds,
+            '--channel-id',
+            '1000001',
+            '--start-time',
+            '2021-08-18',
+            '--end-time',
+            String(day18.to),
+            '--json',
+          ],
+          env,
+        ),
         cli(['call', 'summary', ...creds, '--app-secret', 'not-the-secret-at-all', ...range], env),
       ]);
 
@@ -178,7 +192,23 @@ describe('import ccv and call, on one data dir', () => {
     test('missing credentials and a bad time are named', async () => {
       const [noId, badTime] = await Promise.all([
         cli(['call', 'summary', '--users', 'u', '--start', '2021-08-01', '--end', '2021-08-02'], env),
-        cli(['call', 'channel-max-history-concurrent', '--app-id', 'a', '--app-secret', 's', '--channel-id', '1', '--start-time', 'yesterday', '--end-time', '1629166440000'], env),
+        cli(
+          [
+            'call',
+            'channel-max-history-concurrent',
+            '--app-id',
+            'a',
+            '--app-secret',
+            's',
+            '--channel-id',
+            '1',
+            '--start-time',
+            'yesterday',
+            '--end-time',
+            '1629166440000',
+          ],
+          env,
+        ),
       ]);
       oneLine(noId, /^live-ccv: no application id: pass --app-id or set LIVE_CCV_APP_ID$/m);
       oneLine(badTime, /^live-ccv: --start-time must be epoch milliseconds or yyyy-MM-dd\[ HH:mm\[:ss\]\], got "yesterday"$/m);

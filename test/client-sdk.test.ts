@@ -102,7 +102,14 @@ describe('SDK against a listening live-ccv', () => {
   });
 
   test('the re-exported sign matches POLYV test vector', () => {
-    const params = { appId: 'g4rqgmmjuo', channelIds: '2477096,2272655', startDay: '2022-05-20', endDay: '2022-06-18', timestamp: '1660270926732', page: null };
+    const params = {
+      appId: 'g4rqgmmjuo',
+      channelIds: '2477096,2272655',
+      startDay: '2022-05-20',
+      endDay: '2022-06-18',
+      timestamp: '1660270926732',
+      page: null,
+    };
     assert.equal(sign(params, 'fsq2k5weced1h8vui657xtdva66whf0g'), '0D2BDA2FD04D93A2B8832B91FD973C4D');
   });
 });
@@ -119,7 +126,8 @@ describe('SDK: the v3 concurrency family', () => {
     window.add({ channelId: '200', viewerId: 'e', pullType: 'cdn', ts: now }, now);
     const realtime = {
       channelViewers: async (id: string, p?: string) => window.count(id, Date.now(), p),
-      channelsViewers: async (ids: readonly string[], p?: string) => ids.reduce((n, id) => n + window.count(id, Date.now(), p), 0),
+      channelsViewers: async (ids: readonly string[], p?: string) =>
+        ids.reduce((n, id) => n + window.count(id, Date.now(), p), 0),
     };
     f = await fixture({ users: { u1: ['100', '101'], u2: ['200'] }, deps: { realtime } });
     await seed(f);
@@ -140,8 +148,23 @@ describe('SDK: the v3 concurrency family', () => {
 
   test('channelMaxHistoryConcurrent: the peak between two instants, Date or epoch ms', async () => {
     const hour = 3_600_000;
-    assert.equal(await c.channelMaxHistoryConcurrent({ channelId: '100', startTime: AUG17_1014 - hour, endTime: new Date(AUG17_1014 + hour) }), 2000);
-    assert.equal(await c.channelMaxHistoryConcurrent({ channelId: '100', startTime: AUG17_1014 - hour, endTime: AUG17_1014 + hour, pullType: 'rtc' }), 40);
+    assert.equal(
+      await c.channelMaxHistoryConcurrent({
+        channelId: '100',
+        startTime: AUG17_1014 - hour,
+        endTime: new Date(AUG17_1014 + hour),
+      }),
+      2000,
+    );
+    assert.equal(
+      await c.channelMaxHistoryConcurrent({
+        channelId: '100',
+        startTime: AUG17_1014 - hour,
+        endTime: AUG17_1014 + hour,
+        pullType: 'rtc',
+      }),
+      40,
+    );
   });
 
   test('channelsConcurrence: minutes within a day, daily peaks across days', async () => {
@@ -154,13 +177,19 @@ describe('SDK: the v3 concurrency family', () => {
       { day: '2021-08-18', minute: '00:00', viewers: 0 },
     ]);
     await assert.rejects(c.channelsConcurrence({ channelIds: 'abc', ...day }), { code: 400, message: 'param is not digit: abc' });
-    await assert.rejects(c.channelsConcurrence({ channelIds: '100,999', ...day }), { code: 403, message: 'illegal channel id: 999' });
+    await assert.rejects(c.channelsConcurrence({ channelIds: '100,999', ...day }), {
+      code: 403,
+      message: 'illegal channel id: 999',
+    });
   });
 
   test("userConcurrence: the user's channels summed; userId needed when the app has several", async () => {
     const u1 = await c.userConcurrence({ userId: 'u1', ...day });
     assert.deepEqual([at(u1, '10:14'), at(u1, '10:15'), at(u1, '10:19')], [2888, 40, 0]);
-    await assert.rejects(c.userConcurrence(day), (e: unknown) => e instanceof PolyvApiError && e.code === 400 && /userId is required/.test(e.message));
+    await assert.rejects(
+      c.userConcurrence(day),
+      (e: unknown) => e instanceof PolyvApiError && e.code === 400 && /userId is required/.test(e.message),
+    );
   });
 
   test('userRealtimeConcurrence: viewers now, optionally of one pull type', async () => {
@@ -186,7 +215,10 @@ describe('SDK retries', () => {
       assert.deepEqual(statuses, [200, 429, 200]);
 
       const impatient = createClient({ baseUrl, appId: f.caller.appId, appSecret: f.caller.appSecret, retries: 0 });
-      const err = await impatient.summary(q).then(() => impatient.summary(q)).catch((e: unknown) => e);
+      const err = await impatient
+        .summary(q)
+        .then(() => impatient.summary(q))
+        .catch((e: unknown) => e);
       assert.ok(err instanceof PolyvApiError);
       assert.equal(err.code, 429);
       assert.equal(err.message, 'qps exceeds number of calls');
@@ -260,11 +292,21 @@ describe('SDK retries', () => {
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     const port = (silent.address() as AddressInfo).port;
     try {
-      const slow = createClient({ baseUrl: `http://127.0.0.1:${port}`, appId: 'a', appSecret: 's', timeoutMs: 100, retries: 1, backoffMs: 10 });
+      const slow = createClient({
+        baseUrl: `http://127.0.0.1:${port}`,
+        appId: 'a',
+        appSecret: 's',
+        timeoutMs: 100,
+        retries: 1,
+        backoffMs: 10,
+      });
       const err = await slow.userRealtimeConcurrence().catch((e: unknown) => e);
       assert.ok(err instanceof PolyvApiError);
       assert.equal(err.code, 0);
-      assert.match(err.message, /^request timed out after 100 ms: GET http:\/\/127\.0\.0\.1:\d+\/live\/v3\/user\/statistics\/realtime-concurrence$/);
+      assert.match(
+        err.message,
+        /^request timed out after 100 ms: GET http:\/\/127\.0\.0\.1:\d+\/live\/v3\/user\/statistics\/realtime-concurrence$/,
+      );
     } finally {
       silent.closeAllConnections();
       silent.close();
@@ -282,7 +324,11 @@ describe('SDK retries', () => {
     const silent = http.createServer(() => {});
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     try {
-      const c = createClient({ baseUrl: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, appId: 'a', appSecret: 's' });
+      const c = createClient({
+        baseUrl: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+        appId: 'a',
+        appSecret: 's',
+      });
       const ac = new AbortController();
       setTimeout(() => ac.abort(), 50);
       await assert.rejects(c.userRealtimeConcurrence({}, { signal: ac.signal }), { code: 0, message: /^request aborted/ });

@@ -37,6 +37,9 @@ test('a bad setting names itself and what was wrong', () => {
     [{ LIVE_CCV_TRUST_PROXY: 'not an address' }, {}, /^invalid setting LIVE_CCV_TRUST_PROXY: /],
   ];
   for (const [env, flags, message] of cases) {
-    assert.throws(() => loadConfig(env, flags), (e: unknown) => e instanceof ConfigError && message.test(e.message));
+    assert.throws(
+      () => loadConfig(env, flags),
+      (e: unknown) => e instanceof ConfigError && message.test(e.message),
+    );
   }
 });

@@ -24,7 +24,7 @@ test('day curves encode in the narrowest width and decode to the same values', (
   assert.throws(() => decodeValues(Buffer.from([3, 0, 0, 0, 1])), /corrupt day curve/);
 });
 
-test('the SQLite store\'s in-memory copies never go stale: own writes at once, other processes\' within 10 ms', async () => {
+test("the SQLite store's in-memory copies never go stale: own writes at once, other processes' within 10 ms", async () => {
   const file = path.join(tempDir(), 'store.sqlite');
   const reader = new SqliteStore(file);
   const writer = new SqliteStore(file);

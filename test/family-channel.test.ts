@@ -43,7 +43,10 @@ describe('channel concurrence and get-max-history-concurrent', () => {
     assert.equal(data.length, 2880);
     assert.deepEqual(data[1439], { day: '2024-03-09', minute: '23:59', viewers: 7 });
     assert.deepEqual(data[1440], { day: '2024-03-10', minute: '00:00', viewers: 7 });
-    assert.equal(data.reduce((s, p) => s + p.viewers, 0), 7 + 7 + 9);
+    assert.equal(
+      data.reduce((s, p) => s + p.viewers, 0),
+      7 + 7 + 9,
+    );
   });
 
   it('narrows to one pull type', async () => {
@@ -105,10 +108,22 @@ describe('channel concurrence and get-max-history-concurrent', () => {
       [{ startTime: start, endTime: days(1), channelId: 'x1' }, 400, 'param is not digit: x1'],
       [{ startTime: start, endTime: days(1), channelId: '900' }, 403, 'illegal channel id: 900'],
       [{ endTime: days(1) }, 400, 'param validate error: startTime is required'],
-      [{ startTime: '2024-03-01', endTime: days(1) }, 400, 'param validate error: startTime must be epoch milliseconds, got 2024-03-01'],
+      [
+        { startTime: '2024-03-01', endTime: days(1) },
+        400,
+        'param validate error: startTime must be epoch milliseconds, got 2024-03-01',
+      ],
       [{ startTime: days(1), endTime: start }, 400, 'param validate error: startTime is after endTime'],
-      [{ startTime: start, endTime: String(Number(days(92)) + 1) }, 400, 'param validate error: the span from startTime to endTime is over 3 months (7948800000 ms)'],
-      [{ startTime: start, endTime: days(1), pullType: 'x' }, 400, 'param validate error: pullType must be one of cdn, rtc, p2p, got x'],
+      [
+        { startTime: start, endTime: String(Number(days(92)) + 1) },
+        400,
+        'param validate error: the span from startTime to endTime is over 3 months (7948800000 ms)',
+      ],
+      [
+        { startTime: start, endTime: days(1), pullType: 'x' },
+        400,
+        'param validate error: pullType must be one of cdn, rtc, p2p, got x',
+      ],
     ];
     for (const [params, code, message] of cases) {
       const { status, body } = await maxHistory(params);
@@ -151,7 +166,10 @@ describe('channel concurrence in a zone with DST (America/New_York)', () => {
     const data = await day('2024-11-03', '2024-11-04');
     assert.equal(data.length, 1500 + 1440);
     const twice = data.filter((p) => p.day === '2024-11-03' && p.minute === '01:30');
-    assert.deepEqual(twice.map((p) => p.viewers), [0, 8]);
+    assert.deepEqual(
+      twice.map((p) => p.viewers),
+      [0, 8],
+    );
     assert.deepEqual(data[1499], { day: '2024-11-03', minute: '23:59', viewers: 1 });
     assert.deepEqual(data[1500], { day: '2024-11-04', minute: '00:00', viewers: 2 });
   });

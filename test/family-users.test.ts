@@ -55,7 +55,11 @@ describe('concurrence-mc, user concurrence and realtime-concurrence', () => {
   it('refuses bad concurrence-mc parameters with POLYV messages', async () => {
     const cases: [Record<string, string>, number, string][] = [
       [{ startDate: '2024-03-11' }, 400, 'startDate can not great endDater'],
-      [{ startDate: '2024-03-01', endDate: '2024-04-01' }, 400, 'param validate error: the range spans 32 days, at most 31 are allowed'],
+      [
+        { startDate: '2024-03-01', endDate: '2024-04-01' },
+        400,
+        'param validate error: the range spans 32 days, at most 31 are allowed',
+      ],
       [{ channelIds: '100,abc' }, 400, 'param is not digit: abc'],
       [{ channelIds: ' , ' }, 400, 'param validate error: channelIds is required'],
       [{ channelIds: '' }, 400, 'param validate error: channelIds is required'],
@@ -83,7 +87,10 @@ describe('concurrence-mc, user concurrence and realtime-concurrence', () => {
     ]);
     const rtc = (await user({ userId: 'u1', pullType: 'rtc' })).body.data as Point[];
     assert.equal(rtc[1439]!.viewers, 2);
-    assert.equal(rtc.reduce((s, p) => s + p.viewers, 0), 2);
+    assert.equal(
+      rtc.reduce((s, p) => s + p.viewers, 0),
+      2,
+    );
   });
 
   it('implies the user of an application that owns one', async () => {
@@ -113,9 +120,15 @@ describe('concurrence-mc, user concurrence and realtime-concurrence', () => {
 
   it('realtime-concurrence checks its parameters, then answers 503 without a realtime source', async () => {
     const realtime = (params: Record<string, string>, caller?: typeof solo) => call(f, PATHS.realtime, params, { caller });
-    assert.equal((await realtime({})).body.message, 'param validate error: userId is required when the application owns several users (it owns 2)');
+    assert.equal(
+      (await realtime({})).body.message,
+      'param validate error: userId is required when the application owns several users (it owns 2)',
+    );
     assert.equal((await realtime({ userId: 's1' })).body.message, 'illegal user id: s1');
-    assert.equal((await realtime({ userId: 'u1', pullType: 'x' })).body.message, 'param validate error: pullType must be one of cdn, rtc, p2p, got x');
+    assert.equal(
+      (await realtime({ userId: 'u1', pullType: 'x' })).body.message,
+      'param validate error: pullType must be one of cdn, rtc, p2p, got x',
+    );
     const { status, body } = await realtime({}, solo);
     assert.equal(status, 503);
     assert.deepEqual(body, { code: 503, status: 'error', message: 'realtime unavailable', data: '' });

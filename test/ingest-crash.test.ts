@@ -47,7 +47,12 @@ async function start(latenessMs: number): Promise<Server> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => (running.delete(child), resolve(code))));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      running.delete(child);
+      resolve(code);
+    }),
+  );
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
@@ -160,11 +165,12 @@ async function readStore(): Promise<{ channels: Map<string, number>; user: Map<n
   try {
     for (const ch of CHANNELS) {
       for (const seg of await store.readCurves('channel', [ch], c - 20, c + 5)) {
-        Array.from(seg.values).forEach((v, i) => v > 0 && channels.set(`${ch}|${seg.key}|${seg.start + i}`, v));
+        for (const [i, v] of Array.from(seg.values).entries()) if (v > 0) channels.set(`${ch}|${seg.key}|${seg.start + i}`, v);
       }
     }
     for (const seg of await store.readCurves('user', ['crashuser'], c - 20, c + 5)) {
-      Array.from(seg.values).forEach((v, i) => v > 0 && user.set(seg.start + i, (user.get(seg.start + i) ?? 0) + v));
+      for (const [i, v] of Array.from(seg.values).entries())
+        if (v > 0) user.set(seg.start + i, (user.get(seg.start + i) ?? 0) + v);
     }
   } finally {
     await store.close();
@@ -221,7 +227,10 @@ it('survives SIGKILL mid-stream: final per-minute counts equal the exact distinc
   s = await start(0);
   await stop(s);
   const { channels, user } = await readStore();
-  assert.deepEqual(channels, counts(() => true));
+  assert.deepEqual(
+    channels,
+    counts(() => true),
+  );
   const perMinute = new Map<number, number>();
   for (const [k, n] of counts(() => true)) {
     const m = Number(k.split('|')[2]);

@@ -38,7 +38,7 @@ const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-
 async function channelMinutes(store: Store, channelId: string, pullType?: string): Promise<Map<number, number>> {
   const out = new Map<number, number>();
   for (const s of await store.readCurves('channel', [channelId], M0 - 1440, M0 + 1440, pullType)) {
-    Array.from(s.values).forEach((v, i) => v > 0 && out.set(s.start + i, (out.get(s.start + i) ?? 0) + v));
+    for (const [i, v] of Array.from(s.values).entries()) if (v > 0) out.set(s.start + i, (out.get(s.start + i) ?? 0) + v);
   }
   return out;
 }
@@ -127,10 +127,20 @@ describe('POST /v1/heartbeats', () => {
 
   it('refuses missing or wrong tokens, and scopes an app token to its own channels', async () => {
     const payload = ndjson([{ channelId: '100', viewerId: 'x', ts: T0 }]);
-    const none = await h.f.app.inject({ method: 'POST', url: '/v1/heartbeats', headers: { 'content-type': 'application/x-ndjson' }, payload });
+    const none = await h.f.app.inject({
+      method: 'POST',
+      url: '/v1/heartbeats',
+      headers: { 'content-type': 'application/x-ndjson' },
+      payload,
+    });
     assert.equal(none.statusCode, 401);
     assert.equal(none.json().message, 'invalid ingest token.');
-    const wrong = await h.f.app.inject({ method: 'POST', url: '/v1/heartbeats', headers: { ...auth, authorization: 'Bearer nope' }, payload });
+    const wrong = await h.f.app.inject({
+      method: 'POST',
+      url: '/v1/heartbeats',
+      headers: { ...auth, authorization: 'Bearer nope' },
+      payload,
+    });
     assert.equal(wrong.statusCode, 401);
 
     const other = await h.f.tenancy.createApp({ name: 'other', appId: 'otherapp' });
@@ -185,7 +195,10 @@ describe('POST /v1/heartbeats', () => {
     assert.deepEqual([...(await channelMinutes(h.store, '100', 'rtc'))], [[M0, 1]]);
     assert.deepEqual([...(await channelMinutes(h.store, '200'))], [[M0, 2]]);
     const user = await h.store.readCurves('user', ['u1'], M0, M0 + 1);
-    assert.equal(user.reduce((n, s) => n + (s.values[M0 - s.start] ?? 0), 0), 3);
+    assert.equal(
+      user.reduce((n, s) => n + (s.values[M0 - s.start] ?? 0), 0),
+      3,
+    );
     const late = await h.f.app.inject({
       method: 'POST',
       url: '/v1/heartbeats',
@@ -208,7 +221,11 @@ describe('beacon', () => {
   });
 
   it('counts GET, text/plain (sendBeacon), JSON and form beacons at server time, answering 204', async () => {
-    const get = await h.f.app.inject({ method: 'GET', url: '/v1/beacon?channelId=100&viewerId=g1&pullType=rtc', headers: { origin: 'https://player.example' } });
+    const get = await h.f.app.inject({
+      method: 'GET',
+      url: '/v1/beacon?channelId=100&viewerId=g1&pullType=rtc',
+      headers: { origin: 'https://player.example' },
+    });
     assert.equal(get.statusCode, 204);
     assert.equal(get.body, '');
     assert.equal(get.headers['access-control-allow-origin'], '*');

@@ -119,10 +119,19 @@ for (const adapter of [memory, redis]) {
     it('counts exactly under concurrent hits from several servers', async ({ limiter }, peer) => {
       const other = (await peer()).limiter;
       const rule = { limit: 25, windowMs: 60_000, blockMs: 0 };
-      const decisions = (await Promise.all([hitAll(limiter, 'app:shared', rule, 20), hitAll(other, 'app:shared', rule, 20)])).flat();
+      const decisions = (
+        await Promise.all([hitAll(limiter, 'app:shared', rule, 20), hitAll(other, 'app:shared', rule, 20)])
+      ).flat();
       assert.equal(decisions.filter((d) => d.allowed).length, 25);
-      const remaining = decisions.filter((d) => d.allowed).map((d) => d.remaining).sort((a, b) => a - b);
-      assert.deepEqual(remaining, Array.from({ length: 25 }, (_, i) => i), 'every allowed hit saw its own count');
+      const remaining = decisions
+        .filter((d) => d.allowed)
+        .map((d) => d.remaining)
+        .sort((a, b) => a - b);
+      assert.deepEqual(
+        remaining,
+        Array.from({ length: 25 }, (_, i) => i),
+        'every allowed hit saw its own count',
+      );
     });
 
     it('accepts a nonce once, on any server, until it expires', async ({ nonces }, peer) => {
@@ -163,7 +172,10 @@ describe('choosing the limits from configuration', () => {
 
   test('a bad URL is refused by the configuration check, an unreachable one at connect, naming it', async () => {
     assert.throws(() => loadConfig({ LIVE_CCV_REDIS_URL: 'localhost:6379' }), /LIVE_CCV_REDIS_URL.*redis:\/\//);
-    await assert.rejects(connectRedis('redis://127.0.0.1:1'), /Redis at redis:\/\/127\.0\.0\.1:1 is not reachable: .*ECONNREFUSED/);
+    await assert.rejects(
+      connectRedis('redis://127.0.0.1:1'),
+      /Redis at redis:\/\/127\.0\.0\.1:1 is not reachable: .*ECONNREFUSED/,
+    );
   });
 });
 

@@ -60,7 +60,9 @@ export function assertDescribed(method: string, url: string, res: Answer): void 
   const status = String(res.statusCode);
   const response = op.responses[status];
   assert.ok(response, `${method} ${op.template} answered ${status}, which the document does not list: ${res.body}`);
-  const type = String(res.headers['content-type'] ?? '').split(';')[0]!.trim();
+  const type = String(res.headers['content-type'] ?? '')
+    .split(';')[0]!
+    .trim();
   if (!response.content) {
     assert.equal(res.body, '', `${method} ${op.template} ${status} has no body in the document`);
     return;
@@ -69,7 +71,10 @@ export function assertDescribed(method: string, url: string, res: Answer): void 
   if (type !== 'application/json') return;
   const v = validator(['paths', op.template, method.toLowerCase(), 'responses', status, 'content', type, 'schema']);
   const body: unknown = JSON.parse(res.body);
-  assert.ok(v(body), `${method} ${op.template} ${status} body does not match the document: ${ajv.errorsText(v.errors)}\n${res.body.slice(0, 500)}`);
+  assert.ok(
+    v(body),
+    `${method} ${op.template} ${status} body does not match the document: ${ajv.errorsText(v.errors)}\n${res.body.slice(0, 500)}`,
+  );
 
   // A request the server accepted must be one the document allows: required query parameters present
   // and every described one valid.
@@ -108,7 +113,10 @@ export function appRoutes(app: FastifyInstance): string[] {
     const depth = Math.round(match[1]!.length / 4) - 1;
     stack.length = depth;
     stack.push(match[2]!);
-    const path = stack.join('').replace(/:([A-Za-z0-9_]+)/g, '{$1}').replace(/(.)\/$/, '$1');
+    const path = stack
+      .join('')
+      .replace(/:([A-Za-z0-9_]+)/g, '{$1}')
+      .replace(/(.)\/$/, '$1');
     for (const m of match[3]!.split(',').map((s) => s.trim())) {
       if (m !== 'HEAD' && m !== 'OPTIONS') out.push(`${m} ${path}`);
     }

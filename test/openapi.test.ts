@@ -25,21 +25,38 @@ describe('OpenAPI document', () => {
     const inApp = anonymous(appRoutes(f.app));
     const inDoc = anonymous(documentRoutes());
     assert.ok(inApp.length > 10, 'the route listing could not be read');
-    assert.deepEqual(inApp.filter((r) => !inDoc.includes(r)), [], 'routes missing from the document');
-    assert.deepEqual(inDoc.filter((r) => !inApp.includes(r)), [], 'documented routes the app does not serve');
+    assert.deepEqual(
+      inApp.filter((r) => !inDoc.includes(r)),
+      [],
+      'routes missing from the document',
+    );
+    assert.deepEqual(
+      inDoc.filter((r) => !inApp.includes(r)),
+      [],
+      'documented routes the app does not serve',
+    );
   });
 
   it('validates health and admin answers, errors included', async () => {
     await validated(f.app, { method: 'GET', url: '/healthz' });
     const auth = { authorization: 'Bearer admin-token-0123456789' };
-    const created = await validated(f.app, { method: 'POST', url: '/admin/v1/apps', headers: auth, payload: { name: 'x', appId: 'app-x' } });
+    const created = await validated(f.app, {
+      method: 'POST',
+      url: '/admin/v1/apps',
+      headers: auth,
+      payload: { name: 'x', appId: 'app-x' },
+    });
     assert.equal(created.statusCode, 200);
     await validated(f.app, { method: 'GET', url: '/admin/v1/apps', headers: auth });
     await validated(f.app, { method: 'GET', url: '/admin/v1/apps/app-x', headers: auth });
     await validated(f.app, { method: 'POST', url: '/admin/v1/apps/app-x/users', headers: auth, payload: { userId: 'ux' } });
     await validated(f.app, { method: 'POST', url: '/admin/v1/users/ux/channels', headers: auth, payload: { channelId: 42 } });
     await validated(f.app, { method: 'GET', url: '/admin/v1/users/ux/channels', headers: auth });
-    await validated(f.app, { method: 'GET', url: '/admin/v1/channels/42/minutes?start=2024-01-01&end=2024-01-01', headers: auth });
+    await validated(f.app, {
+      method: 'GET',
+      url: '/admin/v1/channels/42/minutes?start=2024-01-01&end=2024-01-01',
+      headers: auth,
+    });
     const missing = await validated(f.app, { method: 'GET', url: '/admin/v1/apps/nope', headers: auth });
     assert.equal(missing.statusCode, 404);
     const refused = await validated(f.app, { method: 'GET', url: '/admin/v1/apps' });
@@ -63,13 +80,28 @@ describe('OpenAPI document: ingest and realtime answers', () => {
 
   it('validates beacon, batch and realtime answers', async () => {
     assert.equal((await validated(f.app, { method: 'GET', url: '/v1/beacon?channelId=100&viewerId=v1' })).statusCode, 204);
-    assert.equal((await validated(f.app, { method: 'POST', url: '/v1/beacon', payload: { channelId: '100', viewerId: 'v2', pullType: 'rtc' } })).statusCode, 204);
-    assert.equal((await validated(f.app, { method: 'GET', url: '/v1/beacon?channelId=100&viewerId=v1&pullType=hls' })).statusCode, 400);
+    assert.equal(
+      (
+        await validated(f.app, {
+          method: 'POST',
+          url: '/v1/beacon',
+          payload: { channelId: '100', viewerId: 'v2', pullType: 'rtc' },
+        })
+      ).statusCode,
+      204,
+    );
+    assert.equal(
+      (await validated(f.app, { method: 'GET', url: '/v1/beacon?channelId=100&viewerId=v1&pullType=hls' })).statusCode,
+      400,
+    );
     const batch = await validated(f.app, {
       method: 'POST',
       url: '/v1/heartbeats',
       headers: { authorization: 'Bearer ingest-token-0123456789' },
-      payload: [{ channelId: '100', viewerId: 'v3' }, { channelId: 'x', viewerId: 'v4' }],
+      payload: [
+        { channelId: '100', viewerId: 'v3' },
+        { channelId: 'x', viewerId: 'v4' },
+      ],
     });
     assert.equal(batch.json().data.accepted, 1);
     assert.equal((await validated(f.app, { method: 'POST', url: '/v1/heartbeats', payload: [] })).statusCode, 401);
@@ -83,7 +115,10 @@ describe('OpenAPI document: ingest and realtime answers', () => {
     const bare = await fixture({ users: { u1: ['100'] }, config: { adminToken: 'admin-token-0123456789' } });
     try {
       assert.equal((await validated(bare.app, { method: 'GET', url: '/v1/beacon?channelId=100&viewerId=v1' })).statusCode, 503);
-      assert.equal((await validated(bare.app, { method: 'GET', url: '/admin/v1/channels/100/realtime', headers: auth })).statusCode, 503);
+      assert.equal(
+        (await validated(bare.app, { method: 'GET', url: '/admin/v1/channels/100/realtime', headers: auth })).statusCode,
+        503,
+      );
     } finally {
       await bare.close();
     }

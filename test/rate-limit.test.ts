@@ -15,7 +15,11 @@ test('per IP: over the limit is 429 "qps exceeds number of calls" with Retry-Aft
   });
   try {
     const call = (ip = '10.0.0.1') =>
-      f.app.inject({ method: 'GET', url: `${PATH}?${query(signed(f.caller, { ...params, timestamp: String(now) }))}`, remoteAddress: ip });
+      f.app.inject({
+        method: 'GET',
+        url: `${PATH}?${query(signed(f.caller, { ...params, timestamp: String(now) }))}`,
+        remoteAddress: ip,
+      });
     for (let i = 0; i < 3; i++) {
       const res = await call();
       assert.equal(res.statusCode, 200);
@@ -52,7 +56,11 @@ test('per app quota, configurable per app, refuses without blocking beyond the w
   try {
     await f.tenancy.updateApp(f.caller.appId, { rateLimit: 2 });
     const call = (ip: string) =>
-      f.app.inject({ method: 'GET', url: `${PATH}?${query(signed(f.caller, { ...params, timestamp: String(now) }))}`, remoteAddress: ip });
+      f.app.inject({
+        method: 'GET',
+        url: `${PATH}?${query(signed(f.caller, { ...params, timestamp: String(now) }))}`,
+        remoteAddress: ip,
+      });
     assert.equal((await call('10.0.0.1')).statusCode, 200);
     const second = await call('10.0.0.2');
     assert.equal(second.statusCode, 200);

@@ -50,7 +50,13 @@ test('first start prints the demo app once; it can make a signed call; logs are 
     assert.equal(health.status, 200);
     assert.deepEqual(((await health.json()) as { data: unknown }).data, { store: 'sqlite', ok: true });
 
-    const p: Record<string, string> = { appId, timestamp: String(Date.now()), users: 'demouser01', start: '2021-08-01', end: '2021-08-31' };
+    const p: Record<string, string> = {
+      appId,
+      timestamp: String(Date.now()),
+      users: 'demouser01',
+      start: '2021-08-01',
+      end: '2021-08-31',
+    };
     p.sign = sign(p, appSecret);
     const res = await fetch(`${s.url}/live/internal/v3/user/concurrent/yunduo/summary?${new URLSearchParams(p)}`, {
       headers: { 'x-request-id': 'trace-123' },
@@ -81,7 +87,13 @@ test('SIGTERM lets an in-flight request finish, then exits 0', async () => {
   const { port } = new URL(s.url);
   const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port, method: 'POST', path: '/admin/v1/apps', headers: { authorization: 'Bearer tok-tok-tok', 'content-type': 'application/json' } },
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/admin/v1/apps',
+        headers: { authorization: 'Bearer tok-tok-tok', 'content-type': 'application/json' },
+      },
       (res) => {
         let body = '';
         res.on('data', (d: Buffer) => (body += d.toString()));
@@ -107,20 +119,32 @@ test('a bad setting prints one line naming it and exits non-zero', () => {
     [{ LIVE_CCV_TIME_ZONE: 'Mars/Olympus' }, 'LIVE_CCV_TIME_ZONE'],
     [{ LIVE_CCV_STORE: 'postgres' }, 'LIVE_CCV_DATABASE_URL'],
   ] as const) {
-    const r = spawnSync(process.execPath, [...CLI, 'serve'], { env: { ...process.env, ...env, LIVE_CCV_DATA_DIR: tempDir() }, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [...CLI, 'serve'], {
+      env: { ...process.env, ...env, LIVE_CCV_DATA_DIR: tempDir() },
+      encoding: 'utf8',
+    });
     assert.notEqual(r.status, 0);
     const lines = r.stderr.trim().split('\n');
     assert.equal(lines.length, 1, r.stderr);
     assert.match(lines[0]!, new RegExp(`^live-ccv: invalid setting ${name}: `));
   }
-  const flag = spawnSync(process.execPath, [...CLI, 'serve', '--port', '-5'], { encoding: 'utf8', env: { ...process.env, LIVE_CCV_DATA_DIR: tempDir() } });
+  const flag = spawnSync(process.execPath, [...CLI, 'serve', '--port', '-5'], {
+    encoding: 'utf8',
+    env: { ...process.env, LIVE_CCV_DATA_DIR: tempDir() },
+  });
   assert.match(flag.stderr, /^live-ccv: invalid setting --port: /);
 });
 
 test('an API-only server (LIVE_CCV_INGEST=false) runs no ingest: heartbeats and realtime answer 503', async () => {
   const { startServer } = await import('../src/server.js');
   const { testConfig } = await import('./helpers.js');
-  const config = testConfig({ ingest: false, port: 0, host: '127.0.0.1', ingestToken: 'ingest-token-0001', adminToken: 'admin-token-0001' });
+  const config = testConfig({
+    ingest: false,
+    port: 0,
+    host: '127.0.0.1',
+    ingestToken: 'ingest-token-0001',
+    adminToken: 'admin-token-0001',
+  });
   const server = await startServer(config, () => {});
   try {
     const beacon = await fetch(`${server.url}/v1/beacon?channelId=1&viewerId=v`);

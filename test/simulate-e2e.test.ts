@@ -72,7 +72,9 @@ after(() => {
   server.kill('SIGTERM');
 });
 
-test('simulate then verify: the stored minutes equal the truth, late beats are refused, the summary peak matches', { timeout: 120_000 }, async () => {
+test('simulate then verify: the stored minutes equal the truth, late beats are refused, the summary peak matches', {
+  timeout: 120_000,
+}, async () => {
   const app = await admin('POST', '/apps', { name: 'sim-e2e' });
   const appId = String(app.appId);
   const appSecret = String(app.appSecret);
@@ -81,13 +83,41 @@ test('simulate then verify: the stored minutes equal the truth, late beats are r
 
   const truthFile = path.join(dir, 'truth.ndjson');
   const sim = await run([
-    'simulate', '--base-url', url, '--ingest-token', INGEST, '--channels', CHANNELS.join(','), '--truth', truthFile,
-    '--viewers', '40', '--seed', '42', '--rate', '20000', '--batch-size', '500', '--allowed-lateness-ms', '1000',
-    '--late', '0.02', '--duplicates', '0.05', '--switch', '0.05', '--no-progress', '--json',
+    'simulate',
+    '--base-url',
+    url,
+    '--ingest-token',
+    INGEST,
+    '--channels',
+    CHANNELS.join(','),
+    '--truth',
+    truthFile,
+    '--viewers',
+    '40',
+    '--seed',
+    '42',
+    '--rate',
+    '20000',
+    '--batch-size',
+    '500',
+    '--allowed-lateness-ms',
+    '1000',
+    '--late',
+    '0.02',
+    '--duplicates',
+    '0.05',
+    '--switch',
+    '0.05',
+    '--no-progress',
+    '--json',
   ]);
   assert.equal(sim.code, 0, `${sim.stdout}\n${sim.stderr}`);
   const report = JSON.parse(sim.stdout) as {
-    sent: number; accepted: number; rejected: Record<string, number>; planned: { late: number; duplicate: number }; lateAccepted: number;
+    sent: number;
+    accepted: number;
+    rejected: Record<string, number>;
+    planned: { late: number; duplicate: number };
+    lateAccepted: number;
   };
   assert.ok(report.sent > 100, `sent ${report.sent}`);
   assert.ok(report.planned.late > 0 && report.planned.duplicate > 0);
@@ -100,14 +130,33 @@ test('simulate then verify: the stored minutes equal the truth, late beats are r
   assert.ok(rows.length >= CHANNELS.length);
   assert.deepEqual(new Set(rows.map((r) => r.pullType)), new Set(['cdn', 'rtc', 'p2p']));
 
-  const verified = await run(['verify', '--truth', truthFile, '--base-url', url, '--admin-token', ADMIN, '--wait', '--timeout', '90', '--poll', '500']);
+  const verified = await run([
+    'verify',
+    '--truth',
+    truthFile,
+    '--base-url',
+    url,
+    '--admin-token',
+    ADMIN,
+    '--wait',
+    '--timeout',
+    '90',
+    '--poll',
+    '500',
+  ]);
   assert.equal(verified.code, 0, `${verified.stdout}\n${verified.stderr}\n${log.slice(-2000)}`);
   assert.match(verified.stdout, /verify: \d+ minute cells match, 0 mismatches/);
 
   // the peak of the sum over the user's channels, per pull type, as the signed summary computes it
   const expected = truthPeaks(rows, CHANNELS);
   const days = rows.map((r) => labelMinute(r.minute / 60_000, 'Asia/Shanghai').day).sort();
-  const params: Record<string, string> = { appId, timestamp: String(Date.now()), users: 'simuser1', start: days[0]!, end: days.at(-1)! };
+  const params: Record<string, string> = {
+    appId,
+    timestamp: String(Date.now()),
+    users: 'simuser1',
+    start: days[0]!,
+    end: days.at(-1)!,
+  };
   params.sign = sign(params, appSecret);
   const res = await fetch(`${url}/live/internal/v3/user/concurrent/yunduo/summary?${new URLSearchParams(params)}`);
   const summary = (await res.json()) as { data: { statAt: number; peakCCV: string; pullType: string }[] };
@@ -131,7 +180,17 @@ test('bad input is one clear line and a non-zero exit', async () => {
   const noChannels = await run(['simulate', '--base-url', url, '--channels', 'abc', '--truth', path.join(dir, 'x.ndjson')]);
   assert.notEqual(noChannels.code, 0);
   assert.equal(noChannels.stderr.trim(), 'live-ccv: invalid --channels: channel ids are digits, got "abc"');
-  const badRate = await run(['simulate', '--base-url', url, '--channels', '1', '--truth', path.join(dir, 'x.ndjson'), '--rate', 'fast']);
+  const badRate = await run([
+    'simulate',
+    '--base-url',
+    url,
+    '--channels',
+    '1',
+    '--truth',
+    path.join(dir, 'x.ndjson'),
+    '--rate',
+    'fast',
+  ]);
   assert.equal(badRate.stderr.trim().split('\n').at(-1), 'live-ccv: invalid --rate: expected a number >= 0.001, got "fast"');
   const missing = await run(['verify', '--truth', path.join(dir, 'nope.ndjson'), '--base-url', url, '--admin-token', ADMIN]);
   assert.equal(missing.code, 1);

@@ -63,7 +63,10 @@ test('traffic has duplicates, pull-type switches, late beats in the closed minut
   for (let i = 1; i < regular.length; i++) assert.ok(regular[i]!.ts >= regular[i - 1]!.ts);
   const pulls = new Map<string, Set<string>>();
   for (const b of regular) pulls.set(b.viewerId, (pulls.get(b.viewerId) ?? new Set()).add(b.pullType));
-  assert.ok([...pulls.values()].some((s) => s.size > 1), 'some viewer switched pull type');
+  assert.ok(
+    [...pulls.values()].some((s) => s.size > 1),
+    'some viewer switched pull type',
+  );
   assert.deepEqual(new Set(regular.map((b) => b.pullType)), new Set(['cdn', 'rtc', 'p2p']));
 });
 
@@ -86,7 +89,9 @@ test('the truth equals a brute-force count of distinct viewers per channel, pull
       fc.double({ min: 0, max: 0.5, noNaN: true }),
       fc.double({ min: 0, max: 0.5, noNaN: true }),
       (seed, viewers, switchProbability, duplicateProbability) => {
-        const { beats } = generateTraffic(options({ seed, viewers, switchProbability, duplicateProbability, lateFraction: 0.05 }));
+        const { beats } = generateTraffic(
+          options({ seed, viewers, switchProbability, duplicateProbability, lateFraction: 0.05 }),
+        );
         // what the sender does with the server's answer: refused beats (here: the late ones) never count
         const accepted = beats.filter((b) => b.kind !== 'late');
         const truth = new TruthCounter();

@@ -17,9 +17,20 @@ before(async () => {
   const address = f.app.server.address();
   baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   const { beats } = generateTraffic({
-    seed: 3, channels: ['2000001', '2000002'], viewers: 20, start: T0, end: T0 + 4 * 60_000, intervalMs: 10_000,
-    watchMeanMs: 90_000, pullTypes: ['cdn', 'rtc'], switchProbability: 0.05, duplicateProbability: 0.05,
-    lateFraction: 0, lateMinute: T0 - 600_000, spikeFactor: 3, timeZone: 'Asia/Shanghai',
+    seed: 3,
+    channels: ['2000001', '2000002'],
+    viewers: 20,
+    start: T0,
+    end: T0 + 4 * 60_000,
+    intervalMs: 10_000,
+    watchMeanMs: 90_000,
+    pullTypes: ['cdn', 'rtc'],
+    switchProbability: 0.05,
+    duplicateProbability: 0.05,
+    lateFraction: 0,
+    lateMinute: T0 - 600_000,
+    spikeFactor: 3,
+    timeZone: 'Asia/Shanghai',
   });
   const counter = new TruthCounter();
   for (const b of beats) counter.add(b);
@@ -63,5 +74,8 @@ test('a wrong admin token or an unknown channel is one clear error', async () =>
     verifyOnce([{ channelId: '9999', pullType: 'cdn', minute: T0, ccv: 1 }], { baseUrl, adminToken: 'admin-token-0001' }),
     /HTTP 404: channel 9999 not found/,
   );
-  await assert.rejects(verifyOnce(truth, { baseUrl: 'http://127.0.0.1:1', adminToken: 'x' }), /cannot reach http:\/\/127.0.0.1:1/);
+  await assert.rejects(
+    verifyOnce(truth, { baseUrl: 'http://127.0.0.1:1', adminToken: 'x' }),
+    /cannot reach http:\/\/127.0.0.1:1/,
+  );
 });

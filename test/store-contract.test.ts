@@ -106,7 +106,14 @@ function sparse(segments: Segment[], from: number, to: number): Record<string, R
   return out;
 }
 
-async function read(store: Store, kind: CurveKind, ids: string[], from = T0 - DAY_MINUTES, to = T0 + 2 * DAY_MINUTES, pullType?: string) {
+async function read(
+  store: Store,
+  kind: CurveKind,
+  ids: string[],
+  from = T0 - DAY_MINUTES,
+  to = T0 + 2 * DAY_MINUTES,
+  pullType?: string,
+) {
   return sparse(await store.readCurves(kind, ids, from, to, pullType), from, to);
 }
 
@@ -144,10 +151,25 @@ function contract(adapter: Adapter): void {
       const a = await store.createApp({ appId: 'app1', appSecret: 'secret-one-000001', name: 'one' });
       assert.deepEqual(
         { ...a, createdAt: 0 },
-        { appId: 'app1', appSecret: 'secret-one-000001', name: 'one', enabled: true, rateLimit: null, ingestToken: null, createdAt: 0 },
+        {
+          appId: 'app1',
+          appSecret: 'secret-one-000001',
+          name: 'one',
+          enabled: true,
+          rateLimit: null,
+          ingestToken: null,
+          createdAt: 0,
+        },
       );
       assert.ok(Math.abs(a.createdAt - Date.now()) < 60_000);
-      await store.createApp({ appId: 'app2', appSecret: 'secret-two-000002', name: 'two', enabled: false, rateLimit: 7, ingestToken: 'tok' });
+      await store.createApp({
+        appId: 'app2',
+        appSecret: 'secret-two-000002',
+        name: 'two',
+        enabled: false,
+        rateLimit: 7,
+        ingestToken: 'tok',
+      });
       await assert.rejects(store.createApp({ appId: 'app1', appSecret: 'x'.repeat(16), name: 'dup' }), ConflictError);
 
       assert.deepEqual((await store.listApps()).map((x) => x.appId).sort(), ['app1', 'app2']);
@@ -181,14 +203,20 @@ function contract(adapter: Adapter): void {
       assert.equal(u1?.appId, 'a1');
       assert.equal(u1?.userId, 'u1');
       assert.equal(typeof u1?.createdAt, 'number');
-      assert.deepEqual((await store.listUsers('a1')).map((u) => u.userId), ['u1', 'u2']);
+      assert.deepEqual(
+        (await store.listUsers('a1')).map((u) => u.userId),
+        ['u1', 'u2'],
+      );
       assert.deepEqual(await store.ownedUsers('a1', ['u1', 'other', 'ghost', 'u2']), new Set(['u1', 'u2']));
       assert.deepEqual(await store.ownedUsers('a1', []), new Set());
       assert.equal(await store.getUser('ghost'), undefined);
 
       assert.equal(await store.removeUser('u2'), true);
       assert.equal(await store.removeUser('u2'), false);
-      assert.deepEqual((await store.listUsers('a1')).map((u) => u.userId), ['u1']);
+      assert.deepEqual(
+        (await store.listUsers('a1')).map((u) => u.userId),
+        ['u1'],
+      );
     });
 
     it('keeps channels per user, refuses duplicates and lists them', async (store) => {
@@ -197,8 +225,14 @@ function contract(adapter: Adapter): void {
       await assert.rejects(store.addChannel('u2', '100'), ConflictError);
       const c = await store.getChannel('100');
       assert.deepEqual({ ...c, createdAt: 0 }, { channelId: '100', userId: 'u1', appId: 'a1', createdAt: 0 });
-      assert.deepEqual((await store.listChannels('u1')).map((x) => x.channelId), ['100', '200']);
-      assert.deepEqual((await store.listAllChannels()).map((x) => `${x.userId}/${x.channelId}`), ['u1/100', 'u1/200', 'u2/300']);
+      assert.deepEqual(
+        (await store.listChannels('u1')).map((x) => x.channelId),
+        ['100', '200'],
+      );
+      assert.deepEqual(
+        (await store.listAllChannels()).map((x) => `${x.userId}/${x.channelId}`),
+        ['u1/100', 'u1/200', 'u2/300'],
+      );
       assert.equal(await store.removeChannel('200'), true);
       assert.equal(await store.removeChannel('200'), false);
       assert.equal(await store.getChannel('200'), undefined);
@@ -211,13 +245,22 @@ function contract(adapter: Adapter): void {
 
     it('sets minutes (set, not add), idempotently, the last row of a batch winning', async (store) => {
       await tenants(store, { u1: ['100'] });
-      const batch = rows('100', 'cdn', [[T0 + 10, 5], [T0 + 11, 6]]);
+      const batch = rows('100', 'cdn', [
+        [T0 + 10, 5],
+        [T0 + 11, 6],
+      ]);
       await store.setChannelMinutes(batch);
       await store.setChannelMinutes(batch);
       assert.deepEqual(await read(store, 'channel', ['100']), { cdn: { [T0 + 10]: 5, [T0 + 11]: 6 } });
       assert.deepEqual(await read(store, 'user', ['u1']), { cdn: { [T0 + 10]: 5, [T0 + 11]: 6 } });
 
-      await store.setChannelMinutes(rows('100', 'cdn', [[T0 + 10, 3], [T0 + 12, 1], [T0 + 12, 9]]));
+      await store.setChannelMinutes(
+        rows('100', 'cdn', [
+          [T0 + 10, 3],
+          [T0 + 12, 1],
+          [T0 + 12, 9],
+        ]),
+      );
       assert.deepEqual(await read(store, 'channel', ['100']), { cdn: { [T0 + 10]: 3, [T0 + 11]: 6, [T0 + 12]: 9 } });
       assert.deepEqual(await read(store, 'user', ['u1']), { cdn: { [T0 + 10]: 3, [T0 + 11]: 6, [T0 + 12]: 9 } });
       await store.setChannelMinutes([]);
@@ -226,8 +269,14 @@ function contract(adapter: Adapter): void {
     it("keeps a user's curve equal to the sum of its channels through adds, removals and moves", async (store) => {
       await tenants(store, { u1: ['100', '101'], u2: [] });
       await store.setChannelMinutes([
-        ...rows('100', 'cdn', [[T0, 2], [T0 + 1, 3]]),
-        ...rows('101', 'cdn', [[T0 + 1, 10], [T0 + 2, 1]]),
+        ...rows('100', 'cdn', [
+          [T0, 2],
+          [T0 + 1, 3],
+        ]),
+        ...rows('101', 'cdn', [
+          [T0 + 1, 10],
+          [T0 + 2, 1],
+        ]),
         ...rows('101', 'rtc', [[T0 + 5, 4]]),
         ...rows('900', 'cdn', [[T0 + 1, 100]]), // nobody's channel yet
       ]);
@@ -260,7 +309,13 @@ function contract(adapter: Adapter): void {
     it('reads ranges crossing UTC day boundaries and filters by pull type', async (store) => {
       await tenants(store, { u1: ['100'] });
       await store.setChannelMinutes([
-        ...rows('100', 'cdn', [[T0 - 1, 1], [T0, 2], [T0 + DAY_MINUTES - 1, 3], [T0 + DAY_MINUTES, 4], [T0 + 3 * DAY_MINUTES, 5]]),
+        ...rows('100', 'cdn', [
+          [T0 - 1, 1],
+          [T0, 2],
+          [T0 + DAY_MINUTES - 1, 3],
+          [T0 + DAY_MINUTES, 4],
+          [T0 + 3 * DAY_MINUTES, 5],
+        ]),
         ...rows('100', 'p2p', [[T0, 7]]),
       ]);
       for (const kind of ['channel', 'user'] as const) {
@@ -287,7 +342,12 @@ function contract(adapter: Adapter): void {
 
     it('removes rows whose minutes all return to zero', async (store) => {
       await tenants(store, { u1: ['100'] });
-      await store.setChannelMinutes(rows('100', 'cdn', [[T0 + 3, 4], [T0 + 9, 2]]));
+      await store.setChannelMinutes(
+        rows('100', 'cdn', [
+          [T0 + 3, 4],
+          [T0 + 9, 2],
+        ]),
+      );
       await store.setChannelMinutes(rows('100', 'cdn', [[T0 + 3, 0]]));
       const seg = await store.readCurves('channel', ['100'], T0, T0 + DAY_MINUTES);
       assert.equal(seg.length, 1);
@@ -316,9 +376,12 @@ function contract(adapter: Adapter): void {
       for (let round = 0; round < 6; round++) {
         peers.forEach((p, i) => {
           // overlapping batches: every peer writes every channel, in a different order, across a day boundary
-          const batch = channels
-            .map((c, j) => rows(c, 'cdn', [[T0 - 1 + ((round + j) % 3), 1 + i + j], [T0 + 5, 10 * (j + 1)]]))
-            .flat();
+          const batch = channels.flatMap((c, j) =>
+            rows(c, 'cdn', [
+              [T0 - 1 + ((round + j) % 3), 1 + i + j],
+              [T0 + 5, 10 * (j + 1)],
+            ]),
+          );
           writes.push(p.setChannelMinutes(i % 2 === 0 ? batch : batch.reverse()));
         });
       }
@@ -328,7 +391,7 @@ function contract(adapter: Adapter): void {
         const sum: Record<string, Record<number, number>> = {};
         for (const i of indices) {
           for (const [pt, minutes] of Object.entries(perChannel[i]!)) {
-            for (const [m, v] of Object.entries(minutes)) ((sum[pt] ??= {})[Number(m)] = (sum[pt]?.[Number(m)] ?? 0) + v);
+            for (const [m, v] of Object.entries(minutes)) (sum[pt] ??= {})[Number(m)] = (sum[pt]?.[Number(m)] ?? 0) + v;
           }
         }
         return sum;
@@ -366,7 +429,14 @@ describe('every adapter agrees with a brute-force model', () => {
   });
   const op: fc.Arbitrary<Op> = fc.oneof(
     { weight: 4, arbitrary: fc.array(row, { minLength: 1, maxLength: 8 }).map((r) => ({ op: 'set' as const, rows: r })) },
-    { weight: 1, arbitrary: fc.record({ op: fc.constant('add' as const), channel: fc.constantFrom(...CHANNELS), user: fc.constantFrom(...USERS) }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        op: fc.constant('add' as const),
+        channel: fc.constantFrom(...CHANNELS),
+        user: fc.constantFrom(...USERS),
+      }),
+    },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('remove' as const), channel: fc.constantFrom(...CHANNELS) }) },
   );
 
@@ -412,10 +482,18 @@ describe('every adapter agrees with a brute-force model', () => {
           };
           for (const db of dbs) {
             for (const c of CHANNELS) {
-              assert.deepEqual(await read(db.store, 'channel', [p + c], from, to), expected((x) => x, p + c), `${db.store.kind} ${c}`);
+              assert.deepEqual(
+                await read(db.store, 'channel', [p + c], from, to),
+                expected((x) => x, p + c),
+                `${db.store.kind} ${c}`,
+              );
             }
             for (const u of USERS) {
-              assert.deepEqual(await read(db.store, 'user', [p + u], from, to), expected((x) => owner.get(x), p + u), `${db.store.kind} ${u}`);
+              assert.deepEqual(
+                await read(db.store, 'user', [p + u], from, to),
+                expected((x) => owner.get(x), p + u),
+                `${db.store.kind} ${u}`,
+              );
             }
           }
         }),

@@ -89,7 +89,12 @@ test('summary equals the brute-force peak of the per-minute sum', async () => {
           const cells = new Map<string, { user: number; pullType: string; minute: number; ccv: number }>();
           const minutes = rows.map((r) => {
             const minute = base + r.offset;
-            cells.set(`${r.user}|${r.channel}|${r.pullType}|${minute}`, { user: r.user, pullType: r.pullType, minute, ccv: r.ccv });
+            cells.set(`${r.user}|${r.channel}|${r.pullType}|${minute}`, {
+              user: r.user,
+              pullType: r.pullType,
+              minute,
+              ccv: r.ccv,
+            });
             return { channelId: `${r.user}0${r.channel}`, pullType: r.pullType, minute, ccv: r.ccv };
           });
           // written in two batches to exercise read-modify-write of stored day curves

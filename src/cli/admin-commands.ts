@@ -46,7 +46,11 @@ const showCredentials = (opts: Opts, data: Row) =>
 export function registerApps(program: Command): void {
   const apps = oneLineErrors(program.command('apps').description('manage applications (callers of the signed API)'));
   leaf(apps, 'create', 'create an application; prints its credentials once', async (t, o) => {
-    const a = await t.createApp({ name: String(o.name), appId: o.appId as string | undefined, appSecret: o.appSecret as string | undefined });
+    const a = await t.createApp({
+      name: String(o.name),
+      appId: o.appId as string | undefined,
+      appSecret: o.appSecret as string | undefined,
+    });
     showCredentials(o, { appId: a.appId, appSecret: a.appSecret, name: a.name, enabled: a.enabled });
   })
     .requiredOption('--name <name>', 'a name for people')
@@ -56,11 +60,13 @@ export function registerApps(program: Command): void {
     const list = (await t.listApps()).map(publicApp);
     emit(o.json, list, () => table(list as unknown as Row[], appColumns));
   });
-  leaf(apps, 'show <appId>', 'show one application (secret omitted)', async (t, o, appId: string) => showApp(o, await t.app(appId)));
+  leaf(apps, 'show <appId>', 'show one application (secret omitted)', async (t, o, appId: string) =>
+    showApp(o, await t.app(appId)),
+  );
   leaf(apps, 'disable <appId>', 'refuse the application\'s calls ("application not found.")', async (t, o, appId: string) =>
     showApp(o, await t.updateApp(appId, { enabled: false })),
   );
-  leaf(apps, 'enable <appId>', 'accept the application\'s calls again', async (t, o, appId: string) =>
+  leaf(apps, 'enable <appId>', "accept the application's calls again", async (t, o, appId: string) =>
     showApp(o, await t.updateApp(appId, { enabled: true })),
   );
   leaf(apps, 'rotate-secret <appId>', 'replace the secret (the old one stops working at once)', async (t, o, appId: string) => {
@@ -70,7 +76,12 @@ export function registerApps(program: Command): void {
 }
 
 const userColumns: Column[] = [{ key: 'userId' }, { key: 'appId' }, { key: 'createdAt', format: isoTime }];
-const channelColumns: Column[] = [{ key: 'channelId' }, { key: 'userId' }, { key: 'appId' }, { key: 'createdAt', format: isoTime }];
+const channelColumns: Column[] = [
+  { key: 'channelId' },
+  { key: 'userId' },
+  { key: 'appId' },
+  { key: 'createdAt', format: isoTime },
+];
 
 export function registerUsers(program: Command): void {
   const users = oneLineErrors(program.command('users').description("manage an application's users"));

@@ -31,7 +31,10 @@ function connection(cmd: Command): Command {
     .addOption(new Option('--signature-method <method>', 'signature algorithm').choices(['MD5', 'SHA256']))
     .option('--timeout-ms <ms>', 'per-attempt timeout', '10000')
     .option('--retries <n>', 'retries on 429, 5xx and network errors', '3')
-    .option('--time-zone <zone>', `zone of the deployment, for showing and reading local times (env LIVE_CCV_TIME_ZONE, default ${settings.timeZone.def})`);
+    .option(
+      '--time-zone <zone>',
+      `zone of the deployment, for showing and reading local times (env LIVE_CCV_TIME_ZONE, default ${settings.timeZone.def})`,
+    );
 }
 
 function count(name: string, text: string | undefined): number | undefined {
@@ -81,7 +84,8 @@ export function instant(name: string, text: string, zone: string): number {
   const m = LOCAL_TIME.exec(text);
   if (!m) throw new Error(`${name} must be epoch milliseconds or yyyy-MM-dd[ HH:mm[:ss]], got ${JSON.stringify(text)}`);
   const [y, mo, d, hh, mm, ss] = m.slice(1).map((v) => Number(v ?? 0)) as [number, number, number, number, number, number];
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || hh > 23 || mm > 59 || ss > 59) throw new Error(`${name} is not a valid time: ${text}`);
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || hh > 23 || mm > 59 || ss > 59)
+    throw new Error(`${name} is not a valid time: ${text}`);
   return localToEpochMs({ y, m: mo, d, hh, mm, ss }, zone);
 }
 
@@ -130,7 +134,9 @@ export function registerCall(program: Command): void {
     .requiredOption('--end <yyyy-MM-dd>', 'last day (inclusive)')
     .action(async (o: CallOpts) => {
       const zone = zoneOf(o);
-      const data = await calling(() => clientFrom(o).summary({ users: String(o.users), start: String(o.start), end: String(o.end) }));
+      const data = await calling(() =>
+        clientFrom(o).summary({ users: String(o.users), start: String(o.start), end: String(o.end) }),
+      );
       emit(o.json, data, () =>
         table(data as unknown as Row[], [
           { key: 'pullType' },
@@ -141,8 +147,12 @@ export function registerCall(program: Command): void {
       );
     });
 
-  series("channel-concurrence", "a channel's CCV per minute over days", (cmd) => cmd.requiredOption('--channel-id <id>', 'the channel'),
-    (client, o, range) => client.channelConcurrence({ channelId: String(o.channelId), ...range }));
+  series(
+    'channel-concurrence',
+    "a channel's CCV per minute over days",
+    (cmd) => cmd.requiredOption('--channel-id <id>', 'the channel'),
+    (client, o, range) => client.channelConcurrence({ channelId: String(o.channelId), ...range }),
+  );
 
   connection(call.command('channel-max-history-concurrent').description("a channel's peak CCV between two instants"))
     .requiredOption('--channel-id <id>', 'the channel')
@@ -161,13 +171,19 @@ export function registerCall(program: Command): void {
       emit(o.json, peak, () => String(peak));
     });
 
-  series('channels-concurrence', 'channels summed: per day over several days, per minute within one (concurrence-mc)',
+  series(
+    'channels-concurrence',
+    'channels summed: per day over several days, per minute within one (concurrence-mc)',
     (cmd) => cmd.requiredOption('--channel-ids <ids>', 'comma-separated channel ids'),
-    (client, o, range) => client.channelsConcurrence({ channelIds: String(o.channelIds), ...range }));
+    (client, o, range) => client.channelsConcurrence({ channelIds: String(o.channelIds), ...range }),
+  );
 
-  series("user-concurrence", "a user's channels summed, per minute over days",
+  series(
+    'user-concurrence',
+    "a user's channels summed, per minute over days",
     (cmd) => cmd.option('--user-id <id>', 'the user (needed when the application has several)'),
-    (client, o, range) => client.userConcurrence({ userId: o.userId as string | undefined, ...range }));
+    (client, o, range) => client.userConcurrence({ userId: o.userId as string | undefined, ...range }),
+  );
 
   connection(call.command('user-realtime-concurrence').description("viewers watching a user's channels now"))
     .option('--user-id <id>', 'the user (needed when the application has several)')

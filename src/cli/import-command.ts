@@ -22,7 +22,9 @@ function openFile(file: string): { stream: fs.ReadStream; size: number } {
     stat = fs.statSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(`cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String(e)}`);
+    throw new Error(
+      `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String(e)}`,
+    );
   }
   if (!stat.isFile()) throw new Error(`cannot read ${file}: not a regular file`);
   return { stream: fs.createReadStream(file), size: stat.size };
@@ -40,7 +42,8 @@ async function* linesOf(stream: fs.ReadStream, bar: SingleBar | undefined): Asyn
 export function report(file: string, r: ImportResult): string {
   const lines = [`${file}: ${r.accepted} rows imported, ${r.rejected.length} rejected`];
   for (const { line, reason } of r.rejected.slice(0, SHOW_REJECTED)) lines.push(`  line ${line}: ${reason}`);
-  if (r.rejected.length > SHOW_REJECTED) lines.push(`  ... and ${r.rejected.length - SHOW_REJECTED} more (--json lists them all)`);
+  if (r.rejected.length > SHOW_REJECTED)
+    lines.push(`  ... and ${r.rejected.length - SHOW_REJECTED} more (--json lists them all)`);
   return lines.join('\n');
 }
 

@@ -8,14 +8,19 @@ export interface Column {
   format?: (value: unknown, row: Row) => string;
 }
 
-const cell = (v: unknown): string => (v === null || v === undefined ? '-' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+const cell = (v: unknown): string =>
+  v === null || v === undefined ? '-' : typeof v === 'object' ? JSON.stringify(v) : String(v);
 
 export function table(rows: readonly Row[], columns: readonly Column[]): string {
   if (rows.length === 0) return '(none)';
   const head = columns.map((c) => c.title ?? c.key);
   const body = rows.map((r) => columns.map((c) => (c.format ? c.format(r[c.key], r) : cell(r[c.key]))));
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }
 

@@ -26,14 +26,12 @@ export function configFrom(opts: Record<string, unknown>) {
 /** Each command group lives in its own module and registers itself here. */
 const registrars: ((program: Command) => void)[] = [
   (program) =>
-    settingFlags(program.command('serve').description('run the service')).action(
-      async (opts: Record<string, unknown>) => {
-        const config = configFrom(opts);
-        // loaded on demand: the other commands start faster without the HTTP stack
-        const { runServer } = await import('../server.js');
-        await runServer(config);
-      },
-    ),
+    settingFlags(program.command('serve').description('run the service')).action(async (opts: Record<string, unknown>) => {
+      const config = configFrom(opts);
+      // loaded on demand: the other commands start faster without the HTTP stack
+      const { runServer } = await import('../server.js');
+      await runServer(config);
+    }),
   registerApps,
   registerUsers,
   registerChannels,

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import cliProgress from 'cli-progress';
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import type { z } from 'zod';
 import { settings, type SettingName } from '../config/config.js';
 import { trimBase } from '../sim/http.js';
@@ -20,7 +20,8 @@ function setting<K extends SettingName>(name: K): z.output<(typeof settings)[K][
   const s = settings[name];
   const raw = process.env[s.env] ?? s.def;
   const parsed = (s.schema as z.ZodType).safeParse(raw);
-  if (!parsed.success) throw new Error(`invalid setting ${s.env}: ${parsed.error.issues[0]?.message ?? 'invalid'} (got "${raw}")`);
+  if (!parsed.success)
+    throw new Error(`invalid setting ${s.env}: ${parsed.error.issues[0]?.message ?? 'invalid'} (got "${raw}")`);
   return parsed.data as z.output<(typeof settings)[K]['schema']>;
 }
 
@@ -28,13 +29,22 @@ function num(flag: string, value: unknown, { int = false, min = -Infinity, max =
   const n = Number(value);
   if (value === undefined || value === '' || !Number.isFinite(n) || (int && !Number.isInteger(n)) || n < min || n > max) {
     const range = [min > -Infinity ? `>= ${min}` : '', max < Infinity ? `<= ${max}` : ''].filter(Boolean).join(' and ');
-    throw new Error(`invalid --${flag}: expected ${int ? 'an integer' : 'a number'}${range ? ` ${range}` : ''}, got "${String(value)}"`);
+    throw new Error(
+      `invalid --${flag}: expected ${int ? 'an integer' : 'a number'}${range ? ` ${range}` : ''}, got "${String(value)}"`,
+    );
   }
   return n;
 }
 
 function list(flag: string, value: unknown): string[] {
-  const items = [...new Set(String(value ?? '').split(',').map((s) => s.trim()).filter(Boolean))];
+  const items = [
+    ...new Set(
+      String(value ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ];
   if (items.length === 0) throw new Error(`invalid --${flag}: expected a comma-separated list`);
   return items;
 }
@@ -70,8 +80,12 @@ async function simulate(o: SimulateOpts): Promise<void> {
   const channels = list('channels', o.channels);
   const bad = channels.find((c) => !/^\d{1,20}$/.test(c));
   if (bad !== undefined) throw new Error(`invalid --channels: channel ids are digits, got "${bad}"`);
-  const lateness = o.allowedLatenessMs !== undefined ? num('allowed-lateness-ms', o.allowedLatenessMs, { int: true, min: 0 }) : setting('allowedLatenessMs');
-  const minutes = o.minutes !== undefined ? num('minutes', o.minutes, { min: 0.05, max: 1440, int: o.endpoint === 'batch' }) : undefined;
+  const lateness =
+    o.allowedLatenessMs !== undefined
+      ? num('allowed-lateness-ms', o.allowedLatenessMs, { int: true, min: 0 })
+      : setting('allowedLatenessMs');
+  const minutes =
+    o.minutes !== undefined ? num('minutes', o.minutes, { min: 0.05, max: 1440, int: o.endpoint === 'batch' }) : undefined;
   const now = Date.now();
   const window = o.endpoint === 'batch' ? batchWindow(now, lateness, minutes) : beaconWindow(now, lateness, minutes ?? 1);
   const traffic = generateTraffic({
@@ -100,7 +114,11 @@ async function simulate(o: SimulateOpts): Promise<void> {
 
   const bar = o.progress
     ? new cliProgress.SingleBar(
-        { stream: process.stderr, format: 'simulate [{bar}] {percentage}% | {value}/{total} heartbeats | {eta}s left', hideCursor: true },
+        {
+          stream: process.stderr,
+          format: 'simulate [{bar}] {percentage}% | {value}/{total} heartbeats | {eta}s left',
+          hideCursor: true,
+        },
         cliProgress.Presets.shades_classic,
       )
     : undefined;
@@ -126,7 +144,10 @@ async function simulate(o: SimulateOpts): Promise<void> {
   const rows = report.truth.rows();
   fs.writeFileSync(o.truth, formatTruth(rows, formatFor(o.truth)));
   const peaks = truthPeaks(rows);
-  const planned = { late: beats.filter((b) => b.kind === 'late').length, duplicate: beats.filter((b) => b.kind === 'duplicate').length };
+  const planned = {
+    late: beats.filter((b) => b.kind === 'late').length,
+    duplicate: beats.filter((b) => b.kind === 'duplicate').length,
+  };
   const summary = {
     sent: report.sent,
     accepted: report.accepted,
@@ -141,18 +162,23 @@ async function simulate(o: SimulateOpts): Promise<void> {
   };
   if (o.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
   else {
-    const reasons = Object.entries(report.rejected).map(([r, n]) => `${n} ${r}`).join(', ') || 'none';
+    const reasons =
+      Object.entries(report.rejected)
+        .map(([r, n]) => `${n} ${r}`)
+        .join(', ') || 'none';
     process.stdout.write(
-      [
+      `${[
         `sent ${report.sent} heartbeats in ${seconds.toFixed(1)} s (${Math.round(report.sent / Math.max(seconds, 0.001))}/s): ${report.accepted} accepted, refused: ${reasons}`,
         `planned: ${planned.duplicate} duplicates, ${planned.late} late`,
         `truth: ${rows.length} rows (channel, pull type, minute) written to ${o.truth}`,
         ...summary.peaks.map((p) => `peak ${p.pullType}: ${p.peakCCV} at ${minuteIso(p.statAt)}`),
-      ].join('\n') + '\n',
+      ].join('\n')}\n`,
     );
   }
   if (report.ambiguous > 0) {
-    log(`simulate: warning: ${report.ambiguous} beacon request(s) straddled a minute boundary; their minute in the truth may be off (raise --boundary-guard-ms)`);
+    log(
+      `simulate: warning: ${report.ambiguous} beacon request(s) straddled a minute boundary; their minute in the truth may be off (raise --boundary-guard-ms)`,
+    );
   }
   if (report.lateAccepted > 0) {
     throw new Error(`the server accepted ${report.lateAccepted} heartbeat(s) stamped in a minute that was already closed`);
@@ -197,7 +223,9 @@ async function verify(o: VerifyOpts): Promise<void> {
   const { matched, mismatches } = result;
   const lines = [`verify: ${matched} minute cells match, ${mismatches.length} mismatch${mismatches.length === 1 ? '' : 'es'}`];
   for (const m of mismatches.slice(0, show)) {
-    lines.push(`  channel ${m.channelId} ${m.pullType} ${minuteIso(m.minute)} (${m.minute}): expected ${m.expected}, server ${m.actual}`);
+    lines.push(
+      `  channel ${m.channelId} ${m.pullType} ${minuteIso(m.minute)} (${m.minute}): expected ${m.expected}, server ${m.actual}`,
+    );
   }
   if (mismatches.length > show) lines.push(`  ... and ${mismatches.length - show} more`);
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -211,22 +239,33 @@ export function registerSimulate(program: Command): void {
     .requiredOption('--base-url <url>', 'the server, e.g. http://127.0.0.1:8080')
     .requiredOption('--channels <ids>', 'comma-separated channel ids (they must exist on the server)')
     .requiredOption('--truth <file>', 'where to write the expected CCV rows (.csv for CSV, otherwise NDJSON)')
-    .addOption(new Option('--endpoint <kind>', 'batch (POST /v1/heartbeats, explicit ts) or beacon (POST /v1/beacon, server time)').choices(['batch', 'beacon']).default('batch'))
+    .addOption(
+      new Option('--endpoint <kind>', 'batch (POST /v1/heartbeats, explicit ts) or beacon (POST /v1/beacon, server time)')
+        .choices(['batch', 'beacon'])
+        .default('batch'),
+    )
     .option('--ingest-token <token>', 'bearer token of the batch endpoint (env LIVE_CCV_INGEST_TOKEN)')
     .option('--viewers <n>', 'mean concurrent viewers per channel at the daily peak', '50')
-    .option('--minutes <n>', 'simulated minutes (batch default: the current minute plus the past ones still open; beacon default 1, real time)')
+    .option(
+      '--minutes <n>',
+      'simulated minutes (batch default: the current minute plus the past ones still open; beacon default 1, real time)',
+    )
     .option('--interval <seconds>', 'heartbeat interval of a viewer', '10')
     .option('--watch <minutes>', 'mean watch time', '3')
     .option('--pull-types <list>', 'pull types to use, first the most common (env LIVE_CCV_PULL_TYPES)')
     .option('--switch <p>', 'chance per beat that a viewer switches pull type', '0.03')
     .option('--duplicates <p>', 'chance that a beat is sent twice', '0.02')
-    .option('--late <fraction>', 'extra beats stamped in an already closed minute, which the server must refuse (batch only)', '0.01')
+    .option(
+      '--late <fraction>',
+      'extra beats stamped in an already closed minute, which the server must refuse (batch only)',
+      '0.01',
+    )
     .option('--spike <factor>', 'arrival rate multiplier during a 30 s spike', '4')
     .option('--rate <n>', 'heartbeats per second, at most', '5000')
     .option('--batch-size <n>', 'heartbeats per batch request', '1000')
     .option('--concurrency <n>', 'requests in flight', '2')
     .option('--seed <n>', 'random seed: the same seed gives the same traffic', '1')
-    .option('--allowed-lateness-ms <ms>', 'the server\'s lateness (env LIVE_CCV_ALLOWED_LATENESS_MS)')
+    .option('--allowed-lateness-ms <ms>', "the server's lateness (env LIVE_CCV_ALLOWED_LATENESS_MS)")
     .option('--time-zone <zone>', 'zone of the daily curve (env LIVE_CCV_TIME_ZONE)')
     .option('--boundary-guard-ms <ms>', 'beacon: no request starts this close to a minute boundary', '300')
     .option('--no-progress', 'no progress bar')

@@ -11,7 +11,10 @@ export function storeFlags(cmd: Command): Command {
 }
 
 /** Opens the store the flags and environment name, runs the work, and always closes the store. */
-export async function withStore<T>(opts: Record<string, unknown>, work: (store: Store, config: Config) => Promise<T>): Promise<T> {
+export async function withStore<T>(
+  opts: Record<string, unknown>,
+  work: (store: Store, config: Config) => Promise<T>,
+): Promise<T> {
   const config = configFrom(opts);
   const store = await openStore(config);
   try {

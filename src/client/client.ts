@@ -65,7 +65,11 @@ export function createClient(options: ClientOptions): PolyvClient {
   return {
     summary: (q, o) => t.call(PATHS.summary, { users: list(q.users), start: q.start, end: q.end }, o),
     channelConcurrence: (q, o) =>
-      t.call(PATHS.channelConcurrence, { channelId: q.channelId, startDate: q.startDate, endDate: q.endDate, pullType: q.pullType }, o),
+      t.call(
+        PATHS.channelConcurrence,
+        { channelId: q.channelId, startDate: q.startDate, endDate: q.endDate, pullType: q.pullType },
+        o,
+      ),
     channelMaxHistoryConcurrent: (q, o) =>
       t.call(
         PATHS.channelMaxHistoryConcurrent,
@@ -80,8 +84,7 @@ export function createClient(options: ClientOptions): PolyvClient {
       ),
     userConcurrence: (q, o) =>
       t.call(PATHS.userConcurrence, { userId: q.userId, startDate: q.startDate, endDate: q.endDate, pullType: q.pullType }, o),
-    userRealtimeConcurrence: (q = {}, o) =>
-      t.call(PATHS.userRealtimeConcurrence, { userId: q.userId, pullType: q.pullType }, o),
+    userRealtimeConcurrence: (q = {}, o) => t.call(PATHS.userRealtimeConcurrence, { userId: q.userId, pullType: q.pullType }, o),
     call: (path, params, o) => t.call(path, params, o),
   };
 }

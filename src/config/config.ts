@@ -5,9 +5,7 @@ import { z } from 'zod';
  * Every setting, its environment variable, its default and its validation live here, so that the
  * README's configuration table, `live-ccv serve --help` and the startup check cannot disagree.
  */
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce
     .number({ error: 'expected an integer' })
@@ -24,7 +22,14 @@ const timeZone = z.string().refine((tz) => {
 }, 'expected an IANA time zone such as Asia/Shanghai');
 const pullTypes = z
   .string()
-  .transform((s) => [...new Set(s.split(',').map((p) => p.trim()).filter(Boolean))])
+  .transform((s) => [
+    ...new Set(
+      s
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
+    ),
+  ])
   .refine((list) => list.length > 0 && list.every((p) => /^[a-z0-9_-]{1,16}$/.test(p)), {
     message: 'expected a comma list of lower-case names such as cdn,rtc,p2p',
   });
@@ -32,30 +37,117 @@ const pullTypes = z
 export const settings = {
   host: { env: 'LIVE_CCV_HOST', def: '0.0.0.0', schema: z.string().min(1), doc: 'address to listen on' },
   port: { env: 'LIVE_CCV_PORT', def: '8080', schema: int(0, 65535), doc: 'HTTP port' },
-  dataDir: { env: 'LIVE_CCV_DATA_DIR', def: './data', schema: z.string().min(1), doc: 'directory of the SQLite store and the heartbeat log' },
-  store: { env: 'LIVE_CCV_STORE', def: 'sqlite', schema: z.enum(['sqlite', 'postgres']), doc: 'store adapter: sqlite (embedded) or postgres' },
+  dataDir: {
+    env: 'LIVE_CCV_DATA_DIR',
+    def: './data',
+    schema: z.string().min(1),
+    doc: 'directory of the SQLite store and the heartbeat log',
+  },
+  store: {
+    env: 'LIVE_CCV_STORE',
+    def: 'sqlite',
+    schema: z.enum(['sqlite', 'postgres']),
+    doc: 'store adapter: sqlite (embedded) or postgres',
+  },
   databaseUrl: { env: 'LIVE_CCV_DATABASE_URL', def: '', schema: z.string(), doc: 'PostgreSQL URL when store=postgres' },
-  redisUrl: { env: 'LIVE_CCV_REDIS_URL', def: '', schema: z.string().refine((u) => u === '' || /^rediss?:\/\//.test(u), 'expected a redis:// or rediss:// URL, or empty for in-process limits'), doc: 'Redis URL of the rate limiter and nonce cache shared by several API servers; empty keeps them in-process' },
-  curveCacheMb: { env: 'LIVE_CCV_CURVE_CACHE_MB', def: '256', schema: int(0), doc: 'memory for decoded day curves of the SQLite store (0 disables the cache)' },
+  redisUrl: {
+    env: 'LIVE_CCV_REDIS_URL',
+    def: '',
+    schema: z
+      .string()
+      .refine((u) => u === '' || /^rediss?:\/\//.test(u), 'expected a redis:// or rediss:// URL, or empty for in-process limits'),
+    doc: 'Redis URL of the rate limiter and nonce cache shared by several API servers; empty keeps them in-process',
+  },
+  curveCacheMb: {
+    env: 'LIVE_CCV_CURVE_CACHE_MB',
+    def: '256',
+    schema: int(0),
+    doc: 'memory for decoded day curves of the SQLite store (0 disables the cache)',
+  },
   timeZone: { env: 'LIVE_CCV_TIME_ZONE', def: 'Asia/Shanghai', schema: timeZone, doc: 'time zone of days and minute labels' },
   pullTypes: { env: 'LIVE_CCV_PULL_TYPES', def: 'cdn,rtc,p2p', schema: pullTypes, doc: 'accepted pull types' },
-  adminToken: { env: 'LIVE_CCV_ADMIN_TOKEN', def: '', schema: z.string(), doc: 'bearer token of the admin API; empty refuses the admin API entirely' },
-  ingestToken: { env: 'LIVE_CCV_INGEST_TOKEN', def: '', schema: z.string(), doc: 'global bearer token of POST /v1/heartbeats (apps may also have their own)' },
-  timestampWindowMs: { env: 'LIVE_CCV_TIMESTAMP_WINDOW_MS', def: '180000', schema: int(1000), doc: 'how far a signed timestamp may be from server time, either way' },
-  always200: { env: 'LIVE_CCV_ALWAYS_200', def: 'false', schema: bool, doc: 'answer every envelope with HTTP 200 (code stays in the body)' },
-  trustProxy: { env: 'LIVE_CCV_TRUST_PROXY', def: '', schema: z.string(), doc: 'trusted proxies for X-Forwarded-For: empty (none), true, a hop count, or comma-separated addresses/CIDRs' },
+  adminToken: {
+    env: 'LIVE_CCV_ADMIN_TOKEN',
+    def: '',
+    schema: z.string(),
+    doc: 'bearer token of the admin API; empty refuses the admin API entirely',
+  },
+  ingestToken: {
+    env: 'LIVE_CCV_INGEST_TOKEN',
+    def: '',
+    schema: z.string(),
+    doc: 'global bearer token of POST /v1/heartbeats (apps may also have their own)',
+  },
+  timestampWindowMs: {
+    env: 'LIVE_CCV_TIMESTAMP_WINDOW_MS',
+    def: '180000',
+    schema: int(1000),
+    doc: 'how far a signed timestamp may be from server time, either way',
+  },
+  always200: {
+    env: 'LIVE_CCV_ALWAYS_200',
+    def: 'false',
+    schema: bool,
+    doc: 'answer every envelope with HTTP 200 (code stays in the body)',
+  },
+  trustProxy: {
+    env: 'LIVE_CCV_TRUST_PROXY',
+    def: '',
+    schema: z.string(),
+    doc: 'trusted proxies for X-Forwarded-For: empty (none), true, a hop count, or comma-separated addresses/CIDRs',
+  },
   ipLimit: { env: 'LIVE_CCV_IP_LIMIT', def: '1500', schema: int(1), doc: 'API requests per client IP per window' },
-  appLimit: { env: 'LIVE_CCV_APP_LIMIT', def: '3000', schema: int(1), doc: 'default API requests per app per window (apps may override)' },
+  appLimit: {
+    env: 'LIVE_CCV_APP_LIMIT',
+    def: '3000',
+    schema: int(1),
+    doc: 'default API requests per app per window (apps may override)',
+  },
   rateWindowMs: { env: 'LIVE_CCV_RATE_WINDOW_MS', def: '10000', schema: int(100), doc: 'rate-limit window' },
-  rateBlockMs: { env: 'LIVE_CCV_RATE_BLOCK_MS', def: '300000', schema: int(0), doc: 'how long an IP over its limit stays blocked' },
+  rateBlockMs: {
+    env: 'LIVE_CCV_RATE_BLOCK_MS',
+    def: '300000',
+    schema: int(0),
+    doc: 'how long an IP over its limit stays blocked',
+  },
   maxUsers: { env: 'LIVE_CCV_MAX_USERS', def: '1000', schema: int(1), doc: 'user ids per summary call' },
   maxDays: { env: 'LIVE_CCV_MAX_DAYS', def: '92', schema: int(1), doc: 'days per summary call' },
-  bodyLimit: { env: 'LIVE_CCV_BODY_LIMIT', def: '10485760', schema: int(1024), doc: 'largest request body in bytes (after gunzip for ingest)' },
-  ingest: { env: 'LIVE_CCV_INGEST', def: 'true', schema: bool, doc: 'run the heartbeat ingest (collector, log, aggregator) in this process; false on API-only servers' },
-  allowedLatenessMs: { env: 'LIVE_CCV_ALLOWED_LATENESS_MS', def: '120000', schema: int(0), doc: 'how long after its end a minute accepts heartbeats before it closes' },
-  logFsync: { env: 'LIVE_CCV_LOG_FSYNC', def: 'always', schema: z.enum(['always', 'never']), doc: 'heartbeat log durability: always (fsync before acknowledging, group commit) or never (survives a process crash, not a power loss)' },
-  channelRefreshMs: { env: 'LIVE_CCV_CHANNEL_REFRESH_MS', def: '5000', schema: int(100), doc: 'how often the ingest reloads its cached channel list and ingest tokens' },
-  logLevel: { env: 'LIVE_CCV_LOG_LEVEL', def: 'info', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), doc: 'log level' },
+  bodyLimit: {
+    env: 'LIVE_CCV_BODY_LIMIT',
+    def: '10485760',
+    schema: int(1024),
+    doc: 'largest request body in bytes (after gunzip for ingest)',
+  },
+  ingest: {
+    env: 'LIVE_CCV_INGEST',
+    def: 'true',
+    schema: bool,
+    doc: 'run the heartbeat ingest (collector, log, aggregator) in this process; false on API-only servers',
+  },
+  allowedLatenessMs: {
+    env: 'LIVE_CCV_ALLOWED_LATENESS_MS',
+    def: '120000',
+    schema: int(0),
+    doc: 'how long after its end a minute accepts heartbeats before it closes',
+  },
+  logFsync: {
+    env: 'LIVE_CCV_LOG_FSYNC',
+    def: 'always',
+    schema: z.enum(['always', 'never']),
+    doc: 'heartbeat log durability: always (fsync before acknowledging, group commit) or never (survives a process crash, not a power loss)',
+  },
+  channelRefreshMs: {
+    env: 'LIVE_CCV_CHANNEL_REFRESH_MS',
+    def: '5000',
+    schema: int(100),
+    doc: 'how often the ingest reloads its cached channel list and ingest tokens',
+  },
+  logLevel: {
+    env: 'LIVE_CCV_LOG_LEVEL',
+    def: 'info',
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    doc: 'log level',
+  },
   demo: { env: 'LIVE_CCV_DEMO', def: 'true', schema: bool, doc: 'create a demo application on first start with an empty store' },
 } as const;
 
@@ -107,7 +199,10 @@ export function parseTrustProxy(value: string): boolean | number | string[] {
   if (value === '' || value === 'false') return false;
   if (value === 'true') return true;
   if (/^\d+$/.test(value)) return Number(value);
-  const list = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (list.some((a) => !/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(a))) {
     throw new ConfigError(settings.trustProxy.env, `expected true, a hop count or addresses/CIDRs (got "${value}")`);
   }

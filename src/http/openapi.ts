@@ -43,12 +43,18 @@ const pathParam = (name: string): Json => ({ name, in: 'path', required: true, s
 
 const signedParams: Json[] = [
   query('appId', 'the calling application', true),
-  query('timestamp', '13-digit epoch milliseconds, within 3 minutes of server time', true, { type: 'string', pattern: '^\\d{13}$' }),
+  query('timestamp', '13-digit epoch milliseconds, within 3 minutes of server time', true, {
+    type: 'string',
+    pattern: '^\\d{13}$',
+  }),
   query('sign', 'POLYV signature: MD5 (or SHA-256) of secret + sorted key/value pairs + secret, upper-case hex', true),
   query('signatureMethod', 'MD5 (default) or SHA256', false, { type: 'string', enum: ['MD5', 'SHA256', 'md5', 'sha256'] }),
   query('signatureNonce', 'one-time string; refused when seen again inside the timestamp window'),
   query('requestId', 'client request id, echoed in the server log'),
-  query('format', 'json (default) or csv; CSV is also chosen by Accept: text/csv', false, { type: 'string', enum: ['json', 'csv'] }),
+  query('format', 'json (default) or csv; CSV is also chosen by Accept: text/csv', false, {
+    type: 'string',
+    enum: ['json', 'csv'],
+  }),
 ];
 const ymd = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' };
 const pullTypeParam = query('pullType', 'count only this pull type (cdn, rtc, p2p or as configured); all together by default');
@@ -65,8 +71,12 @@ function signedResponses(data: Json, extra: Record<string, Json> = {}): Json {
       },
       content: { ...json(envelopeOf(data)), 'text/csv': { schema: str } },
     },
-    '400': errorRef('appId missing or unknown, invalid timestamp, or a business parameter is wrong ("param validate error: ...", "param is not digit: X")'),
-    '403': errorRef('invalid signature, reused nonce, or an id the application does not own ("illegal user id: X", "illegal channel id: X")'),
+    '400': errorRef(
+      'appId missing or unknown, invalid timestamp, or a business parameter is wrong ("param validate error: ...", "param is not digit: X")',
+    ),
+    '403': errorRef(
+      'invalid signature, reused nonce, or an id the application does not own ("illegal user id: X", "illegal channel id: X")',
+    ),
     '429': errorRef('"qps exceeds number of calls", with Retry-After'),
     '500': errorRef('unexpected failure; details only in the server log'),
     ...extra,
@@ -98,8 +108,7 @@ const summaryGet = signedGet(
 );
 const summaryPost = {
   ...summaryGet,
-  description:
-    'As GET. A form body is signed with the query; a JSON body is not signed and supplies business parameters only.',
+  description: 'As GET. A form body is signed with the query; a JSON body is not signed and supplies business parameters only.',
   parameters: signedParams,
   requestBody: {
     required: false,
@@ -154,7 +163,12 @@ const family: Record<string, Json> = {
     get: signedGet(
       "Per-minute CCV of a user's channels summed",
       'Every minute of the local days startDate..endDate (at most 62 days), zeros included, ascending.',
-      [query('startDate', 'first local day', true, ymd), query('endDate', 'last local day, inclusive', true, ymd), userIdParam, pullTypeParam],
+      [
+        query('startDate', 'first local day', true, ymd),
+        query('endDate', 'last local day, inclusive', true, ymd),
+        userIdParam,
+        pullTypeParam,
+      ],
       points,
     ),
   },
@@ -249,17 +263,27 @@ const admin = (summary: string, data: Json, extra: Json = {}): Json => ({
   responses: { '200': ok(data), ...adminErrors },
 });
 const jsonBody = (schema: Json): Json => ({ requestBody: { required: true, content: json(schema) } });
-const withPath = (names: string[], op: Json): Json => ({ ...op, parameters: [...names.map(pathParam), ...((op.parameters as Json[]) ?? [])] });
+const withPath = (names: string[], op: Json): Json => ({
+  ...op,
+  parameters: [...names.map(pathParam), ...((op.parameters as Json[]) ?? [])],
+});
 const removed = (key: string) => object({ [key]: str, removed: { const: true } });
 const viewers = object({ viewers: int });
 const realtimeOp = (name: string, summary: string): Json => {
   const op = withPath([name], admin(summary, viewers, { parameters: [pullTypeParam] }));
-  return { ...op, responses: { ...(op.responses as Json), '503': errorRef('the heartbeat ingest does not run in this process') } };
+  return {
+    ...op,
+    responses: { ...(op.responses as Json), '503': errorRef('the heartbeat ingest does not run in this process') },
+  };
 };
 
 const adminPaths: Record<string, Json> = {
   '/admin/v1/apps': {
-    post: admin('Create an application', ref('NewAppCredentials'), jsonBody(object({ name: str, appId: str, appSecret: str, rateLimit: { type: ['integer', 'null'] } }, ['name']))),
+    post: admin(
+      'Create an application',
+      ref('NewAppCredentials'),
+      jsonBody(object({ name: str, appId: str, appSecret: str, rateLimit: { type: ['integer', 'null'] } }, ['name'])),
+    ),
     get: admin('List applications (secrets omitted)', { type: 'array', items: ref('App') }),
   },
   '/admin/v1/apps/{appId}': {
@@ -269,7 +293,17 @@ const adminPaths: Record<string, Json> = {
       admin(
         'Update an application',
         ref('App'),
-        jsonBody(object({ name: str, enabled: { type: 'boolean' }, rateLimit: { type: ['integer', 'null'] }, ingestToken: { type: ['string', 'null'] } }, [])),
+        jsonBody(
+          object(
+            {
+              name: str,
+              enabled: { type: 'boolean' },
+              rateLimit: { type: ['integer', 'null'] },
+              ingestToken: { type: ['string', 'null'] },
+            },
+            [],
+          ),
+        ),
       ),
     ),
   },
@@ -285,7 +319,10 @@ const adminPaths: Record<string, Json> = {
     delete: withPath(['userId'], admin('Remove a user (its minute data stays)', removed('userId'))),
   },
   '/admin/v1/users/{userId}/channels': {
-    post: withPath(['userId'], admin('Add a channel', ref('Channel'), jsonBody(object({ channelId: { type: ['string', 'integer'] } })))),
+    post: withPath(
+      ['userId'],
+      admin('Add a channel', ref('Channel'), jsonBody(object({ channelId: { type: ['string', 'integer'] } }))),
+    ),
     get: withPath(['userId'], admin("The user's channels", { type: 'array', items: ref('Channel') })),
   },
   '/admin/v1/users/{userId}/channels/{channelId}': {
@@ -304,7 +341,13 @@ const adminPaths: Record<string, Json> = {
       admin(
         "The channel's non-zero minutes over local days",
         { type: 'array', items: object({ minute: int, pullType: str, ccv: int }) },
-        { parameters: [query('start', 'first local day', true, ymd), query('end', 'last local day', true, ymd), query('pullType', 'one pull type only')] },
+        {
+          parameters: [
+            query('start', 'first local day', true, ymd),
+            query('end', 'last local day', true, ymd),
+            query('pullType', 'one pull type only'),
+          ],
+        },
       ),
     ),
   },

@@ -79,7 +79,7 @@ export async function authenticate(
   const appId = signed.appId;
   if (!appId) throw errors.appIdRequired();
   const app = await deps.store.getApp(appId);
-  if (!app || !app.enabled) throw errors.appNotFound();
+  if (!app?.enabled) throw errors.appNotFound();
 
   const now = deps.now();
   const ts = signed.timestamp;

@@ -30,12 +30,7 @@ export const minuteOf = (ts: number): number => Math.floor(ts / MINUTE_MS);
  * Checks one raw heartbeat (a parsed JSON object or form fields). Returns the heartbeat or the reason it
  * is refused. `ts` is honoured only when `acceptTs` (the authenticated batch endpoint).
  */
-export function parseHeartbeat(
-  raw: unknown,
-  pullTypes: ReadonlySet<string>,
-  now: number,
-  acceptTs: boolean,
-): Heartbeat | string {
+export function parseHeartbeat(raw: unknown, pullTypes: ReadonlySet<string>, now: number, acceptTs: boolean): Heartbeat | string {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return 'a heartbeat must be a JSON object';
   const r = raw as Record<string, unknown>;
   const channel = r.channelId;

@@ -74,7 +74,12 @@ export class IngestService implements HeartbeatIngest {
     s.closedBefore = s.watermark;
     const now = s.now();
     s.log = await SegmentLog.open(
-      { dir: path.join(config.dataDir, 'log'), fsync: config.logFsync, segmentBytes: SEGMENT_BYTES, segmentMaxAgeMs: SEGMENT_MAX_AGE_MS },
+      {
+        dir: path.join(config.dataDir, 'log'),
+        fsync: config.logFsync,
+        segmentBytes: SEGMENT_BYTES,
+        segmentMaxAgeMs: SEGMENT_MAX_AGE_MS,
+      },
       (beats) => {
         for (const b of beats) {
           if (minuteOf(b.ts) < s.watermark) continue;
@@ -109,7 +114,8 @@ export class IngestService implements HeartbeatIngest {
     const now = this.now();
     const parsed = items.map((raw) => parseHeartbeat(raw, this.pullTypes, now, options.acceptTs));
     const unknown = new Set<string>();
-    for (const p of parsed) if (typeof p !== 'string' && this.directory.owner(p.channelId) === undefined) unknown.add(p.channelId);
+    for (const p of parsed)
+      if (typeof p !== 'string' && this.directory.owner(p.channelId) === undefined) unknown.add(p.channelId);
     if (unknown.size > 0) await this.directory.resolve(unknown, now);
 
     // From here to registering the commit nothing awaits: a flush that closes a minute after this check

@@ -32,7 +32,10 @@ export interface HeartbeatIngest extends Realtime {
    * position reported for `items[i]` (default i). `acceptTs` honours each item's ts (batch endpoint);
    * otherwise the server's receive time is the heartbeat time (beacon).
    */
-  submit(items: readonly unknown[], options: { scope: IngestScope; acceptTs: boolean; indexes?: readonly number[] }): Promise<IngestResult>;
+  submit(
+    items: readonly unknown[],
+    options: { scope: IngestScope; acceptTs: boolean; indexes?: readonly number[] },
+  ): Promise<IngestResult>;
   /** The scope of a bearer token, undefined when it is no valid ingest token. */
   authorize(token: string): IngestScope | undefined;
   /** false when no token at all is configured, so batches are disabled rather than unauthorized */

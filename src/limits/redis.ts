@@ -76,7 +76,15 @@ export class RedisRateLimiter implements RateLimiter {
   async hit(key: string, rule: RateRule, _now: number): Promise<RateDecision> {
     // The hash tag keeps a key's window and block in one Redis Cluster slot, as a script needs.
     const base = `${this.prefix}rate:{${key}}`;
-    const reply = (await this.client.eval(HIT_SCRIPT, 2, `${base}:w`, `${base}:b`, rule.limit, rule.windowMs, rule.blockMs)) as number[];
+    const reply = (await this.client.eval(
+      HIT_SCRIPT,
+      2,
+      `${base}:w`,
+      `${base}:b`,
+      rule.limit,
+      rule.windowMs,
+      rule.blockMs,
+    )) as number[];
     const [allowed = 0, remaining = 0, resetMs = 0, retryAfterMs = 0] = reply;
     return { allowed: allowed === 1, limit: rule.limit, remaining, resetMs, retryAfterMs };
   }

@@ -31,7 +31,10 @@ export function parseMinute(text: string, timeZone: string): number | string {
     const [y, mo, d, hh, mm, ss] = [m[1], m[2], m[3], m[4], m[5], m[6]].map((v) => Number(v ?? 0)) as number[];
     const frac = Number((m[7] ?? '0').padEnd(3, '0'));
     if (m[8] !== undefined) {
-      ms = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6] ?? '00'}${m[8].length === 5 ? `${m[8].slice(0, 3)}:${m[8].slice(3)}` : m[8]}`) + frac;
+      ms =
+        Date.parse(
+          `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6] ?? '00'}${m[8].length === 5 ? `${m[8].slice(0, 3)}:${m[8].slice(3)}` : m[8]}`,
+        ) + frac;
     } else {
       ms = localToEpochMs({ y: y!, m: mo!, d: d!, hh: hh!, mm: mm!, ss: ss! }, timeZone) + frac;
     }
@@ -101,7 +104,7 @@ export class CcvImporter {
       return `expected ${columns.length} columns (${columns.join(',')}), got ${cells.length}`;
     }
     const out = {} as Record<Column, string>;
-    columns.forEach((c, i) => (out[c] = cells[i]!));
+    for (const [i, c] of columns.entries()) out[c] = cells[i]!;
     return out;
   }
 

@@ -4,7 +4,16 @@
  * The v3 family counts every pull type together, so segments are summed under one key whatever their
  * pull type; narrowing to one pull type is the store read's job.
  */
-import { addDays, daysBetween, dayStartMs, formatYmd, labelMinute, MINUTE_MS, zoneOffsetMs, type Ymd } from '../domain/calendar.js';
+import {
+  addDays,
+  daysBetween,
+  dayStartMs,
+  formatYmd,
+  labelMinute,
+  MINUTE_MS,
+  zoneOffsetMs,
+  type Ymd,
+} from '../domain/calendar.js';
 import { firstMax, sumByKey, type Segment } from '../domain/peak.js';
 
 /** One item of the family's answers, fields in POLYV's order. */

@@ -22,7 +22,14 @@ export function idList(
   max: number,
   malformed: (id: string) => Error = (id) => errors.param(`${name} contains a malformed id: ${id}`),
 ): string[] {
-  const ids = [...new Set(required(params, name).split(',').map((s) => s.trim()).filter(Boolean))];
+  const ids = [
+    ...new Set(
+      required(params, name)
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ];
   if (ids.length === 0) throw errors.param(`${name} is required`);
   const bad = ids.find((id) => !pattern.test(id));
   if (bad !== undefined) throw malformed(bad);

@@ -51,7 +51,9 @@ function batchAnswer(data: unknown, size: number): BatchAnswer {
     d.rejected.every((r) => Number.isInteger(r?.index) && r.index >= 0 && r.index < size && typeof r.reason === 'string') &&
     d.accepted + d.rejected.length === size;
   if (!ok) {
-    throw new Error(`POST /v1/heartbeats answered outside the contract ({"accepted","rejected":[{"index","reason"}]}): ${JSON.stringify(data).slice(0, 160)}`);
+    throw new Error(
+      `POST /v1/heartbeats answered outside the contract ({"accepted","rejected":[{"index","reason"}]}): ${JSON.stringify(data).slice(0, 160)}`,
+    );
   }
   return d as BatchAnswer;
 }
@@ -95,7 +97,9 @@ export async function sendTraffic(beats: readonly SimBeat[], o: SendOptions): Pr
       const first = b * o.batchSize;
       const chunk = beats.slice(first, first + o.batchSize);
       await paceUntil(first);
-      const body = chunk.map((x) => JSON.stringify({ channelId: x.channelId, viewerId: x.viewerId, pullType: x.pullType, ts: x.ts })).join('\n');
+      const body = chunk
+        .map((x) => JSON.stringify({ channelId: x.channelId, viewerId: x.viewerId, pullType: x.pullType, ts: x.ts }))
+        .join('\n');
       const env = await callJson(
         `${o.baseUrl}/v1/heartbeats`,
         { method: 'POST', headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${o.ingestToken}` }, body },

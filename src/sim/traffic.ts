@@ -51,7 +51,7 @@ export interface Traffic {
 
 /** Relative audience by local hour: lowest before dawn, highest around 21:00. */
 export function dailyCurve(hour: number): number {
-  return 0.3 + 0.7 * (1 + Math.cos((2 * Math.PI * (hour - 21)) / 24)) / 2;
+  return 0.3 + (0.7 * (1 + Math.cos((2 * Math.PI * (hour - 21)) / 24))) / 2;
 }
 
 /** The usual share of pull types: mostly CDN, some low-latency, a little P2P. */

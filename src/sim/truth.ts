@@ -49,7 +49,7 @@ export function formatFor(file: string): TruthFormat {
 
 export function formatTruth(rows: readonly TruthRow[], format: TruthFormat): string {
   if (format === 'csv') {
-    return ['channelId,pullType,minute,ccv', ...rows.map((r) => `${r.channelId},${r.pullType},${r.minute},${r.ccv}`)].join('\n') + '\n';
+    return `${['channelId,pullType,minute,ccv', ...rows.map((r) => `${r.channelId},${r.pullType},${r.minute},${r.ccv}`)].join('\n')}\n`;
   }
   return rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : '');
 }
@@ -57,9 +57,9 @@ export function formatTruth(rows: readonly TruthRow[], format: TruthFormat): str
 /** Reads either format (detected per line); a bad line throws naming its number. */
 export function parseTruth(text: string): TruthRow[] {
   const rows: TruthRow[] = [];
-  text.split('\n').forEach((raw, i) => {
+  for (const [i, raw] of text.split('\n').entries()) {
     const line = raw.trim();
-    if (!line || (i === 0 && line.startsWith('channelId,'))) return;
+    if (!line || (i === 0 && line.startsWith('channelId,'))) continue;
     const bad = (why: string): never => {
       throw new Error(`truth file line ${i + 1}: ${why}: ${line.slice(0, 80)}`);
     };
@@ -84,7 +84,7 @@ export function parseTruth(text: string): TruthRow[] {
     if (!Number.isInteger(m) || m % MINUTE_MS !== 0) bad('minute must be epoch ms of a minute start');
     if (!Number.isInteger(c) || c < 0) bad('ccv must be a non-negative integer');
     rows.push({ channelId: String(channelId), pullType: String(pullType), minute: m, ccv: c });
-  });
+  }
   return rows;
 }
 

@@ -38,7 +38,8 @@ export async function serverRows(truth: readonly TruthRow[], o: VerifyOptions): 
         if (!Number.isInteger(minute) || typeof item.pullType !== 'string' || typeof item.ccv !== 'number') {
           throw new Error(`GET /admin/v1/channels/${channelId}/minutes: unexpected row ${JSON.stringify(item)}`);
         }
-        if (minute >= range.first && minute <= range.last) rows.push({ channelId, pullType: item.pullType, minute, ccv: item.ccv });
+        if (minute >= range.first && minute <= range.last)
+          rows.push({ channelId, pullType: item.pullType, minute, ccv: item.ccv });
       }
       day = addDays(end, 1);
     }
@@ -64,4 +65,4 @@ export async function verifyWaiting(
   }
 }
 
-export const minuteIso = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + 'Z';
+export const minuteIso = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')}Z`;

@@ -57,19 +57,22 @@ export const adminRoutes: FastifyPluginAsync<ResolvedDeps> = async (app, deps) =
   const tenancy = new Tenancy(deps.store);
   app.register(
     async (admin) => {
-      admin.addHook('onRequest', requireToken(() => deps.config.adminToken, errors.adminDisabled));
+      admin.addHook(
+        'onRequest',
+        requireToken(() => deps.config.adminToken, errors.adminDisabled),
+      );
       // `curl --data-binary @file.csv` labels a CSV form-encoded; read such bodies as the text they are.
       admin.removeContentTypeParser('application/x-www-form-urlencoded');
-      admin.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, text, done) => done(null, text));
+      admin.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, text, done) =>
+        done(null, text),
+      );
 
       admin.post('/apps', async (req, reply) => {
         const a = await tenancy.createApp(body(createAppBody, req));
         const data = { appId: a.appId, appSecret: a.appSecret, name: a.name, enabled: a.enabled };
         return reply.envelope(200, success(data));
       });
-      admin.get('/apps', async (_req, reply) =>
-        reply.envelope(200, success((await tenancy.listApps()).map(publicApp))),
-      );
+      admin.get('/apps', async (_req, reply) => reply.envelope(200, success((await tenancy.listApps()).map(publicApp))));
       admin.get<P<'appId'>>('/apps/:appId', async (req, reply) =>
         reply.envelope(200, success(publicApp(await tenancy.app(req.params.appId)))),
       );
@@ -111,17 +114,14 @@ export const adminRoutes: FastifyPluginAsync<ResolvedDeps> = async (app, deps) =
         if (!channel) throw errors.missing(`channel ${req.params.channelId}`);
         return reply.envelope(200, success(channel));
       });
-      admin.get<P<'channelId'> & { Querystring: Record<string, string> }>(
-        '/channels/:channelId/minutes',
-        async (req, reply) => {
-          const { channelId } = req.params;
-          if (!(await deps.store.getChannel(channelId))) throw errors.missing(`channel ${channelId}`);
-          const { start, end } = dayRange(req.query, 'start', 'end', deps.config.maxDays);
-          const { from, to } = dayRangeMinutes(start, end, deps.config.timeZone);
-          const segments = await deps.store.readCurves('channel', [channelId], from, to, req.query.pullType || undefined);
-          return reply.envelope(200, success(minuteRows(segments, from, to)));
-        },
-      );
+      admin.get<P<'channelId'> & { Querystring: Record<string, string> }>('/channels/:channelId/minutes', async (req, reply) => {
+        const { channelId } = req.params;
+        if (!(await deps.store.getChannel(channelId))) throw errors.missing(`channel ${channelId}`);
+        const { start, end } = dayRange(req.query, 'start', 'end', deps.config.maxDays);
+        const { from, to } = dayRangeMinutes(start, end, deps.config.timeZone);
+        const segments = await deps.store.readCurves('channel', [channelId], from, to, req.query.pullType || undefined);
+        return reply.envelope(200, success(minuteRows(segments, from, to)));
+      });
       const removeChannel = async (channelId: string) => {
         await tenancy.removeChannel(channelId);
         return success({ channelId, removed: true });
@@ -140,7 +140,12 @@ export const adminRoutes: FastifyPluginAsync<ResolvedDeps> = async (app, deps) =
       admin.post('/ccv', async (req, reply) => {
         const type = String(req.headers['content-type'] ?? '');
         const format: ImportFormat | undefined = type.includes('csv') ? 'csv' : type.includes('ndjson') ? 'ndjson' : undefined;
-        const text = typeof req.body === 'string' ? req.body : Array.isArray(req.body) ? req.body.map((r) => JSON.stringify(r)).join('\n') : '';
+        const text =
+          typeof req.body === 'string'
+            ? req.body
+            : Array.isArray(req.body)
+              ? req.body.map((r) => JSON.stringify(r)).join('\n')
+              : '';
         if (!text.trim()) throw errors.param('body must hold CSV or NDJSON rows channelId,pullType,minute,ccv');
         const result = await new CcvImporter(deps.store, deps.config).importLines(text.split('\n'), { format });
         return reply.envelope(200, success(result));

@@ -9,4 +9,12 @@ import { openapiRoutes } from './openapi.js';
 import { summaryRoutes } from './summary.js';
 
 /** Every route plugin the app registers, each given the resolved dependencies as its options. */
-export const routePlugins: FastifyPluginAsync<ResolvedDeps>[] = [healthRoutes, summaryRoutes, familyRoutes, adminRoutes, openapiRoutes, ingestRoutes, realtimeRoutes];
+export const routePlugins: FastifyPluginAsync<ResolvedDeps>[] = [
+  healthRoutes,
+  summaryRoutes,
+  familyRoutes,
+  adminRoutes,
+  openapiRoutes,
+  ingestRoutes,
+  realtimeRoutes,
+];

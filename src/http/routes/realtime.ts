@@ -23,7 +23,10 @@ export const realtimeRoutes: FastifyPluginAsync<ResolvedDeps> = async (app, deps
 
   app.register(
     async (admin) => {
-      admin.addHook('onRequest', requireToken(() => deps.config.adminToken, errors.adminDisabled));
+      admin.addHook(
+        'onRequest',
+        requireToken(() => deps.config.adminToken, errors.adminDisabled),
+      );
       admin.get<Req<'channelId'>>('/channels/:channelId/realtime', async (req, reply) => {
         const p = pullType(req.query.pullType);
         const { channelId } = req.params;

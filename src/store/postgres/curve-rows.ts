@@ -34,7 +34,11 @@ export async function curveRows(db: Db, text: string, values: unknown[]): Promis
 export const curveKey = (k: CurveKey) => `${k.id}\u0000${k.day}\u0000${k.pullType}`;
 export const byKey = (a: CurveKey, b: CurveKey) =>
   a.id < b.id ? -1 : a.id > b.id ? 1 : a.day - b.day || (a.pullType < b.pullType ? -1 : a.pullType > b.pullType ? 1 : 0);
-export const columns = (keys: readonly CurveKey[]) => [keys.map((k) => k.id), keys.map((k) => k.day), keys.map((k) => k.pullType)];
+export const columns = (keys: readonly CurveKey[]) => [
+  keys.map((k) => k.id),
+  keys.map((k) => k.day),
+  keys.map((k) => k.pullType),
+];
 
 export function toCurveMap(rows: readonly CurveRow[]): Map<string, DayCurve> {
   const out = new Map<string, DayCurve>();

@@ -181,7 +181,10 @@ export class PostgresStore implements Store {
   async removeUser(userId: string): Promise<boolean> {
     return this.transaction(async (db) => {
       const { rows } = await db.query<{ channel_id: string }>('SELECT channel_id FROM channels WHERE user_id = $1', [userId]);
-      await this.lockChannels(db, rows.map((r) => r.channel_id));
+      await this.lockChannels(
+        db,
+        rows.map((r) => r.channel_id),
+      );
       await db.query('DELETE FROM user_curves WHERE user_id = $1', [userId]);
       await db.query('DELETE FROM channels WHERE user_id = $1', [userId]);
       const res = await db.query('DELETE FROM users WHERE user_id = $1', [userId]);
@@ -260,7 +263,10 @@ export class PostgresStore implements Store {
       await this.writeCurves(db, 'channel', writes);
 
       const entries = [...userDeltas.values()];
-      const users = await this.lockUserCurves(db, entries.map((e) => e.key));
+      const users = await this.lockUserCurves(
+        db,
+        entries.map((e) => e.key),
+      );
       await this.writeCurves(
         db,
         'user',
@@ -274,8 +280,12 @@ export class PostgresStore implements Store {
     const { table, id } = TABLE[kind];
     const params: unknown[] = [ids, Math.floor(from / DAY_MINUTES), Math.floor((to - 1) / DAY_MINUTES)];
     if (pullType !== undefined) params.push(pullType);
-    const rows = await curveRows(this.pool, `SELECT ${id} AS id, day, pull_type, off, ${B64} FROM ${table}
-             WHERE ${id} = ANY($1::text[]) AND day BETWEEN $2 AND $3${pullType === undefined ? '' : ' AND pull_type = $4'}`, params);
+    const rows = await curveRows(
+      this.pool,
+      `SELECT ${id} AS id, day, pull_type, off, ${B64} FROM ${table}
+             WHERE ${id} = ANY($1::text[]) AND day BETWEEN $2 AND $3${pullType === undefined ? '' : ' AND pull_type = $4'}`,
+      params,
+    );
     return rows.map((r) => ({ key: r.pull_type, start: r.day * DAY_MINUTES + r.off, values: decodeValues(r.data) }));
   }
 
@@ -333,9 +343,13 @@ export class PostgresStore implements Store {
 
   private async readKeys(db: Db, kind: CurveKind, keys: readonly CurveKey[]): Promise<Map<string, DayCurve>> {
     const { table, id } = TABLE[kind];
-    const rows = await curveRows(db, `SELECT t.${id} AS id, t.day, t.pull_type, t.off, ${b64('t')} FROM ${table} t
+    const rows = await curveRows(
+      db,
+      `SELECT t.${id} AS id, t.day, t.pull_type, t.off, ${b64('t')} FROM ${table} t
              JOIN unnest($1::text[], $2::int[], $3::text[]) AS k(id, day, pt)
-               ON t.${id} = k.id AND t.day = k.day AND t.pull_type = k.pt`, columns(keys));
+               ON t.${id} = k.id AND t.day = k.day AND t.pull_type = k.pt`,
+      columns(keys),
+    );
     return toCurveMap(rows);
   }
 
@@ -354,10 +368,14 @@ export class PostgresStore implements Store {
        ON CONFLICT DO NOTHING`,
       cols,
     );
-    const rows = await curveRows(db, `SELECT u.user_id AS id, u.day, u.pull_type, u.off, ${b64('u')}
+    const rows = await curveRows(
+      db,
+      `SELECT u.user_id AS id, u.day, u.pull_type, u.off, ${b64('u')}
              FROM unnest($1::text[], $2::int[], $3::text[]) WITH ORDINALITY AS k(id, day, pt, i)
              JOIN user_curves u ON u.user_id = k.id AND u.day = k.day AND u.pull_type = k.pt
-             ORDER BY k.i FOR UPDATE OF u`, cols);
+             ORDER BY k.i FOR UPDATE OF u`,
+      cols,
+    );
     return toCurveMap(rows);
   }
 
@@ -372,7 +390,11 @@ export class PostgresStore implements Store {
          SELECT id, day, pt, off, decode(data, 'base64')
          FROM unnest($1::text[], $2::int[], $3::text[], $4::int[], $5::text[]) AS k(id, day, pt, off, data)
          ON CONFLICT (${id}, day, pull_type) DO UPDATE SET off = excluded.off, data = excluded.data`,
-        [...columns(puts.map((p) => p[0])), puts.map((p) => p[1].off), puts.map((p) => encodeValues(p[1].values).toString('base64'))],
+        [
+          ...columns(puts.map((p) => p[0])),
+          puts.map((p) => p[1].off),
+          puts.map((p) => encodeValues(p[1].values).toString('base64')),
+        ],
       );
     }
     if (dels.length > 0) {
@@ -386,7 +408,11 @@ export class PostgresStore implements Store {
 
   /** Adds (or subtracts) all of a channel's stored curves to its owner's, when ownership changes. */
   private async moveChannelCurves(db: Db, channelId: string, userId: string, sign: 1 | -1): Promise<void> {
-    const rows = await curveRows(db, `SELECT channel_id AS id, day, pull_type, off, ${B64} FROM channel_curves WHERE channel_id = $1`, [channelId]);
+    const rows = await curveRows(
+      db,
+      `SELECT channel_id AS id, day, pull_type, off, ${B64} FROM channel_curves WHERE channel_id = $1`,
+      [channelId],
+    );
     if (rows.length === 0) return;
     const keys = rows.map((r) => ({ id: userId, day: r.day, pullType: r.pull_type }));
     const users = await this.lockUserCurves(db, keys);

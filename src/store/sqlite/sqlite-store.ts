@@ -93,7 +93,7 @@ export class SqliteStore implements Store {
     this.db = new Database(file);
     // Larger pages keep a full day curve (up to 5.8 KB) inside its row instead of on overflow pages;
     // only possible before the file's first table exists.
-    const fresh = this.db.prepare("SELECT count(*) FROM sqlite_schema").pluck().get() === 0;
+    const fresh = this.db.prepare('SELECT count(*) FROM sqlite_schema').pluck().get() === 0;
     if (fresh) this.db.pragma('page_size = 16384');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('cache_size = -65536');
