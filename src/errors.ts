@@ -1,5 +1,5 @@
 /**
- * The one error catalogue (CONTRACT.md section 2). Services throw these; the HTTP error handler writes
+ * The one error catalogue (docs/api.md). Services throw these; the HTTP error handler writes
  * them as the envelope, the CLI prints their message. Messages quoted by POLYV are kept verbatim.
  */
 export class ApiError extends Error {

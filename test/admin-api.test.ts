@@ -1,4 +1,4 @@
-/** The admin API of CONTRACT.md section 6 over inject against a real SQLite file. */
+/** The admin API of docs/api.md over inject against a real SQLite file. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { fixture, query, signed, type Fixture } from './helpers.js';

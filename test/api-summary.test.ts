@@ -1,6 +1,6 @@
 /**
  * The seed endpoint over the framework's inject against a real SQLite file: success shapes, the three
- * ways parameters travel, and the error catalogue in its order (CONTRACT.md sections 1-3).
+ * ways parameters travel, and the error catalogue in its order (docs/api.md).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';

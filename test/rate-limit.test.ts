@@ -1,4 +1,4 @@
-/** Rate limits of CONTRACT.md section 4: per client IP with a block period, per app quota, headers. */
+/** Rate limits of docs/api.md: per client IP with a block period, per app quota, headers. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fixture, query, signed } from './helpers.js';

@@ -1,5 +1,5 @@
 /**
- * The summary's semantics (CONTRACT.md section 1) against a brute-force oracle over random data: ties,
+ * The summary's semantics (docs/api.md) against a brute-force oracle over random data: ties,
  * users without data, minutes just outside the range, days crossing month, year and DST boundaries.
  * The oracle decides which minutes belong to the range with Intl directly, not with the calendar module.
  */

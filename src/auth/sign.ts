@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
 /**
- * POLYV's request signature (CONTRACT.md section 3), shared by the server and the client SDK.
+ * POLYV's request signature (docs/api.md), shared by the server and the client SDK.
  * Parameters with an empty value (undefined, null, '') and `sign` itself are left out; the rest are
  * sorted by name (ASCII), concatenated as name+value with raw values, wrapped in the secret on both sides.
  */

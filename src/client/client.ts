@@ -1,5 +1,5 @@
 /**
- * Typed methods for POLYV's v3 concurrency family (CONTRACT.md sections 1 and 5). Each method names
+ * Typed methods for POLYV's v3 concurrency family (docs/api.md). Each method names
  * its endpoint's parameters exactly as POLYV does, so the same client works against live-ccv and
  * against POLYV's own host.
  */

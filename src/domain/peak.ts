@@ -1,5 +1,5 @@
 /**
- * The concurrency math of CONTRACT.md section 1, on per-minute curves. Pure: no I/O.
+ * The concurrency math of docs/api.md, on per-minute curves. Pure: no I/O.
  *
  * A curve segment holds consecutive per-minute CCV values starting at an epoch minute. Segments of
  * several channels or users that share a key (a pull type) are summed minute by minute; the peak is the

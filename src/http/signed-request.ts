@@ -29,7 +29,7 @@ function flatten(source: unknown, into: Params): void {
 }
 
 /**
- * Splits a request into its signed parameters and its business parameters (CONTRACT.md section 3):
+ * Splits a request into its signed parameters and its business parameters (docs/api.md):
  * GET signs the query; a form POST signs query and form together; a JSON POST signs the query only and
  * takes business parameters from the unsigned body as well.
  */

@@ -1,5 +1,5 @@
 /**
- * The rest of POLYV's v3 concurrency family (CONTRACT.md section 5): parameter checks, ownership, then
+ * The rest of POLYV's v3 concurrency family (docs/api.md): parameter checks, ownership, then
  * the store read and the pure series math of ./minute-series.ts.
  *
  * Checks run in the catalogue's order: every parameter is parsed first (400s), ownership last (403), so

@@ -14,7 +14,7 @@ export interface SummaryItem {
 
 /**
  * The seed endpoint: for each pull type, the peak over every minute of the local days start..end of the
- * per-minute sum across the users' channels, and the earliest minute reaching it (CONTRACT.md section 1).
+ * per-minute sum across the users' channels, and the earliest minute reaching it (docs/api.md).
  */
 export async function summary(
   deps: { store: Store; config: Config },

@@ -1,6 +1,6 @@
 /**
  * The ground truth of a simulation: distinct viewers per channel, pull type and minute, counted over the
- * beats the server accepted (CONTRACT.md section 1), and its file format (NDJSON or CSV rows
+ * beats the server accepted (docs/api.md), and its file format (NDJSON or CSV rows
  * channelId,pullType,minute,ccv with minute in epoch ms, the same rows `POST /admin/v1/ccv` imports).
  */
 import { peaksOfSum, type Peak, type Segment } from '../domain/peak.js';

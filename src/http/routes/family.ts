@@ -9,7 +9,7 @@ import {
 import type { ResolvedDeps } from '../app.js';
 import { signedRoute } from './summary.js';
 
-/** Paths of the rest of POLYV's v3 concurrency family (CONTRACT.md section 5). */
+/** Paths of the rest of POLYV's v3 concurrency family (docs/api.md). */
 export const FAMILY_PATHS = {
   channelConcurrence: '/live/v3/channel/statistics/concurrence',
   maxHistoryConcurrent: '/live/v3/channel/statistics/get-max-history-concurrent',
