@@ -3,9 +3,9 @@
  * down gracefully on SIGTERM/SIGINT (in-flight requests finish, then the store closes).
  */
 import type { FastifyInstance } from 'fastify';
-import type { Config } from './config/config.js';
+import { hasRole, type Config } from './config/config.js';
 import { buildApp } from './http/app.js';
-import { IngestService } from './ingest/ingest-service.js';
+import { openIngestRoles } from './ingest/roles.js';
 import { SUMMARY_PATH } from './http/routes/summary.js';
 import { openLimits } from './limits/open.js';
 import { openStore } from './store/open.js';
@@ -52,11 +52,20 @@ export async function startServer(
   print: (s: string) => void = (s) => process.stdout.write(`${s}\n`),
 ): Promise<RunningServer> {
   const store = await openStore(config);
-  await seedDemo(store, config, print);
+  // Only api processes seed: the banner shows the secret to whoever serves the signed API.
+  if (hasRole(config, 'api')) await seedDemo(store, config, print);
   const limits = await openLimits(config);
-  // API-only servers of a scaled deployment run without the ingest: one process must own a channel's minutes.
-  const ingest = config.ingest ? await IngestService.open(config, store) : undefined;
-  const app = await buildApp({ config, store, ingest, limiter: limits.limiter, nonces: limits.nonces });
+  // LIVE_CCV_ROLES and LIVE_CCV_NATS_URL decide what runs here (src/ingest/roles.ts).
+  const ingest = await openIngestRoles(config, store);
+  const app = await buildApp({
+    config,
+    store,
+    ingest: ingest.collector,
+    realtime: ingest.realtime,
+    health: ingest.health,
+    limiter: limits.limiter,
+    nonces: limits.nonces,
+  });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -64,7 +73,7 @@ export async function startServer(
   const close = () =>
     (closing ??= (async () => {
       await app.close(); // waits for in-flight requests, then runs the plugins' onClose hooks
-      await ingest?.stop(); // writes the closed minutes; open ones stay in the log for the next start
+      await ingest.stop(); // writes the closed minutes; open ones stay in the log for the next start
       await limits.close();
       await store.close();
     })());

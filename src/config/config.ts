@@ -20,6 +20,21 @@ const timeZone = z.string().refine((tz) => {
     return false;
   }
 }, 'expected an IANA time zone such as Asia/Shanghai');
+export const ROLES = ['api', 'collector', 'aggregator'] as const;
+export type Role = (typeof ROLES)[number];
+const roles = z
+  .string()
+  .transform((s) => [
+    ...new Set(
+      s
+        .split(',')
+        .map((r) => r.trim())
+        .filter(Boolean),
+    ),
+  ])
+  .refine((list): list is Role[] => list.length > 0 && list.every((r) => (ROLES as readonly string[]).includes(r)), {
+    message: 'expected a comma list of api, collector, aggregator',
+  });
 const pullTypes = z
   .string()
   .transform((s) => [
@@ -57,6 +72,12 @@ export const settings = {
       .string()
       .refine((u) => u === '' || /^rediss?:\/\//.test(u), 'expected a redis:// or rediss:// URL, or empty for in-process limits'),
     doc: 'Redis URL of the rate limiter and nonce cache shared by several API servers; empty keeps them in-process',
+  },
+  redisPrefix: {
+    env: 'LIVE_CCV_REDIS_PREFIX',
+    def: 'live-ccv:',
+    schema: z.string().min(1),
+    doc: 'prefix of every Redis key, so deployments sharing a Redis keep apart',
   },
   curveCacheMb: {
     env: 'LIVE_CCV_CURVE_CACHE_MB',
@@ -118,11 +139,70 @@ export const settings = {
     schema: int(1024),
     doc: 'largest request body in bytes (after gunzip for ingest)',
   },
+  roles: {
+    env: 'LIVE_CCV_ROLES',
+    def: 'api,collector,aggregator',
+    schema: roles,
+    doc: 'what this process runs, a comma list: api (signed v3 API, admin API, OpenAPI), collector (/v1/beacon, /v1/heartbeats), aggregator (counts heartbeats, writes closed minutes)',
+  },
   ingest: {
     env: 'LIVE_CCV_INGEST',
     def: 'true',
     schema: bool,
-    doc: 'run the heartbeat ingest (collector, log, aggregator) in this process; false on API-only servers',
+    doc: 'deprecated alias: false means LIVE_CCV_ROLES=api (an API-only server)',
+  },
+  natsUrl: {
+    env: 'LIVE_CCV_NATS_URL',
+    def: '',
+    schema: z
+      .string()
+      .refine(
+        (u) => u === '' || /^(nats|tls):\/\/[^\s]+$/.test(u),
+        'expected nats://host:port (comma list for a cluster), or empty',
+      ),
+    doc: 'NATS with JetStream carrying the heartbeat log from collectors to aggregators; empty keeps the embedded local log (required when roles are split across processes)',
+  },
+  natsPrefix: {
+    env: 'LIVE_CCV_NATS_PREFIX',
+    def: 'live-ccv',
+    schema: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'expected 1-32 letters, digits, - or _'),
+    doc: 'prefix of every JetStream stream, subject, consumer and KV bucket of this deployment',
+  },
+  partitions: {
+    env: 'LIVE_CCV_PARTITIONS',
+    def: '32',
+    schema: int(1, 4096),
+    doc: 'channels hash to this many log partitions, each counted by one aggregator at a time (fixed for the life of the stream)',
+  },
+  natsReplicas: {
+    env: 'LIVE_CCV_NATS_REPLICAS',
+    def: '1',
+    schema: int(1, 5),
+    doc: 'JetStream replicas of the heartbeat stream and KV buckets when this process creates them (3 on a real cluster)',
+  },
+  maxClockSkewMs: {
+    env: 'LIVE_CCV_MAX_CLOCK_SKEW_MS',
+    def: '5000',
+    schema: int(0),
+    doc: 'largest clock difference between a collector and the NATS servers; aggregators wait it out before closing a minute',
+  },
+  publishTimeoutMs: {
+    env: 'LIVE_CCV_PUBLISH_TIMEOUT_MS',
+    def: '5000',
+    schema: int(100),
+    doc: 'a collector acknowledges heartbeats only if JetStream stored them within this; aggregators wait it out before closing a minute',
+  },
+  leaseTtlMs: {
+    env: 'LIVE_CCV_LEASE_TTL_MS',
+    def: '6000',
+    schema: int(1000),
+    doc: "an aggregator's partition leases lapse this long after its last renewal (renewed every third of it): bounds failover",
+  },
+  realtimePublishMs: {
+    env: 'LIVE_CCV_REALTIME_PUBLISH_MS',
+    def: '2000',
+    schema: int(100),
+    doc: 'how often aggregators publish per-channel "now" counts that api processes answer realtime calls from',
   },
   allowedLatenessMs: {
     env: 'LIVE_CCV_ALLOWED_LATENESS_MS',
@@ -187,7 +267,35 @@ export function loadConfig(
     throw new ConfigError(settings.databaseUrl.env, 'required when LIVE_CCV_STORE=postgres');
   }
   if (config.trustProxy) parseTrustProxy(config.trustProxy);
+  checkRoles(config, env[settings.roles.env] !== undefined || overrides.roles !== undefined);
   return config;
+}
+
+/**
+ * The deprecated LIVE_CCV_INGEST=false becomes LIVE_CCV_ROLES=api. Roles split across processes need the
+ * shared JetStream log; an API-only server without it reads the shared store and has no realtime counts.
+ */
+function checkRoles(config: Config, rolesGiven: boolean): void {
+  if (!config.ingest) {
+    if (rolesGiven && config.roles.some((r) => r !== 'api')) {
+      throw new ConfigError(
+        settings.ingest.env,
+        `false contradicts LIVE_CCV_ROLES=${config.roles.join(',')} (set only LIVE_CCV_ROLES)`,
+      );
+    }
+    config.roles = ['api'];
+  }
+  const all = ROLES.every((r) => config.roles.includes(r));
+  if (!config.natsUrl && !all && config.roles.some((r) => r !== 'api')) {
+    throw new ConfigError(
+      settings.natsUrl.env,
+      `required when LIVE_CCV_ROLES=${config.roles.join(',')}: collectors and aggregators in separate processes share the JetStream log`,
+    );
+  }
+}
+
+export function hasRole(config: Pick<Config, 'roles'>, role: Role): boolean {
+  return config.roles.includes(role);
 }
 
 export function kebab(name: string): string {

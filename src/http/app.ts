@@ -5,10 +5,10 @@ import { parseTrustProxy, type Config } from '../config/config.js';
 import { ApiError, errors } from '../errors.js';
 import { MemoryNonceCache, MemoryRateLimiter } from '../limits/memory.js';
 import type { NonceCache, RateLimiter } from '../limits/port.js';
-import type { HeartbeatIngest, Realtime } from '../ingest/realtime-port.js';
+import { isRealtime, type HeartbeatCollector, type Realtime } from '../ingest/realtime-port.js';
 import type { Store } from '../store/port.js';
 import { failure } from './envelope.js';
-import { routePlugins } from './routes/index.js';
+import { pluginsFor } from './routes/index.js';
 
 export interface AppDeps {
   config: Config;
@@ -18,13 +18,21 @@ export interface AppDeps {
   now?: () => number;
   /** pino options or an existing logger; tests pass false */
   logger?: FastifyServerOptions['logger'];
-  /** the heartbeat collector, present when this process runs the ingest; it is also the realtime source */
-  ingest?: HeartbeatIngest;
-  /** "now" viewer counts; defaults to the ingest */
+  /** the heartbeat collector, present when this process runs the collector role */
+  ingest?: HeartbeatCollector;
+  /** "now" viewer counts; defaults to the ingest when it counts too (the embedded mode) */
   realtime?: Realtime;
+  /** the ingest's part of /healthz: details to show, and a problem that makes the process unhealthy */
+  health?: () => IngestHealth;
 }
 
-export type ResolvedDeps = Required<Omit<AppDeps, 'logger' | 'realtime' | 'ingest'>> & Pick<AppDeps, 'realtime' | 'ingest'>;
+export interface IngestHealth {
+  detail: Record<string, unknown>;
+  problem?: string;
+}
+
+export type ResolvedDeps = Required<Omit<AppDeps, 'logger' | 'realtime' | 'ingest' | 'health'>> &
+  Pick<AppDeps, 'realtime' | 'ingest' | 'health'>;
 
 declare module 'fastify' {
   interface FastifyReply {
@@ -42,7 +50,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     nonces: deps.nonces ?? new MemoryNonceCache(),
     now: deps.now ?? Date.now,
     ingest: deps.ingest,
-    realtime: deps.realtime ?? deps.ingest,
+    realtime: deps.realtime ?? (isRealtime(deps.ingest) ? deps.ingest : undefined),
+    health: deps.health,
   };
   const { config } = resolved;
   const app: FastifyInstance = Fastify({
@@ -92,7 +101,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return reply.envelope(e.code, failure(e.code, e.message));
   });
 
-  for (const plugin of routePlugins) await app.register(plugin, resolved);
+  for (const plugin of pluginsFor(config.roles)) await app.register(plugin, resolved);
   return app;
 }
 

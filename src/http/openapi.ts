@@ -398,7 +398,20 @@ export function openApiDocument(): Json {
         get: {
           tags: ['ops'],
           summary: 'Liveness and readiness',
-          responses: { '200': ok(object({ store: str, ok: { const: true } })), '503': errorRef('store unreachable') },
+          responses: {
+            '200': ok(
+              object(
+                {
+                  store: str,
+                  ok: { const: true },
+                  roles: { type: 'array', items: { enum: ['api', 'collector', 'aggregator'] } },
+                  ingest: { type: 'object', description: 'the heartbeat log in use and, on aggregators, the partitions owned' },
+                },
+                ['store', 'ok', 'roles'],
+              ),
+            ),
+            '503': errorRef('store unreachable, or the NATS connection of a cluster process is down'),
+          },
         },
       },
       '/openapi.json': {

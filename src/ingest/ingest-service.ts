@@ -1,28 +1,28 @@
 /**
- * The heartbeat ingest of one process: collector (validate, log durably, acknowledge) and aggregator
- * (exact distinct viewers per channel, pull type and minute; closed minutes written to the store).
+ * The embedded heartbeat ingest of one process (LIVE_CCV_ROLES with every role, no LIVE_CCV_NATS_URL):
+ * collector (validate, log durably, acknowledge) and aggregator (exact distinct viewers per channel, pull
+ * type and minute; closed minutes written to the store), over the local segment log.
  *
  * Correctness under crashes rests on three rules:
  * - a heartbeat is counted in memory only after its frame is durable, and acknowledged only after that;
  * - a minute is written to the store only once closed, after every batch validated against the previous
  *   cutoff has been counted (the barrier in `flushOnce`), and the store's set semantics make a repeated
  *   write harmless;
- * - the flushed watermark (store meta) advances after the write, and log segments are deleted only when
+ * - the flushed watermark (store meta) advances after the write, and log segments are released only when
  *   all their minutes are below it; on start, replay recounts every logged minute at or above it.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import path from 'node:path';
 import type { Config } from '../config/config.js';
-import { MINUTE_MS } from '../domain/calendar.js';
 import { errors } from '../errors.js';
-import type { Store } from '../store/port.js';
+import type { ChannelMinute, Store } from '../store/port.js';
+import { Admission } from './admission.js';
 import { ChannelDirectory } from './channel-directory.js';
-import { minuteOf, parseHeartbeat, type Heartbeat } from './heartbeat.js';
-import { encodeFrame } from './log-codec.js';
-import { MinuteAggregator } from './minute-aggregator.js';
-import type { HeartbeatIngest, IngestRejection, IngestResult, IngestScope } from './realtime-port.js';
+import { LocalHeartbeatLog } from './log/local-log.js';
+import type { LogRecord } from './log/port.js';
+import type { MinuteAggregator } from './minute-aggregator.js';
+import { PartitionCounter } from './partition-counter.js';
+import type { HeartbeatIngest, IngestResult, IngestScope } from './realtime-port.js';
 import { RealtimeWindow } from './realtime-window.js';
-import { SegmentLog } from './segment-log.js';
 
 export const WATERMARK_KEY = 'ingest.flushedBeforeMinute';
 const FLUSH_EVERY_MS = 1_000;
@@ -38,21 +38,21 @@ export interface IngestOptions {
   timers?: boolean;
 }
 
-const digest = (s: string) => createHash('sha256').update(s).digest();
-
 export class IngestService implements HeartbeatIngest {
-  readonly aggregator = new MinuteAggregator();
   private readonly realtime = new RealtimeWindow();
-  private readonly pullTypes: ReadonlySet<string>;
   private readonly now: () => number;
   private readonly onError: (err: unknown, what: string) => void;
+  private readonly admission: Admission;
   private readonly inflight = new Set<Promise<void>>();
   private readonly timers: NodeJS.Timeout[] = [];
-  private log!: SegmentLog;
+  private readonly log: LocalHeartbeatLog;
+  private counter!: PartitionCounter;
   /** minutes before this are closed: heartbeats for them are late */
   private closedBefore = 0;
   /** minutes before this are in the store */
   private watermark = 0;
+  /** closed minutes whose write failed, retried by the next flush */
+  private unwritten: ChannelMinute[] = [];
   private flushing: Promise<void> = Promise.resolve();
   private stopped = false;
 
@@ -62,9 +62,15 @@ export class IngestService implements HeartbeatIngest {
     readonly directory: ChannelDirectory,
     options: IngestOptions,
   ) {
-    this.pullTypes = new Set(config.pullTypes);
     this.now = options.now ?? Date.now;
     this.onError = options.onError ?? ((err, what) => process.stderr.write(`live-ccv ingest: ${what}: ${String(err)}\n`));
+    this.admission = new Admission(config, directory, this.now);
+    this.log = new LocalHeartbeatLog({
+      dir: path.join(config.dataDir, 'log'),
+      fsync: config.logFsync,
+      segmentBytes: SEGMENT_BYTES,
+      segmentMaxAgeMs: SEGMENT_MAX_AGE_MS,
+    });
   }
 
   /** Replays the log, writes the minutes that closed while the process was down, and starts the timers. */
@@ -72,38 +78,25 @@ export class IngestService implements HeartbeatIngest {
     const s = new IngestService(config, store, new ChannelDirectory(store), options);
     s.watermark = Number((await store.getMeta(WATERMARK_KEY)) ?? 0);
     s.closedBefore = s.watermark;
-    const now = s.now();
-    s.log = await SegmentLog.open(
-      {
-        dir: path.join(config.dataDir, 'log'),
-        fsync: config.logFsync,
-        segmentBytes: SEGMENT_BYTES,
-        segmentMaxAgeMs: SEGMENT_MAX_AGE_MS,
-      },
-      (beats) => {
-        for (const b of beats) {
-          if (minuteOf(b.ts) < s.watermark) continue;
-          s.aggregator.add(b);
-          s.realtime.add(b, now);
-        }
-      },
-    );
+    s.counter = new PartitionCounter(s.watermark);
+    await s.log.read(0, (record) => s.count(record));
     await s.directory.reload();
     await s.flush();
     if (options.timers !== false) s.startTimers();
     return s;
   }
 
-  authorize(token: string): IngestScope | undefined {
-    const global = this.config.ingestToken;
-    if (global && timingSafeEqual(digest(token), digest(global))) return { kind: 'global' };
-    const appId = this.directory.appOfToken(token);
-    return appId === undefined ? undefined : { kind: 'app', appId };
+  /** The open minutes' distinct viewers (tests and diagnostics). */
+  get aggregator(): MinuteAggregator {
+    return this.counter.aggregator;
   }
 
-  /** True when some token could authorize a batch (else the endpoint is disabled). */
+  authorize(token: string): IngestScope | undefined {
+    return this.admission.authorize(token);
+  }
+
   tokensConfigured(): boolean {
-    return this.config.ingestToken !== '' || this.directory.hasAppTokens();
+    return this.admission.tokensConfigured();
   }
 
   async submit(
@@ -111,33 +104,13 @@ export class IngestService implements HeartbeatIngest {
     options: { scope: IngestScope; acceptTs: boolean; indexes?: readonly number[] },
   ): Promise<IngestResult> {
     if (this.stopped) throw errors.unavailable('heartbeat ingest (shutting down)');
-    const now = this.now();
-    const parsed = items.map((raw) => parseHeartbeat(raw, this.pullTypes, now, options.acceptTs));
-    const unknown = new Set<string>();
-    for (const p of parsed)
-      if (typeof p !== 'string' && this.directory.owner(p.channelId) === undefined) unknown.add(p.channelId);
-    if (unknown.size > 0) await this.directory.resolve(unknown, now);
-
+    const parsed = await this.admission.parse(items, options.acceptTs);
     // From here to registering the commit nothing awaits: a flush that closes a minute after this check
     // waits for this commit before writing the minute.
-    const closedBefore = Math.max(this.closedBefore, this.clockCutoff());
-    const rejected: IngestRejection[] = [];
-    const accepted: Heartbeat[] = [];
-    let maxMinute = -Infinity;
-    for (let i = 0; i < parsed.length; i++) {
-      const p = parsed[i]!;
-      const reason = typeof p === 'string' ? p : this.refusal(p, options.scope, closedBefore);
-      if (reason !== undefined) {
-        rejected.push({ index: options.indexes?.[i] ?? i, reason });
-        continue;
-      }
-      const hb = p as Heartbeat;
-      accepted.push(hb);
-      const m = minuteOf(hb.ts);
-      if (m > maxMinute) maxMinute = m;
-    }
+    const closedBefore = Math.max(this.closedBefore, this.admission.clockCutoff());
+    const { accepted, rejected } = this.admission.decide(parsed, options.scope, closedBefore, options.indexes);
     if (accepted.length > 0) {
-      const commit = this.commit(accepted, maxMinute);
+      const commit = this.log.append(accepted);
       this.inflight.add(commit);
       try {
         await commit;
@@ -188,41 +161,27 @@ export class IngestService implements HeartbeatIngest {
     }
   }
 
-  private refusal(b: Heartbeat, scope: IngestScope, closedBefore: number): string | undefined {
-    const owner = this.directory.owner(b.channelId);
-    if (owner === undefined) return `unknown channel: ${b.channelId}`;
-    if (scope.kind === 'app' && owner !== scope.appId) return `illegal channel id: ${b.channelId}`;
-    const m = minuteOf(b.ts);
-    if (m < closedBefore) return `late: minute ${new Date(m * MINUTE_MS).toISOString()} is already closed`;
-    return undefined;
-  }
-
-  private async commit(beats: Heartbeat[], maxMinute: number): Promise<void> {
-    await this.log.append(encodeFrame(beats), maxMinute);
+  /** Durable records (replayed at open, then each committed batch) enter the counts and the "now" window. */
+  private count(record: LogRecord): void {
+    this.counter.add(record.beats);
     const now = this.now();
-    for (const b of beats) {
-      this.aggregator.add(b);
-      this.realtime.add(b, now);
-    }
-  }
-
-  /** Minutes before the returned one have ended more than allowedLateness ago. */
-  private clockCutoff(): number {
-    return Math.floor((this.now() - this.config.allowedLatenessMs) / MINUTE_MS);
+    for (const b of record.beats) this.realtime.add(b, now);
   }
 
   private async flushOnce(): Promise<void> {
-    const cutoff = Math.max(this.closedBefore, this.clockCutoff());
+    const cutoff = Math.max(this.closedBefore, this.admission.clockCutoff());
     this.closedBefore = cutoff;
     await Promise.allSettled([...this.inflight]);
-    const rows = this.aggregator.closedRows(cutoff);
-    if (rows.length > 0) await this.store.setChannelMinutes(rows);
+    this.unwritten.push(...this.counter.close(cutoff));
+    if (this.unwritten.length > 0) {
+      await this.store.setChannelMinutes(this.unwritten);
+      this.unwritten = [];
+    }
     if (cutoff > this.watermark) {
       await this.store.setMeta(WATERMARK_KEY, String(cutoff));
       this.watermark = cutoff;
     }
-    this.aggregator.drop(cutoff);
-    await this.log.compact(this.watermark);
+    await this.log.release(0, this.watermark);
   }
 
   private startTimers(): void {

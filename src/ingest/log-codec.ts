@@ -12,11 +12,7 @@ const HEADER = 8;
 export function encodeFrame(beats: readonly Heartbeat[]): Buffer {
   let text = '';
   for (const b of beats) text += `${b.ts}\t${b.channelId}\t${b.pullType}\t${b.viewerId}\n`;
-  const frame = Buffer.allocUnsafe(HEADER + Buffer.byteLength(text));
-  const len = frame.write(text, HEADER, 'utf8');
-  frame.writeUInt32LE(len, 0);
-  frame.writeUInt32LE(crc32(frame.subarray(HEADER, HEADER + len)), 4);
-  return frame;
+  return frameOf(text);
 }
 
 /** The heartbeats of every intact frame, in order, and the byte offset where intact data ends. */
@@ -45,4 +41,35 @@ function decodePayload(text: string): Heartbeat[] {
     beats.push({ ts: Number(ts), channelId, pullType, viewerId });
   }
   return beats;
+}
+
+/**
+ * Frames of at most about `maxBytes` each (a single heartbeat line is never split), for logs whose
+ * records have a size limit (a JetStream message must fit the server's max payload).
+ */
+export function encodeChunks(beats: readonly Heartbeat[], maxBytes: number): Buffer[] {
+  const frames: Buffer[] = [];
+  let text = '';
+  let bytes = HEADER;
+  for (const b of beats) {
+    const line = `${b.ts}\t${b.channelId}\t${b.pullType}\t${b.viewerId}\n`;
+    // ids are printable ASCII (heartbeat.ts), so characters are bytes
+    if (bytes + line.length > maxBytes && text !== '') {
+      frames.push(frameOf(text));
+      text = '';
+      bytes = HEADER;
+    }
+    text += line;
+    bytes += line.length;
+  }
+  if (text !== '') frames.push(frameOf(text));
+  return frames;
+}
+
+function frameOf(text: string): Buffer {
+  const frame = Buffer.allocUnsafe(HEADER + Buffer.byteLength(text));
+  const len = frame.write(text, HEADER, 'utf8');
+  frame.writeUInt32LE(len, 0);
+  frame.writeUInt32LE(crc32(frame.subarray(HEADER, HEADER + len)), 4);
+  return frame;
 }

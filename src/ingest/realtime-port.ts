@@ -23,10 +23,10 @@ export interface IngestResult {
 export type IngestScope = { kind: 'global' } | { kind: 'app'; appId: string };
 
 /**
- * The collector side of the ingest service, for the ingest routes (AppDeps.ingest). The same object is
- * the Realtime port, which AppDeps.realtime defaults to.
+ * The collector side of the ingest, for the ingest routes (AppDeps.ingest): the embedded ingest service or a
+ * cluster collector.
  */
-export interface HeartbeatIngest extends Realtime {
+export interface HeartbeatCollector {
   /**
    * Validates raw heartbeats and makes the valid ones durable before resolving. `indexes[i]` is the
    * position reported for `items[i]` (default i). `acceptTs` honours each item's ts (batch endpoint);
@@ -41,3 +41,9 @@ export interface HeartbeatIngest extends Realtime {
   /** false when no token at all is configured, so batches are disabled rather than unauthorized */
   tokensConfigured(): boolean;
 }
+
+/** The embedded ingest: collector and, from the same counts, the realtime source (AppDeps.realtime's default). */
+export interface HeartbeatIngest extends HeartbeatCollector, Realtime {}
+
+export const isRealtime = (x: unknown): x is Realtime =>
+  typeof x === 'object' && x !== null && typeof (x as Realtime).channelsViewers === 'function';

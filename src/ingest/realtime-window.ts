@@ -43,6 +43,20 @@ export class RealtimeWindow {
     return n;
   }
 
+  /** Every channel's viewers now, per pull type (channels and pull types without viewers left out). */
+  snapshot(now: number): Record<string, Record<string, number>> {
+    const since = now - WINDOW_MS;
+    const out: Record<string, Record<string, number>> = {};
+    for (const [channelId, byPull] of this.channels) {
+      for (const [p, viewers] of byPull) {
+        let n = 0;
+        for (const ts of viewers.values()) if (ts > since) n++;
+        if (n > 0) (out[channelId] ??= {})[p] = n;
+      }
+    }
+    return out;
+  }
+
   prune(now: number): void {
     const since = now - WINDOW_MS;
     for (const [channelId, byPull] of this.channels) {

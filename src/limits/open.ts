@@ -14,16 +14,17 @@ export interface Limits {
  * behind one load balancer need so that a client cannot multiply its quota or replay a nonce by landing
  * on another server.
  */
-export async function openLimits(config: Pick<Config, 'redisUrl'>): Promise<Limits> {
+export async function openLimits(config: Pick<Config, 'redisUrl' | 'redisPrefix'>): Promise<Limits> {
   if (!config.redisUrl) {
     const limiter = new MemoryRateLimiter();
     const nonces = new MemoryNonceCache();
     return { limiter, nonces, close: async () => {} };
   }
-  const limiter = await RedisRateLimiter.connect(config.redisUrl);
+  const options = { prefix: config.redisPrefix };
+  const limiter = await RedisRateLimiter.connect(config.redisUrl, options);
   let nonces: RedisNonceCache;
   try {
-    nonces = await RedisNonceCache.connect(config.redisUrl);
+    nonces = await RedisNonceCache.connect(config.redisUrl, options);
   } catch (e) {
     await limiter.close();
     throw e;

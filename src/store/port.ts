@@ -4,6 +4,7 @@
  * against every adapter.
  */
 import type { Segment } from '../domain/peak.js';
+import type { FenceToken } from './fence.js';
 
 export interface App {
   appId: string;
@@ -90,6 +91,16 @@ export interface Store {
    * user's curve follows in the same transaction. Later rows for the same key win.
    */
   setChannelMinutes(rows: readonly ChannelMinute[]): Promise<void>;
+  /**
+   * Makes the token the owner of its key unless a newer token has claimed it (then throws FencedError), and
+   * returns the progress saved with the key by the last fenced write (undefined when none).
+   */
+  claimFence(token: FenceToken): Promise<string | undefined>;
+  /**
+   * setChannelMinutes and saving `progress` with the token's key, in one transaction that first checks the
+   * key is still claimed by exactly this token (else throws FencedError and writes nothing).
+   */
+  setChannelMinutesFenced(rows: readonly ChannelMinute[], token: FenceToken, progress: string): Promise<void>;
   /**
    * Per-minute curves of users or channels overlapping the epoch-minute range [from, to), as segments
    * keyed by pull type (optionally only one pull type). A user's curve is the sum of its channels'.

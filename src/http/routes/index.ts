@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import type { Role } from '../../config/config.js';
 import type { ResolvedDeps } from '../app.js';
 import { adminRoutes } from './admin.js';
 import { familyRoutes } from './family.js';
@@ -18,3 +19,12 @@ export const routePlugins: FastifyPluginAsync<ResolvedDeps>[] = [
   ingestRoutes,
   realtimeRoutes,
 ];
+
+/** The plugins a process with these roles serves: health always, heartbeats on collectors, the rest on api. */
+export function pluginsFor(roles: readonly Role[]): FastifyPluginAsync<ResolvedDeps>[] {
+  return routePlugins.filter((plugin) => {
+    if (plugin === healthRoutes) return true;
+    if (plugin === ingestRoutes) return roles.includes('collector');
+    return roles.includes('api');
+  });
+}

@@ -8,7 +8,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { PassThrough } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { errors } from '../../errors.js';
-import type { HeartbeatIngest, IngestScope } from '../../ingest/realtime-port.js';
+import type { HeartbeatCollector, IngestScope } from '../../ingest/realtime-port.js';
 import type { ResolvedDeps } from '../app.js';
 import { success } from '../envelope.js';
 
@@ -16,7 +16,7 @@ export const BEACON_PATH = '/v1/beacon';
 export const HEARTBEATS_PATH = '/v1/heartbeats';
 
 export const ingestRoutes: FastifyPluginAsync<ResolvedDeps> = async (app, deps) => {
-  const ingest = (): HeartbeatIngest => {
+  const ingest = (): HeartbeatCollector => {
     const service = deps.ingest;
     if (!service) throw errors.unavailable('heartbeat ingest (not running in this process)');
     return service;

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { DAY_MINUTES } from '../../domain/calendar.js';
 import type { Segment } from '../../domain/peak.js';
 import { addCurve, addDeltas, applyUpdates, decodeValues, encodeValues, type DayCurve } from '../day-curve.js';
+import { FencedError, type FenceToken } from '../fence.js';
 import { groupMinutes } from '../group-minutes.js';
 import {
   ConflictError,
@@ -237,42 +238,72 @@ export class PostgresStore implements Store {
 
   async setChannelMinutes(rows: readonly ChannelMinute[]): Promise<void> {
     if (rows.length === 0) return;
-    const groups = groupMinutes(rows);
+    await this.transaction((db) => this.writeMinutes(db, rows));
+  }
+
+  async claimFence(token: FenceToken): Promise<string | undefined> {
+    // One statement: the conditional upsert compares and claims under the row's lock, so of two racing
+    // claims the older token finds the newer one in place and gets no row back.
+    const { rows } = await this.pool.query<{ progress: string | null }>(
+      `INSERT INTO ingest_fences (key, generation, epoch) VALUES ($1, $2, $3)
+       ON CONFLICT (key) DO UPDATE SET generation = excluded.generation, epoch = excluded.epoch
+         WHERE (ingest_fences.generation, ingest_fences.epoch) <= (excluded.generation, excluded.epoch)
+       RETURNING progress`,
+      [token.key, token.generation, token.epoch],
+    );
+    if (rows.length === 0) throw new FencedError(token.key);
+    return rows[0]!.progress ?? undefined;
+  }
+
+  async setChannelMinutesFenced(rows: readonly ChannelMinute[], token: FenceToken, progress: string): Promise<void> {
     await this.transaction(async (db) => {
-      const channelIds = [...new Set(groups.map((g) => g.channelId))];
-      await this.lockChannels(db, channelIds);
-      const owners = await this.owners(db, channelIds);
-      const keys = groups.map((g) => ({ id: g.channelId, day: g.day, pullType: g.pullType }));
-      const current = await this.readKeys(db, 'channel', keys);
-
-      const writes: [CurveKey, DayCurve | undefined][] = [];
-      const userDeltas = new Map<string, { key: CurveKey; deltas: Map<number, number> }>();
-      for (const [i, g] of groups.entries()) {
-        const key = keys[i]!;
-        const { next, deltas } = applyUpdates(current.get(curveKey(key)), g.updates);
-        if (deltas.size === 0) continue;
-        writes.push([key, next]);
-        const owner = owners.get(g.channelId);
-        if (owner === undefined) continue;
-        const userKey = { id: owner, day: g.day, pullType: g.pullType };
-        const k = curveKey(userKey);
-        let entry = userDeltas.get(k);
-        if (!entry) userDeltas.set(k, (entry = { key: userKey, deltas: new Map() }));
-        for (const [minute, d] of deltas) entry.deltas.set(minute, (entry.deltas.get(minute) ?? 0) + d);
-      }
-      await this.writeCurves(db, 'channel', writes);
-
-      const entries = [...userDeltas.values()];
-      const users = await this.lockUserCurves(
-        db,
-        entries.map((e) => e.key),
+      // The row lock makes a concurrent claim wait for this commit, or this check see the claim.
+      const { rows: fence } = await db.query<{ generation: string; epoch: string }>(
+        'SELECT generation, epoch FROM ingest_fences WHERE key = $1 FOR UPDATE',
+        [token.key],
       );
-      await this.writeCurves(
-        db,
-        'user',
-        entries.map((e) => [e.key, addDeltas(users.get(curveKey(e.key)), e.deltas)]),
-      );
+      const f = fence[0];
+      if (!f || Number(f.generation) !== token.generation || Number(f.epoch) !== token.epoch) throw new FencedError(token.key);
+      await db.query('UPDATE ingest_fences SET progress = $2 WHERE key = $1', [token.key, progress]);
+      if (rows.length > 0) await this.writeMinutes(db, rows);
     });
+  }
+
+  private async writeMinutes(db: pg.PoolClient, rows: readonly ChannelMinute[]): Promise<void> {
+    const groups = groupMinutes(rows);
+    const channelIds = [...new Set(groups.map((g) => g.channelId))];
+    await this.lockChannels(db, channelIds);
+    const owners = await this.owners(db, channelIds);
+    const keys = groups.map((g) => ({ id: g.channelId, day: g.day, pullType: g.pullType }));
+    const current = await this.readKeys(db, 'channel', keys);
+
+    const writes: [CurveKey, DayCurve | undefined][] = [];
+    const userDeltas = new Map<string, { key: CurveKey; deltas: Map<number, number> }>();
+    for (const [i, g] of groups.entries()) {
+      const key = keys[i]!;
+      const { next, deltas } = applyUpdates(current.get(curveKey(key)), g.updates);
+      if (deltas.size === 0) continue;
+      writes.push([key, next]);
+      const owner = owners.get(g.channelId);
+      if (owner === undefined) continue;
+      const userKey = { id: owner, day: g.day, pullType: g.pullType };
+      const k = curveKey(userKey);
+      let entry = userDeltas.get(k);
+      if (!entry) userDeltas.set(k, (entry = { key: userKey, deltas: new Map() }));
+      for (const [minute, d] of deltas) entry.deltas.set(minute, (entry.deltas.get(minute) ?? 0) + d);
+    }
+    await this.writeCurves(db, 'channel', writes);
+
+    const entries = [...userDeltas.values()];
+    const users = await this.lockUserCurves(
+      db,
+      entries.map((e) => e.key),
+    );
+    await this.writeCurves(
+      db,
+      'user',
+      entries.map((e) => [e.key, addDeltas(users.get(curveKey(e.key)), e.deltas)]),
+    );
   }
 
   async readCurves(kind: CurveKind, ids: readonly string[], from: number, to: number, pullType?: string): Promise<Segment[]> {

@@ -38,5 +38,8 @@ export function migrations(schema: string): string[] {
       user_id text NOT NULL, day integer NOT NULL, pull_type text NOT NULL, off integer NOT NULL, data bytea NOT NULL,
       PRIMARY KEY (user_id, day, pull_type))`,
     `CREATE TABLE IF NOT EXISTS "${schema}".meta (key text PRIMARY KEY, value text NOT NULL)`,
+    // Fencing tokens of partitioned aggregators (src/store/fence.ts) and the progress saved with each.
+    `CREATE TABLE IF NOT EXISTS "${schema}".ingest_fences (
+      key text PRIMARY KEY, generation bigint NOT NULL, epoch bigint NOT NULL, progress text)`,
   ];
 }

@@ -6,6 +6,7 @@ import { DAY_MINUTES } from '../../domain/calendar.js';
 import type { Segment } from '../../domain/peak.js';
 import { addCurve, addDeltas, applyUpdates, decodeValues, encodeValues, type DayCurve } from '../day-curve.js';
 import { CurveCache, type CachedCell } from '../curve-cache.js';
+import { FencedError, newerThan, type FenceToken } from '../fence.js';
 import { groupMinutes } from '../group-minutes.js';
 import {
   ConflictError,
@@ -36,6 +37,8 @@ CREATE TABLE IF NOT EXISTS user_curves (
   user_id TEXT NOT NULL, day INTEGER NOT NULL, pull_type TEXT NOT NULL, off INTEGER NOT NULL, data BLOB NOT NULL,
   PRIMARY KEY (user_id, day, pull_type));
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS ingest_fences (
+  key TEXT PRIMARY KEY, generation INTEGER NOT NULL, epoch INTEGER NOT NULL, progress TEXT);
 `;
 
 const READ_CHUNK = 500;
@@ -139,6 +142,12 @@ export class SqliteStore implements Store {
       setMeta: this.db.prepare(
         'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
       ),
+      getFence: this.db.prepare('SELECT generation, epoch, progress FROM ingest_fences WHERE key = ?'),
+      claimFence: this.db.prepare(
+        `INSERT INTO ingest_fences (key, generation, epoch) VALUES (?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET generation = excluded.generation, epoch = excluded.epoch`,
+      ),
+      fenceProgress: this.db.prepare('UPDATE ingest_fences SET progress = ? WHERE key = ?'),
       channel: curveCols('channel_curves', 'channel_id'),
       user: curveCols('user_curves', 'user_id'),
     };
@@ -320,22 +329,42 @@ export class SqliteStore implements Store {
 
   async setChannelMinutes(rows: readonly ChannelMinute[]): Promise<void> {
     if (rows.length === 0) return;
-    this.db.transaction(() => {
-      const owners = new Map<string, string | undefined>();
-      for (const g of groupMinutes(rows)) {
-        const current = this.readCurve('channel', g.channelId, g.day, g.pullType);
-        const { next, deltas } = applyUpdates(current, g.updates);
-        if (deltas.size === 0) continue;
-        this.writeCurve('channel', g.channelId, g.day, g.pullType, next);
-        if (!owners.has(g.channelId)) {
-          owners.set(g.channelId, this.stmt.channelOwner.pluck().get(g.channelId) as string | undefined);
-        }
-        const owner = owners.get(g.channelId);
-        if (owner === undefined) continue;
-        const userCurve = this.readCurve('user', owner, g.day, g.pullType);
-        this.writeCurve('user', owner, g.day, g.pullType, addDeltas(userCurve, deltas));
-      }
+    this.db.transaction(() => this.writeMinutes(rows))();
+  }
+
+  async claimFence(token: FenceToken): Promise<string | undefined> {
+    return this.db.transaction(() => {
+      const row = this.stmt.getFence.get(token.key) as { generation: number; epoch: number; progress: string | null } | undefined;
+      if (row && newerThan(row, token)) throw new FencedError(token.key);
+      this.stmt.claimFence.run(token.key, token.generation, token.epoch);
+      return row?.progress ?? undefined;
     })();
+  }
+
+  async setChannelMinutesFenced(rows: readonly ChannelMinute[], token: FenceToken, progress: string): Promise<void> {
+    this.db.transaction(() => {
+      const row = this.stmt.getFence.get(token.key) as { generation: number; epoch: number } | undefined;
+      if (!row || row.generation !== token.generation || row.epoch !== token.epoch) throw new FencedError(token.key);
+      this.stmt.fenceProgress.run(progress, token.key);
+      this.writeMinutes(rows);
+    })();
+  }
+
+  private writeMinutes(rows: readonly ChannelMinute[]): void {
+    const owners = new Map<string, string | undefined>();
+    for (const g of groupMinutes(rows)) {
+      const current = this.readCurve('channel', g.channelId, g.day, g.pullType);
+      const { next, deltas } = applyUpdates(current, g.updates);
+      if (deltas.size === 0) continue;
+      this.writeCurve('channel', g.channelId, g.day, g.pullType, next);
+      if (!owners.has(g.channelId)) {
+        owners.set(g.channelId, this.stmt.channelOwner.pluck().get(g.channelId) as string | undefined);
+      }
+      const owner = owners.get(g.channelId);
+      if (owner === undefined) continue;
+      const userCurve = this.readCurve('user', owner, g.day, g.pullType);
+      this.writeCurve('user', owner, g.day, g.pullType, addDeltas(userCurve, deltas));
+    }
   }
 
   async readCurves(kind: CurveKind, ids: readonly string[], from: number, to: number, pullType?: string): Promise<Segment[]> {

@@ -1,0 +1,98 @@
+/**
+ * What a process runs of the heartbeat ingest, from LIVE_CCV_ROLES and LIVE_CCV_NATS_URL:
+ * - no NATS URL, every role: the embedded ingest (local segment log, one process counts everything);
+ * - no NATS URL, api only: nothing (an API server reading the shared store; realtime answers 503);
+ * - a NATS URL: a cluster collector and/or aggregator on the JetStream log, and on api processes the
+ *   realtime counts the aggregators publish.
+ */
+import { hasRole, type Config } from '../config/config.js';
+import type { IngestHealth } from '../http/app.js';
+import type { Store } from '../store/port.js';
+import { ClusterAggregator } from './cluster/aggregator.js';
+import { ClusterCollector } from './cluster/collector.js';
+import { JetStreamHeartbeatLog } from './cluster/jetstream-log.js';
+import { connectCluster, type ClusterConnection } from './cluster/nats.js';
+import { ClusterRealtime } from './cluster/realtime-board.js';
+import { IngestService } from './ingest-service.js';
+import type { HeartbeatCollector, Realtime } from './realtime-port.js';
+
+export interface IngestRoles {
+  collector?: HeartbeatCollector;
+  realtime?: Realtime;
+  aggregator?: ClusterAggregator;
+  health(): IngestHealth;
+  /** Stops in order: collector (after HTTP closed), aggregator, readers, connection. */
+  stop(): Promise<void>;
+}
+
+export async function openIngestRoles(config: Config, store: Store): Promise<IngestRoles> {
+  if (!config.natsUrl) {
+    if (!hasRole(config, 'collector')) return { health: () => ({ detail: { log: 'none' } }), stop: async () => {} };
+    const service = await IngestService.open(config, store);
+    return {
+      collector: service,
+      realtime: service,
+      health: () => ({ detail: { log: 'local', flushedBeforeMinute: service.flushedBefore() } }),
+      stop: () => service.stop(),
+    };
+  }
+
+  const conn = await connectCluster(config, config.roles.join(','));
+  const opened: { stop(): Promise<void> }[] = [];
+  const stopAll = async () => {
+    for (const part of opened.reverse()) await part.stop();
+    await conn.close();
+  };
+  try {
+    let log: JetStreamHeartbeatLog | undefined;
+    if (hasRole(config, 'collector') || hasRole(config, 'aggregator')) {
+      const l = await JetStreamHeartbeatLog.open(conn, {
+        partitions: config.partitions,
+        replicas: config.natsReplicas,
+        publishTimeoutMs: config.publishTimeoutMs,
+      });
+      log = l;
+      opened.push({ stop: () => l.close() });
+    }
+    let aggregator: ClusterAggregator | undefined;
+    if (log && hasRole(config, 'aggregator')) {
+      const a = await ClusterAggregator.start(config, store, log, conn);
+      aggregator = a;
+      opened.push({ stop: () => a.stop() });
+    }
+    let realtime: ClusterRealtime | undefined;
+    if (hasRole(config, 'api')) {
+      const r = await ClusterRealtime.open(conn, config);
+      realtime = r;
+      opened.push({ stop: () => r.close() });
+    }
+    let collector: ClusterCollector | undefined;
+    if (log && hasRole(config, 'collector')) {
+      const c = await ClusterCollector.open(config, store, log);
+      collector = c;
+      opened.push({ stop: () => c.stop() });
+    }
+    return {
+      collector,
+      realtime,
+      aggregator,
+      health: () => clusterHealth(conn, config, aggregator),
+      stop: stopAll,
+    };
+  } catch (e) {
+    await stopAll().catch(() => {});
+    throw e;
+  }
+}
+
+function clusterHealth(conn: ClusterConnection, config: Config, aggregator: ClusterAggregator | undefined): IngestHealth {
+  const status = conn.state();
+  const detail: Record<string, unknown> = {
+    log: 'jetstream',
+    nats: status,
+    prefix: config.natsPrefix,
+    partitions: config.partitions,
+  };
+  if (aggregator) detail.aggregator = aggregator.status();
+  return status === 'connected' ? { detail } : { detail, problem: `NATS ${status} (LIVE_CCV_NATS_URL)` };
+}
