@@ -65,6 +65,12 @@ export const settings = {
     doc: 'store adapter: sqlite (embedded) or postgres',
   },
   databaseUrl: { env: 'LIVE_CCV_DATABASE_URL', def: '', schema: z.string(), doc: 'PostgreSQL URL when store=postgres' },
+  databaseSchema: {
+    env: 'LIVE_CCV_DATABASE_SCHEMA',
+    def: 'public',
+    schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'expected a lower-case identifier such as live_ccv'),
+    doc: 'PostgreSQL schema of the tables (created when missing), so deployments can share a database',
+  },
   redisUrl: {
     env: 'LIVE_CCV_REDIS_URL',
     def: '',

@@ -5,6 +5,6 @@ import { SqliteStore } from './sqlite/sqlite-store.js';
 
 /** Opens the store the configuration names. */
 export async function openStore(config: Config): Promise<Store> {
-  if (config.store === 'postgres') return PostgresStore.connect(config.databaseUrl);
+  if (config.store === 'postgres') return PostgresStore.connect(config.databaseUrl, { schema: config.databaseSchema });
   return new SqliteStore(sqlitePath(config), { cacheBytes: config.curveCacheMb * 1024 * 1024 });
 }
