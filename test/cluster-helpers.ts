@@ -128,11 +128,11 @@ export class ServerProcess {
     return this.exited;
   }
 
-  async json(
+  async json<T = unknown>(
     pathname: string,
     init?: RequestInit,
-  ): Promise<{ status: number; body: { code: number; message: string; data: any } }> {
+  ): Promise<{ status: number; body: { code: number; message: string; data: T } }> {
     const res = await fetch(`${this.url}${pathname}`, init);
-    return { status: res.status, body: (await res.json()) as { code: number; message: string; data: any } };
+    return { status: res.status, body: (await res.json()) as { code: number; message: string; data: T } };
   }
 }

@@ -86,7 +86,7 @@ const key = (b: Heartbeat) => `${b.channelId}|${b.pullType}|${b.viewerId}|${b.ts
 /** Reads every partition into per-partition record lists. */
 async function readAll(log: HeartbeatLog): Promise<{ records: LogRecord[][]; stop(): Promise<void> }> {
   const records: LogRecord[][] = Array.from({ length: log.partitions }, () => []);
-  const readers = [];
+  const readers: { stop(): Promise<void> }[] = [];
   for (let p = 0; p < log.partitions; p++) readers.push(await log.read(p, (r) => records[p]!.push(r)));
   return { records, stop: async () => void (await Promise.all(readers.map((r) => r.stop()))) };
 }
