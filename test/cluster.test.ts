@@ -115,9 +115,10 @@ test('two of each role: exact minutes through collector and aggregator kills, re
     return live.size === PARTITIONS ? true : undefined;
   });
   for (const p of [api1, api2, coll1, coll2, agg1, agg2]) assert.equal((await p.json('/healthz')).status, 200, p.name);
-  // each role serves its own routes only
+  // a collector serves no API; an api process says it does not collect
   assert.equal((await coll1.json('/admin/v1/apps', { headers: adminHeaders })).status, 404);
-  assert.equal((await api1.json('/v1/beacon?channelId=1&viewerId=v')).status, 404);
+  assert.equal((await agg1.json('/live/v3/user/statistics/realtime-concurrence')).status, 404);
+  assert.equal((await api1.json('/v1/beacon?channelId=1&viewerId=v')).status, 503);
 
   const traffic = generateTraffic({
     seed: 8,

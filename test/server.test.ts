@@ -48,7 +48,16 @@ test('first start prints the demo app once; it can make a signed call; logs are 
 
     const health = await fetch(`${s.url}/healthz`);
     assert.equal(health.status, 200);
-    assert.deepEqual(((await health.json()) as { data: unknown }).data, { store: 'sqlite', ok: true });
+    const { data } = (await health.json()) as { data: { ingest: { log: string } } };
+    assert.deepEqual(
+      { ...data, ingest: data.ingest.log },
+      {
+        store: 'sqlite',
+        ok: true,
+        roles: ['api', 'collector', 'aggregator'],
+        ingest: 'local',
+      },
+    );
 
     const p: Record<string, string> = {
       appId,

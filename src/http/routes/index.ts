@@ -20,11 +20,11 @@ export const routePlugins: FastifyPluginAsync<ResolvedDeps>[] = [
   realtimeRoutes,
 ];
 
-/** The plugins a process with these roles serves: health always, heartbeats on collectors, the rest on api. */
+/**
+ * The plugins a process with these roles serves: the API's only on api processes (a collector exposes no
+ * admin API). Health and the heartbeat paths everywhere: without a collector, heartbeats answer 503 saying
+ * so, which tells a misrouting load balancer more than a 404 would.
+ */
 export function pluginsFor(roles: readonly Role[]): FastifyPluginAsync<ResolvedDeps>[] {
-  return routePlugins.filter((plugin) => {
-    if (plugin === healthRoutes) return true;
-    if (plugin === ingestRoutes) return roles.includes('collector');
-    return roles.includes('api');
-  });
+  return routePlugins.filter((plugin) => plugin === healthRoutes || plugin === ingestRoutes || roles.includes('api'));
 }
