@@ -24,6 +24,8 @@ export interface AggregatorStatus {
   live: number[];
   /** heartbeats found in the log after their minute closed (never acknowledged, or re-read): dropped */
   droppedLate: number;
+  /** heartbeats counted by the current owners of this aggregator's partitions (replays included) */
+  counted: number;
 }
 
 export interface AggregatorOptions {
@@ -84,8 +86,12 @@ export class ClusterAggregator {
   status(): AggregatorStatus {
     const owned = this.leases.owned();
     let droppedLate = 0;
-    for (const w of this.workers.values()) droppedLate += w.dropped();
-    return { id: this.id, owned, live: owned.filter((p) => this.workers.get(p)?.live), droppedLate };
+    let counted = 0;
+    for (const w of this.workers.values()) {
+      droppedLate += w.dropped();
+      counted += w.counted;
+    }
+    return { id: this.id, owned, live: owned.filter((p) => this.workers.get(p)?.live), droppedLate, counted };
   }
 
   /** Hands every partition back (closed minutes already taken finish their write first). */

@@ -60,6 +60,22 @@ class Received {
   }
 }
 
+/** The beats one partition's next message(s) will carry, and the appends waiting for them. */
+class Batch {
+  readonly beats: Heartbeat[] = [];
+  resolve!: () => void;
+  reject!: (e: unknown) => void;
+  readonly done = new Promise<void>((resolve, reject) => {
+    this.resolve = resolve;
+    this.reject = reject;
+  });
+
+  constructor() {
+    // an append that finds the batch already failed still gets the rejection; none goes unobserved
+    this.done.catch(() => {});
+  }
+}
+
 export class JetStreamHeartbeatLog implements HeartbeatLog {
   readonly kind = 'jetstream';
   readonly partitions: number;
@@ -67,6 +83,9 @@ export class JetStreamHeartbeatLog implements HeartbeatLog {
   private readonly received = new Map<number, Received>();
   private readonly readers = new Set<LogReader>();
   private readonly maxChunk: number;
+  /** beats appended this turn of the event loop, per partition */
+  private readonly batches = new Map<number, Batch>();
+  private flushScheduled = false;
 
   private constructor(
     private readonly conn: ClusterConnection,
@@ -115,21 +134,45 @@ export class JetStreamHeartbeatLog implements HeartbeatLog {
     return partitionOf(channelId, this.partitions);
   }
 
-  async append(beats: readonly Heartbeat[]): Promise<void> {
-    const byPartition = new Map<number, Heartbeat[]>();
+  /**
+   * Appends arriving in the same turn of the event loop share their messages: each partition's beats go out
+   * as one message (or a few, under the max payload) when the turn ends, and every append resolves once all
+   * the messages holding its beats are acknowledged. Beacons (one beat per request) thus cost JetStream one
+   * message per partition per turn, not one per request.
+   */
+  append(beats: readonly Heartbeat[]): Promise<void> {
+    const waits = new Set<Promise<void>>();
     for (const b of beats) {
       const p = this.partitionOf(b.channelId);
-      let list = byPartition.get(p);
-      if (!list) byPartition.set(p, (list = []));
-      list.push(b);
+      let batch = this.batches.get(p);
+      if (!batch) {
+        this.batches.set(p, (batch = new Batch()));
+        this.flushSoon();
+      }
+      batch.beats.push(b);
+      waits.add(batch.done);
     }
-    const acks: Promise<unknown>[] = [];
-    for (const [p, list] of byPartition) {
-      for (const frame of encodeChunks(list, this.maxChunk)) acks.push(this.js.publish(this.conn.names.subject(p), frame));
-    }
-    const results = await Promise.allSettled(acks);
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw new Error(`JetStream did not store the heartbeats: ${(failed.reason as Error)?.message ?? failed.reason}`);
+    return Promise.all(waits).then(() => undefined);
+  }
+
+  private flushSoon(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      for (const p of [...this.batches.keys()]) this.flush(p);
+    });
+  }
+
+  /** Publishes the partition's pending beats now (messages on one connection keep their order). */
+  private flush(p: number): void {
+    const batch = this.batches.get(p);
+    if (!batch) return;
+    this.batches.delete(p);
+    const acks = encodeChunks(batch.beats, this.maxChunk).map((frame) => this.js.publish(this.conn.names.subject(p), frame));
+    Promise.all(acks).then(batch.resolve, (e: unknown) =>
+      batch.reject(new Error(`JetStream did not store the heartbeats: ${(e as Error)?.message ?? e}`)),
+    );
   }
 
   async read(partition: number, handler: RecordHandler): Promise<LogReader> {
@@ -157,6 +200,7 @@ export class JetStreamHeartbeatLog implements HeartbeatLog {
   }
 
   async mark(partition: number, id: string): Promise<void> {
+    this.flush(partition); // beats appended before the mark go out before it
     const h = headers();
     h.set(MARK_HEADER, id);
     await this.js.publish(this.conn.names.subject(partition), new Uint8Array(0), { headers: h });

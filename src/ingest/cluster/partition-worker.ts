@@ -93,6 +93,9 @@ export class PartitionWorker {
     return this.counter?.closedBefore ?? 0;
   }
 
+  /** Heartbeats counted since this owner took the partition (replayed ones included). */
+  counted = 0;
+
   /** Heartbeats dropped because their minute had closed. */
   dropped(): number {
     return this.counter?.dropped ?? 0;
@@ -116,7 +119,7 @@ export class PartitionWorker {
   private onRecord(r: LogRecord): void {
     if (this.stopped) return;
     if (r.mark === undefined) {
-      this.counter.add(r.beats);
+      this.counted += r.beats.length - this.counter.add(r.beats);
       const now = this.deps.now();
       for (const b of r.beats) this.realtime.add(b, now);
       return;
