@@ -112,3 +112,20 @@ export function natsServerPid(): number | undefined {
   }
   return undefined;
 }
+
+/** Sends `n` single-heartbeat beacons (JSON bodies, as navigator.sendBeacon does), `inFlight` at a time. */
+export async function postBeacons(url: string, n: number, inFlight: number, channels: readonly string[]): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      const i = next++;
+      const res = await fetch(`${url}/v1/beacon`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: `{"channelId":"${channels[i % channels.length]}","viewerId":"beacon-${i}","pullType":"cdn"}`,
+      });
+      if (res.status !== 204) throw new Error(`POST /v1/beacon: HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`);
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+}

@@ -29,7 +29,7 @@ import { Tenancy } from '../src/service/tenancy.js';
 import type { Store } from '../src/store/port.js';
 import { PostgresStore } from '../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
-import { BenchProcess, cpuMsOf, natsServerPid, percentile, postBatches } from './cluster-procs.js';
+import { BenchProcess, cpuMsOf, natsServerPid, percentile, postBatches, postBeacons } from './cluster-procs.js';
 
 const argv = process.argv.slice(2);
 const flag = (name: string, def: number) => {
@@ -210,6 +210,22 @@ async function main() {
   report(`  ${cpuNote}`);
   for (const p of [embedded, ...collectors, ...aggregators]) report(`  peak RSS ${p.name.padEnd(12)} ${p.peakRssMb()} MB`);
 
+  // beacons: one heartbeat per request, straight from players
+  const B = Math.max(2_000, Math.round(N / 50));
+  report();
+  report(`beacons (${B.toLocaleString('en-US')} single-heartbeat POST /v1/beacon, 32 in flight, into one process)`);
+  for (const target of [embedded, collectors[0]!]) {
+    const c0 = target.cpuMs();
+    const n0 = natsCpu();
+    const t0 = performance.now();
+    await postBeacons(target.url, B, 32, CHANNELS);
+    const ms = performance.now() - t0;
+    const nats = target === embedded ? '' : `, nats-server ${(((natsCpu() - n0) * 1000) / B).toFixed(1)} µs`;
+    report(
+      `  ${target === embedded ? 'embedded ' : 'collector'}  ${rate(B, ms)}, server CPU ${(((target.cpuMs() - c0) * 1000) / B).toFixed(0)} µs a beacon${nats}`,
+    );
+  }
+
   // 2. freshness, both at once: light traffic, then minute ends -> closed in the store
   report();
   report(
@@ -229,8 +245,24 @@ async function main() {
   const cP50 = line('cluster', fresh.cluster, LATENESS_MS + PUBLISH_TIMEOUT_MS + SKEW_MS);
   report(`  cluster p50 / embedded p50: ${(cP50 / eP50).toFixed(2)}x`);
 
-  // 3. failover: kill -9 the aggregator owning the most partitions, with the open minutes' backlog in the log
+  // 3. failover: kill -9 the aggregator owning the most partitions, with open minutes' backlog in the log:
+  // heartbeats stamped 50 s ahead (a player clock within the allowed 60 s) stay open for a minute or more
   report();
+  const BACKLOG = Math.min(500_000, N);
+  const countedBefore = (await Promise.all(aggregators.map(aggStatus))).reduce((n, s) => n + (s?.counted ?? 0), 0);
+  const ahead = bodies(BACKLOG, 'b').map((body) =>
+    body.replace(/"pullType":"(\w+)"}/g, (_, pull: string) => `"pullType":"${pull}","ts":${Date.now() + 50_000}}`),
+  );
+  await postBatches(
+    collectors.map((c) => c.url),
+    ahead,
+    INGEST,
+    IN_FLIGHT,
+  );
+  await waitFor('the backlog counted', async () => {
+    const counted = (await Promise.all(aggregators.map(aggStatus))).reduce((n, s) => n + (s?.counted ?? 0), 0);
+    return counted - countedBefore >= BACKLOG;
+  });
   const statuses = await Promise.all(aggregators.map(aggStatus));
   const victimIndex = statuses.reduce(
     (best, s, i) => ((s?.owned.length ?? 0) > (statuses[best]?.owned.length ?? 0) ? i : best),
@@ -251,7 +283,8 @@ async function main() {
   const failoverMs = performance.now() - t;
   report(
     `failover: SIGKILL of the aggregator owning ${lost} of ${PARTITIONS} partitions -> all counted live again in ${(failoverMs / 1000).toFixed(1)} s ` +
-      `(lease TTL 6 s; ${backlog.toLocaleString('en-US')} log records retained, replayed by the new owners)`,
+      `(lease TTL 6 s; ${BACKLOG.toLocaleString('en-US')} heartbeats of open minutes in ${backlog.toLocaleString('en-US')} retained records, ` +
+      `the dead owner's share replayed by the new owners)`,
   );
 }
 

@@ -262,6 +262,33 @@ describe('heartbeat log: what each adapter adds', () => {
     }
   });
 
+  test('JetStream: appends of one event-loop turn, or one linger, share one message per partition', async () => {
+    const { prefix } = uniqueNames('logbatch');
+    prefixes.push(prefix);
+    const conn = await testCluster(prefix);
+    try {
+      const turn = await JetStreamHeartbeatLog.open(conn, { partitions: 1, replicas: 1, publishTimeoutMs: 5_000 });
+      await Promise.all(Array.from({ length: 20 }, (_, i) => turn.append([beat('8001', `t${i}`)])));
+      assert.equal((await conn.jsm.streams.info(conn.names.stream)).state.messages, 1);
+      const linger = await JetStreamHeartbeatLog.open(conn, {
+        partitions: 1,
+        replicas: 1,
+        publishTimeoutMs: 5_000,
+        lingerMs: 100,
+      });
+      const appends: Promise<void>[] = [];
+      for (let i = 0; i < 5; i++) {
+        appends.push(linger.append([beat('8001', `l${i}`)]));
+        await new Promise((r) => setTimeout(r, 5)); // separate turns, one linger
+      }
+      await Promise.all(appends);
+      assert.equal((await conn.jsm.streams.info(conn.names.stream)).state.messages, 2);
+    } finally {
+      await conn.close();
+      assert.deepEqual(await removeStreams(prefix), []);
+    }
+  });
+
   test('JetStream: release only drops records the reader has received', async () => {
     const { prefix } = uniqueNames('logrel');
     prefixes.push(prefix);

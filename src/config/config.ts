@@ -198,6 +198,12 @@ export const settings = {
     schema: int(100),
     doc: 'a collector acknowledges heartbeats only if JetStream stored them within this; aggregators wait it out before closing a minute',
   },
+  collectorLingerMs: {
+    env: 'LIVE_CCV_COLLECTOR_LINGER_MS',
+    def: '0',
+    schema: int(0, 1000),
+    doc: 'how long a collector gathers heartbeats into one JetStream message per partition (0: one event-loop turn)',
+  },
   leaseTtlMs: {
     env: 'LIVE_CCV_LEASE_TTL_MS',
     def: '6000',

@@ -50,6 +50,7 @@ export async function openIngestRoles(config: Config, store: Store): Promise<Ing
         partitions: config.partitions,
         replicas: config.natsReplicas,
         publishTimeoutMs: config.publishTimeoutMs,
+        lingerMs: config.collectorLingerMs,
       });
       log = l;
       opened.push({ stop: () => l.close() });

@@ -34,6 +34,8 @@ export interface JetStreamLogOptions {
   partitions: number;
   replicas: number;
   publishTimeoutMs: number;
+  /** how long appends gather before their messages leave (0: until the end of the event loop's turn) */
+  lingerMs?: number;
 }
 
 /** What a reader has handed out and not yet released: sequences with their latest minute, in order. */
@@ -86,12 +88,14 @@ export class JetStreamHeartbeatLog implements HeartbeatLog {
   /** beats appended this turn of the event loop, per partition */
   private readonly batches = new Map<number, Batch>();
   private flushScheduled = false;
+  private readonly lingerMs: number;
 
   private constructor(
     private readonly conn: ClusterConnection,
     options: JetStreamLogOptions,
   ) {
     this.partitions = options.partitions;
+    this.lingerMs = options.lingerMs ?? 0;
     this.js = conn.nc.jetstream({ timeout: options.publishTimeoutMs });
     this.maxChunk = Math.max(64 * 1024, conn.nc.info!.max_payload - PAYLOAD_HEADROOM);
   }
@@ -135,9 +139,9 @@ export class JetStreamHeartbeatLog implements HeartbeatLog {
   }
 
   /**
-   * Appends arriving in the same turn of the event loop share their messages: each partition's beats go out
-   * as one message (or a few, under the max payload) when the turn ends, and every append resolves once all
-   * the messages holding its beats are acknowledged. Beacons (one beat per request) thus cost JetStream one
+   * Appends arriving in the same turn of the event loop (or within the linger) share their messages: each
+   * partition's beats go out as one message (or a few, under the max payload), and every append resolves once
+   * all the messages holding its beats are acknowledged. Beacons (one beat per request) thus cost JetStream one
    * message per partition per turn, not one per request.
    */
   append(beats: readonly Heartbeat[]): Promise<void> {
@@ -158,10 +162,12 @@ export class JetStreamHeartbeatLog implements HeartbeatLog {
   private flushSoon(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    setImmediate(() => {
+    const flushAll = () => {
       this.flushScheduled = false;
       for (const p of [...this.batches.keys()]) this.flush(p);
-    });
+    };
+    if (this.lingerMs > 0) setTimeout(flushAll, this.lingerMs);
+    else setImmediate(flushAll);
   }
 
   /** Publishes the partition's pending beats now (messages on one connection keep their order). */

@@ -31,7 +31,7 @@ export const closeDelayMs = (c: Timing) => c.allowedLatenessMs + c.publishTimeou
 /** The first minute still open at log time `t`. */
 export const openFrom = (t: number, c: Timing) => Math.floor((t - closeDelayMs(c)) / MINUTE_MS);
 
-const MARK_EVERY_MS = 1_000;
+const MARK_EVERY_MS = 250;
 /** A mark not seen back within this is given up on, and another is published. */
 const MARK_PATIENCE_MS = 10_000;
 const RETRY_MS = 1_000;
