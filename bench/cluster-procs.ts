@@ -7,6 +7,8 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 
 export class BenchProcess {
   url = '';
+  /** ownership changes the process reported */
+  readonly events: string[] = [];
   private output = '';
   private readonly exited: Promise<unknown>;
 
@@ -22,7 +24,17 @@ export class BenchProcess {
     child.stdout!.on('data', keep);
     child.stderr!.on('data', (d: Buffer) => {
       keep(d);
-      if (this.url && /"level":[56]0|live-ccv [a-z]+:/.test(d.toString())) process.stderr.write(`[${name}] ${d}`);
+      const text = d.toString();
+      if (this.url && (/"level":[56]0/.test(text) || /live-ccv [a-z]+: (?!partition \d+ (acquired|released))/.test(text))) {
+        process.stderr.write(`[${name}] ${text}`);
+      }
+      if (this.url)
+        this.events.push(
+          ...d
+            .toString()
+            .split('\n')
+            .filter((l) => l.startsWith('live-ccv aggregator: partition')),
+        );
     });
   }
 

@@ -119,6 +119,7 @@ interface AggStatus {
   owned: number[];
   live: number[];
   counted: number;
+  lag: number;
 }
 const aggStatus = async (p: BenchProcess): Promise<AggStatus | undefined> => {
   try {
@@ -128,6 +129,14 @@ const aggStatus = async (p: BenchProcess): Promise<AggStatus | undefined> => {
     return undefined;
   }
 };
+
+/** True once a progress figure has stopped moving for a second (the readers have nothing left to read). */
+let lastProgress = { value: Number.NaN, since: 0 };
+function settled(value: number): boolean {
+  const now = Date.now();
+  if (value !== lastProgress.value) lastProgress = { value, since: now };
+  return now - lastProgress.since >= 1_000;
+}
 
 async function waitFor(what: string, probe: () => Promise<boolean>, ms = 120_000) {
   const deadline = Date.now() + ms;
@@ -162,10 +171,15 @@ async function main() {
   const collectors = await Promise.all(
     Array.from({ length: COLLECTORS }, (_, i) => start(`collector${i + 1}`, { ...clusterEnv, LIVE_CCV_ROLES: 'collector' })),
   );
+  // every partition counted live, and the share-out settled (no lease moved for 5 s)
+  let shares = '';
+  let sharesSince = 0;
   await waitFor('every partition counted, shared by all aggregators', async () => {
     const all = await Promise.all(aggregators.map(aggStatus));
     const live = all.flatMap((s) => s?.live ?? []);
-    return new Set(live).size === PARTITIONS && all.every((s) => (s?.live.length ?? 0) > 0);
+    const now = JSON.stringify(all.map((s) => s?.owned));
+    if (now !== shares) [shares, sharesSince] = [now, Date.now()];
+    return new Set(live).size === PARTITIONS && all.every((s) => (s?.live.length ?? 0) > 0) && Date.now() - sharesSince > 5_000;
   });
 
   // 1. throughput
@@ -196,8 +210,9 @@ async function main() {
   );
   const ackedMs = performance.now() - t;
   await waitFor('the aggregators to count every heartbeat', async () => {
-    const counted = (await Promise.all(aggregators.map(aggStatus))).reduce((n, s) => n + (s?.counted ?? 0), 0);
-    return counted - before >= N;
+    const all = await Promise.all(aggregators.map(aggStatus));
+    const counted = all.reduce((n, s) => n + (s?.counted ?? 0), 0);
+    return counted - before >= N || (all.every((s) => s?.lag === 0) && settled(counted - before));
   });
   const countedMs = performance.now() - t;
   const cpuNote = `CPU a heartbeat: collectors ${perBeat(cpu(collectors) - cpu0)}, aggregators ${perBeat(cpu(aggregators) - aggCpu0)}, nats-server ${perBeat(natsCpu() - natsCpu0)}`;
@@ -260,8 +275,9 @@ async function main() {
     IN_FLIGHT,
   );
   await waitFor('the backlog counted', async () => {
-    const counted = (await Promise.all(aggregators.map(aggStatus))).reduce((n, s) => n + (s?.counted ?? 0), 0);
-    return counted - countedBefore >= BACKLOG;
+    const all = await Promise.all(aggregators.map(aggStatus));
+    const counted = all.reduce((n, s) => n + (s?.counted ?? 0), 0);
+    return counted - countedBefore >= BACKLOG || (all.every((s) => s?.lag === 0) && settled(counted - countedBefore));
   });
   const statuses = await Promise.all(aggregators.map(aggStatus));
   const victimIndex = statuses.reduce(
@@ -281,6 +297,7 @@ async function main() {
     return counted;
   });
   const failoverMs = performance.now() - t;
+  for (const a of aggregators) for (const e of a.events) report(`  [${a.name}] ${e}`);
   report(
     `failover: SIGKILL of the aggregator owning ${lost} of ${PARTITIONS} partitions -> all counted live again in ${(failoverMs / 1000).toFixed(1)} s ` +
       `(lease TTL 6 s; ${BACKLOG.toLocaleString('en-US')} heartbeats of open minutes in ${backlog.toLocaleString('en-US')} retained records, ` +

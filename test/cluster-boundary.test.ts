@@ -69,7 +69,7 @@ test('a heartbeat acknowledged just before its minute closes is counted, across 
   await t.addChannel('u1', '100');
   const conn = await testCluster(prefix);
   const log = await JetStreamHeartbeatLog.open(conn, { partitions: 2, replicas: 1, publishTimeoutMs: PUBLISH });
-  const aggregator = await ClusterAggregator.start(config, store, log, conn, { onError: () => {} });
+  const aggregator = await ClusterAggregator.start(config, store, log, conn, { onError: () => {}, onEvent: () => {} });
   const delay = { ms: 0 };
   const collector = await ClusterCollector.open(config, store, slowed(log, delay), { now: collectorNow, timers: false });
   try {

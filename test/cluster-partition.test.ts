@@ -145,13 +145,21 @@ describe('partition owners', () => {
     });
     const aggregators: ClusterAggregator[] = [];
     try {
-      const a = await ClusterAggregator.start(config, env.store, env.log, env.conn, { id: 'agg-a', onError: () => {} });
+      const a = await ClusterAggregator.start(config, env.store, env.log, env.conn, {
+        id: 'agg-a',
+        onError: () => {},
+        onEvent: () => {},
+      });
       aggregators.push(a);
       await eventually('A owns all six', async () => (a.status().live.length === 6 ? true : undefined));
 
       const conn2 = await testCluster(config.natsPrefix);
       const log2 = await JetStreamHeartbeatLog.open(conn2, { partitions: 6, replicas: 1, publishTimeoutMs: 5_000 });
-      const b = await ClusterAggregator.start(config, env.store, log2, conn2, { id: 'agg-b', onError: () => {} });
+      const b = await ClusterAggregator.start(config, env.store, log2, conn2, {
+        id: 'agg-b',
+        onError: () => {},
+        onEvent: () => {},
+      });
       aggregators.push(b);
       await eventually(
         'the partitions shared',

@@ -26,6 +26,8 @@ export interface AggregatorStatus {
   droppedLate: number;
   /** heartbeats counted by the current owners of this aggregator's partitions (replays included) */
   counted: number;
+  /** log records of the owned partitions not read yet */
+  lag: number;
 }
 
 export interface AggregatorOptions {
@@ -33,6 +35,8 @@ export interface AggregatorOptions {
   onError?: (err: unknown, what: string) => void;
   /** overrides the generated member id (letters, digits, - and _) */
   id?: string;
+  /** ownership changes, one line each */
+  onEvent?: (line: string) => void;
 }
 
 export class ClusterAggregator {
@@ -42,6 +46,7 @@ export class ClusterAggregator {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly now: () => number;
   private readonly onError: (err: unknown, what: string) => void;
+  private readonly onEvent: (line: string) => void;
   readonly id: string;
 
   private constructor(
@@ -54,6 +59,7 @@ export class ClusterAggregator {
     this.onError =
       options.onError ??
       ((err, what) => process.stderr.write(`live-ccv aggregator: ${what}: ${(err as Error)?.message ?? err}\n`));
+    this.onEvent = options.onEvent ?? ((line) => process.stderr.write(`live-ccv aggregator: ${line}\n`));
     const host = os
       .hostname()
       .replace(/[^A-Za-z0-9_-]/g, '_')
@@ -73,7 +79,7 @@ export class ClusterAggregator {
     a.leases = await PartitionLeases.open(
       conn,
       { partitions: config.partitions, ttlMs: config.leaseTtlMs, replicas: config.natsReplicas, id: a.id, onError: a.onError },
-      { acquired: (p, token) => a.acquired(p, token), lost: (p) => a.lost(p) },
+      { acquired: (p, token) => a.acquired(p, token), lost: (p, reason) => a.lost(p, reason) },
     );
     a.leases.start();
     a.every(config.realtimePublishMs, 'publishing realtime counts', () => a.publishRealtime());
@@ -87,11 +93,13 @@ export class ClusterAggregator {
     const owned = this.leases.owned();
     let droppedLate = 0;
     let counted = 0;
+    let lag = 0;
     for (const w of this.workers.values()) {
       droppedLate += w.dropped();
       counted += w.counted;
+      lag += w.lag;
     }
-    return { id: this.id, owned, live: owned.filter((p) => this.workers.get(p)?.live), droppedLate, counted };
+    return { id: this.id, owned, live: owned.filter((p) => this.workers.get(p)?.live), droppedLate, counted, lag };
   }
 
   /** Hands every partition back (closed minutes already taken finish their write first). */
@@ -112,6 +120,7 @@ export class ClusterAggregator {
     this.workers.set(p, worker);
     try {
       await worker.start();
+      this.onEvent(`partition ${p} acquired (fencing epoch ${token.epoch}), replaying its log`);
     } catch (e) {
       this.workers.delete(p);
       await worker.stop(false);
@@ -119,11 +128,12 @@ export class ClusterAggregator {
     }
   }
 
-  private async lost(p: number): Promise<void> {
+  private async lost(p: number, reason: string): Promise<void> {
     const worker = this.workers.get(p);
     if (!worker) return;
     this.workers.delete(p);
     await worker.stop(true);
+    this.onEvent(`partition ${p} released: ${reason}`);
   }
 
   private async publishRealtime(): Promise<void> {

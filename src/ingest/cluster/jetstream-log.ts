@@ -230,5 +230,5 @@ function toRecord(m: JsMsg) {
   if (!mark)
     for (const frame of decodeFrames(Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength))) beats.push(...frame);
   // nanoseconds beyond 2^53 lose their last digits, far below the millisecond this needs
-  return { seq: m.seq, storedAt: Math.floor(m.info.timestampNanos / 1e6), beats, mark };
+  return { seq: m.seq, storedAt: Math.floor(m.info.timestampNanos / 1e6), beats, mark, pending: m.info.pending };
 }

@@ -95,6 +95,8 @@ export class PartitionWorker {
 
   /** Heartbeats counted since this owner took the partition (replayed ones included). */
   counted = 0;
+  /** log records not yet read, as of the last one read */
+  lag = 0;
 
   /** Heartbeats dropped because their minute had closed. */
   dropped(): number {
@@ -118,6 +120,7 @@ export class PartitionWorker {
 
   private onRecord(r: LogRecord): void {
     if (this.stopped) return;
+    this.lag = r.pending ?? 0;
     if (r.mark === undefined) {
       this.counted += r.beats.length - this.counter.add(r.beats);
       const now = this.deps.now();

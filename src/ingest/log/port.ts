@@ -23,6 +23,8 @@ export interface LogRecord {
   beats: Heartbeat[];
   /** the id given to `mark()`, on marks only */
   mark?: string;
+  /** records of the partition not yet delivered when this one was (JetStream only): the reader's lag */
+  pending?: number;
 }
 
 export type RecordHandler = (record: LogRecord) => void;
