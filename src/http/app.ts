@@ -9,7 +9,7 @@ import { registerJsonParser } from './json-body.js';
 import { logSerializers } from './log-redaction.js';
 import { routePlugins } from './routes/index.js';
 
-export type { AppDeps, ResolvedDeps } from './deps.js';
+export type { AppDeps } from './deps.js';
 
 declare module 'fastify' {
   interface FastifyReply {
