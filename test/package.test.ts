@@ -34,7 +34,10 @@ function run(cwd: string, code: string): string {
 
 test('the server package ships its entry points and bin, and they import by name', () => {
   assert.ok(fs.existsSync('dist/src/index.js'), 'dist is missing: run `npm run build` (npm install runs it)');
-  const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8')) as { exports: Record<string, { default?: string } | string>; bin: Record<string, string> };
+  const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8')) as {
+    exports: Record<string, { default?: string } | string>;
+    bin: Record<string, string>;
+  };
   const { dir, files } = packAndUnpack('.');
   for (const [name, target] of Object.entries(pkg.exports)) {
     const file = (typeof target === 'string' ? target : target.default!).replace(/^\.\//, '');

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { io } from './io.js';
 import { registerApps, registerChannels, registerUsers } from './admin-commands.js';
 import { registerCall } from './call-command.js';
 import { registerImport } from './import-command.js';
@@ -25,8 +26,14 @@ const registrars: ((program: Command) => void)[] = [
 export function buildProgram(): Command {
   const program = new Command('live-ccv')
     .description('Concurrent-viewer metering for live streaming, wire-compatible with POLYV v3')
-    // usage errors stay one line, like every other error of the CLI
-    .configureOutput({ outputError: (text, write) => write(`live-ccv: ${text.replace(/^error: /, '')}`) });
+    // errors and help reach the caller through the CLI's terminal, never process.exit (subcommands inherit this)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io().out(text),
+      writeErr: (text) => io().err(text),
+      // usage errors stay one line, like every other error of the CLI
+      outputError: (text, write) => write(`live-ccv: ${text.replace(/^error: /, '')}`),
+    });
   for (const register of registrars) register(program);
   return program;
 }
