@@ -39,7 +39,7 @@ export class BenchProcess {
   }
 
   static async start(name: string, env: Record<string, string>): Promise<BenchProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
+    const child = spawn(process.execPath, ['--conditions=live-ccv-source', '--import', 'tsx', 'src/cli/main.ts', 'serve'], {
       cwd: ROOT,
       env: { ...process.env, LIVE_CCV_HOST: '127.0.0.1', LIVE_CCV_PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

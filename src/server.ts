@@ -2,11 +2,11 @@
  * The long-running service: opens the store, seeds a demo application on first start, listens, and shuts
  * down gracefully on SIGTERM/SIGINT (in-flight requests finish, then the store closes).
  */
+import { summary } from '@live-ccv/client/contract';
 import type { FastifyInstance } from 'fastify';
-import { hasRole, type Config } from './config/config.js';
+import { clockOf, hasRole, type Config } from './config/config.js';
 import { buildApp } from './http/app.js';
 import { openIngestRoles } from './ingest/roles.js';
-import { SUMMARY_PATH } from './http/routes/summary.js';
 import { openLimits } from './limits/open.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/port.js';
@@ -41,7 +41,7 @@ export async function seedDemo(store: Store, config: Config, print: (s: string) 
       '  npx live-ccv import ccv examples/ccv-sample.csv',
       `  npx live-ccv call summary --base-url http://${host}:${config.port} --app-id ${app.appId} --app-secret ${app.appSecret} \\`,
       `      --users ${DEMO_USER} --start 2021-08-01 --end 2021-08-31`,
-      `  (endpoint: ${SUMMARY_PATH})`,
+      `  (endpoint: ${summary.path})`,
       '',
     ].join('\n'),
   );
@@ -56,7 +56,8 @@ export async function startServer(
   if (hasRole(config, 'api')) await seedDemo(store, config, print);
   const limits = await openLimits(config);
   // LIVE_CCV_ROLES and LIVE_CCV_NATS_URL decide what runs here (src/ingest/roles.ts).
-  const ingest = await openIngestRoles(config, store);
+  const now = clockOf(config);
+  const ingest = await openIngestRoles(config, store, now);
   const app = await buildApp({
     config,
     store,
@@ -65,6 +66,7 @@ export async function startServer(
     health: ingest.health,
     limiter: limits.limiter,
     nonces: limits.nonces,
+    now,
   });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();

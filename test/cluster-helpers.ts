@@ -3,14 +3,13 @@
  * local server), a prefix per test, cleanup that removes every stream and bucket of that prefix, and real
  * `live-ccv serve` processes. An unreachable NATS fails the test that needs it: nothing is skipped.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { connect } from 'nats';
 import { connectCluster, type ClusterConnection } from '../src/ingest/cluster/nats.js';
+import { spawnServer, type ServerProcess } from './server-process.js';
 
 export const NATS_URL = process.env.LIVE_CCV_TEST_NATS_URL || 'nats://127.0.0.1:4222';
-export const PG_URL = process.env.LIVE_CCV_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+export { PG_URL } from './store-adapters.js';
 export const REDIS_URL = process.env.LIVE_CCV_TEST_REDIS_URL || 'redis://127.0.0.1:6379';
 
 /** A prefix (NATS names, Redis keys) and a PostgreSQL schema name no other test run uses. */
@@ -75,57 +74,31 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
   }
 }
 
-const ROOT = path.resolve(import.meta.dirname, '..');
-
-/** A real `live-ccv serve` process. */
-export class ServerProcess {
-  url = '';
-  output = '';
-  readonly exited: Promise<number | null>;
-
+/** A `live-ccv serve` process of one role set (test/server-process.ts), with a name and JSON helpers. */
+export class RoleProcess {
   private constructor(
     readonly name: string,
-    readonly child: ChildProcess,
-  ) {
-    this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-    const keep = (d: Buffer) => {
-      this.output = (this.output + d.toString()).slice(-30_000);
-    };
-    child.stdout!.on('data', keep);
-    child.stderr!.on('data', keep);
+    private readonly p: ServerProcess,
+  ) {}
+
+  static async start(name: string, env: Record<string, string>): Promise<RoleProcess> {
+    return new RoleProcess(name, await spawnServer(env));
   }
 
-  static async start(name: string, env: Record<string, string>): Promise<ServerProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
-      cwd: ROOT,
-      env: { ...process.env, LIVE_CCV_HOST: '127.0.0.1', LIVE_CCV_PORT: '0', LIVE_CCV_LOG_LEVEL: 'info', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const s = new ServerProcess(name, child);
-    s.url = await new Promise<string>((resolve, reject) => {
-      const check = () => {
-        const m = /listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(s.output);
-        if (m) {
-          clearInterval(timer);
-          resolve(m[1]!);
-        }
-      };
-      const timer = setInterval(check, 50);
-      void s.exited.then((code) => {
-        clearInterval(timer);
-        reject(new Error(`${name} exited (${code}) before listening:\n${s.output}`));
-      });
-    });
-    return s;
+  get url(): string {
+    return this.p.url;
   }
 
   get running(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
+    return this.p.child.exitCode === null && this.p.child.signalCode === null;
+  }
+
+  output(): string {
+    return this.p.output();
   }
 
   async kill(signal: NodeJS.Signals): Promise<number | null> {
-    if (this.running) this.child.kill(signal);
-    return this.exited;
+    return this.running ? this.p.stop(signal) : this.p.exited;
   }
 
   async json<T = unknown>(

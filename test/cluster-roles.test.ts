@@ -3,12 +3,10 @@
  * JetStream log is required or unreachable, and which routes each role serves.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { ConfigError, loadConfig } from '../src/config/config.js';
-import { fixture } from './helpers.js';
-
-const CLI = ['--import', 'tsx', 'src/cli/main.ts', 'serve'];
+import { fixture, tempDir } from './helpers.js';
+import { spawnCli } from './server-process.js';
 
 describe('roles and cluster settings', () => {
   test('default: every role in one process on the embedded log; the cluster defaults', () => {
@@ -65,21 +63,24 @@ describe('roles and cluster settings', () => {
     }
   });
 
-  test('a start whose roles need NATS, without it or unable to reach it, stops with one line naming the setting', () => {
-    const run = (env: Record<string, string>) =>
-      spawnSync(process.execPath, CLI, {
-        env: { ...process.env, LIVE_CCV_DEMO: 'false', LIVE_CCV_PORT: '0', ...env },
-        encoding: 'utf8',
-      });
-    const missing = run({ LIVE_CCV_ROLES: 'collector' });
-    assert.equal(missing.status, 1);
+  test('a start whose roles need NATS, without it or unable to reach it, stops with one line naming the setting', async () => {
+    const run = async (env: Record<string, string>) => {
+      const p = spawnCli(['serve', '--port', '0'], { LIVE_CCV_DEMO: 'false', ...env });
+      return { code: await p.exited, output: p.output() };
+    };
+    const missing = await run({ LIVE_CCV_ROLES: 'collector' });
+    assert.equal(missing.code, 1);
     assert.equal(
-      missing.stderr,
+      missing.output,
       'live-ccv: invalid setting LIVE_CCV_NATS_URL: required when LIVE_CCV_ROLES=collector: collectors and aggregators in separate processes share the JetStream log\n',
     );
-    const unreachable = run({ LIVE_CCV_ROLES: 'aggregator', LIVE_CCV_NATS_URL: 'nats://127.0.0.1:1', LIVE_CCV_DATA_DIR: '/tmp' });
-    assert.equal(unreachable.status, 1);
-    assert.match(unreachable.stderr, /^live-ccv: LIVE_CCV_NATS_URL: NATS at nats:\/\/127\.0\.0\.1:1 is not reachable: \S+\n$/);
+    const unreachable = await run({
+      LIVE_CCV_ROLES: 'aggregator',
+      LIVE_CCV_NATS_URL: 'nats://127.0.0.1:1',
+      LIVE_CCV_DATA_DIR: tempDir(),
+    });
+    assert.equal(unreachable.code, 1);
+    assert.match(unreachable.output, /^live-ccv: LIVE_CCV_NATS_URL: NATS at nats:\/\/127\.0\.0\.1:1 is not reachable: \S+\n$/);
   });
 
   test('a collector serves no API, an api process collects nothing, every role answers /healthz', async () => {

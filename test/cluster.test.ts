@@ -16,7 +16,7 @@ import { MINUTE_MS } from '../src/domain/calendar.js';
 import { generateTraffic, type SimBeat } from '../src/sim/traffic.js';
 import { TruthCounter } from '../src/sim/truth.js';
 import { PostgresStore } from '../src/store/postgres/postgres-store.js';
-import { eventually, NATS_URL, PG_URL, REDIS_URL, removeStreams, ServerProcess, sleep, uniqueNames } from './cluster-helpers.js';
+import { eventually, NATS_URL, PG_URL, REDIS_URL, removeStreams, RoleProcess, sleep, uniqueNames } from './cluster-helpers.js';
 
 const { prefix, schema } = uniqueNames('cluster');
 const redisPrefix = `${prefix}:`;
@@ -53,9 +53,9 @@ const env: Record<string, string> = {
 };
 const roles = (r: string) => ({ ...env, LIVE_CCV_ROLES: r });
 
-const processes = new Set<ServerProcess>();
-async function start(name: string, r: string): Promise<ServerProcess> {
-  const p = await ServerProcess.start(name, roles(r));
+const processes = new Set<RoleProcess>();
+async function start(name: string, r: string): Promise<RoleProcess> {
+  const p = await RoleProcess.start(name, roles(r));
   processes.add(p);
   return p;
 }
@@ -77,7 +77,7 @@ after(async () => {
 });
 
 const adminHeaders = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
-async function admin(api: ServerProcess, method: string, pathname: string, body?: unknown) {
+async function admin(api: RoleProcess, method: string, pathname: string, body?: unknown) {
   const res = await api.json<Record<string, string>>(`/admin/v1${pathname}`, {
     method,
     headers: adminHeaders,
@@ -109,7 +109,7 @@ test('two of each role: exact minutes through collector and aggregator kills, re
     start('agg2', 'aggregator'),
   ]);
   const aggregators = { agg1, agg2 };
-  const health = async (p: ServerProcess) => (await p.json<Health>('/healthz')).body.data.ingest?.aggregator;
+  const health = async (p: RoleProcess) => (await p.json<Health>('/healthz')).body.data.ingest?.aggregator;
   await eventually('every partition counted live', async () => {
     const live = new Set([...((await health(agg1))?.live ?? []), ...((await health(agg2))?.live ?? [])]);
     return live.size === PARTITIONS ? true : undefined;
@@ -140,15 +140,15 @@ test('two of each role: exact minutes through collector and aggregator kills, re
   const batches: SimBeat[][] = [];
   for (let i = 0; i < traffic.beats.length; i += BATCH) batches.push(traffic.beats.slice(i, i + BATCH));
 
-  const collectors: ServerProcess[] = [coll1, coll2];
+  const collectors: RoleProcess[] = [coll1, coll2];
   const truth = new TruthCounter();
   let acknowledged = 0;
   let lateAccepted = 0;
   let resent = 0;
   let killed: Promise<void> | undefined;
-  const served = new Map<ServerProcess, number>();
+  const served = new Map<RoleProcess, number>();
   const queue = [...batches];
-  const post = (to: ServerProcess, beats: SimBeat[]) =>
+  const post = (to: RoleProcess, beats: SimBeat[]) =>
     fetch(`${to.url}/v1/heartbeats`, {
       method: 'POST',
       headers: { authorization: `Bearer ${INGEST}`, 'content-type': 'application/x-ndjson' },

@@ -4,47 +4,16 @@
  * overwrite what the next owner wrote. PostgreSQL runs in a schema of its own, dropped afterwards.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import pg from 'pg';
 import { FencedError, type FenceToken } from '../src/store/fence.js';
 import type { Store } from '../src/store/port.js';
-import { PostgresStore } from '../src/store/postgres/postgres-store.js';
-import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { Tenancy } from '../src/service/tenancy.js';
-import { PG_URL } from './cluster-helpers.js';
-import { tempDir } from './helpers.js';
+import { adapters } from './store-adapters.js';
 
-const schemas: string[] = [];
+const all = adapters();
 after(async () => {
-  if (schemas.length === 0) return;
-  const client = new pg.Client({ connectionString: PG_URL });
-  await client.connect();
-  for (const s of schemas) await client.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
-  await client.end();
+  for (const a of all) await a.teardown?.();
 });
-
-const adapters: { name: string; open(): Promise<Store[]> }[] = [
-  {
-    name: 'SqliteStore',
-    async open() {
-      const file = path.join(tempDir('live-ccv-fence-'), 'store.sqlite');
-      return [new SqliteStore(file), new SqliteStore(file)];
-    },
-  },
-  {
-    name: 'PostgresStore',
-    async open() {
-      const schema = `ccv_fence_${process.pid}_${randomBytes(3).toString('hex')}`;
-      schemas.push(schema);
-      const a = await PostgresStore.connect(PG_URL, { schema, max: 4 }).catch((e: Error) => {
-        throw new Error(`PostgreSQL is required by this suite and is not reachable at ${PG_URL}: ${e.message}`);
-      });
-      return [a, await PostgresStore.connect(PG_URL, { schema, max: 4 })];
-    },
-  },
-];
 
 const KEY = 'deploy/partition/3';
 const token = (epoch: number, generation = 1000): FenceToken => ({ key: KEY, generation, epoch });
@@ -64,59 +33,62 @@ async function minute(store: Store, kind: 'channel' | 'user', id: string, m = M)
   return n;
 }
 
-for (const adapter of adapters) {
+for (const adapter of all) {
+  /** a store and a second one on the same data (another process), and the cleanup */
+  const open = async (): Promise<[Store, Store, () => Promise<void>]> => {
+    const db = await adapter.open();
+    return [db.store, await db.peer(), db.drop];
+  };
   describe(`fenced minute writes: ${adapter.name}`, () => {
     test('the newest claim writes; an owner whose token was superseded writes nothing', async () => {
-      const [store, other] = await adapter.open();
+      const [store, other, drop] = await open();
       try {
-        await seeded(store!);
-        assert.equal(await store!.claimFence(token(5)), undefined, 'no progress before the first write');
-        await store!.setChannelMinutesFenced([row(7)], token(5), String(M + 1));
-        assert.equal(await minute(store!, 'channel', '100'), 7);
+        await seeded(store);
+        assert.equal(await store.claimFence(token(5)), undefined, 'no progress before the first write');
+        await store.setChannelMinutesFenced([row(7)], token(5), String(M + 1));
+        assert.equal(await minute(store, 'channel', '100'), 7);
 
         // the next owner (another process) claims: it learns the progress, the old owner is fenced
-        assert.equal(await other!.claimFence(token(9)), String(M + 1));
-        await assert.rejects(store!.setChannelMinutesFenced([row(3)], token(5), String(M + 2)), FencedError);
-        await assert.rejects(store!.setChannelMinutesFenced([], token(5), String(M + 2)), FencedError);
-        assert.equal(await minute(other!, 'channel', '100'), 7, 'the fenced write changed no channel minute');
-        assert.equal(await minute(other!, 'user', 'u1'), 7, "nor the owner's curve");
-        assert.equal(await other!.claimFence(token(9)), String(M + 1), 'nor the progress');
+        assert.equal(await other.claimFence(token(9)), String(M + 1));
+        await assert.rejects(store.setChannelMinutesFenced([row(3)], token(5), String(M + 2)), FencedError);
+        await assert.rejects(store.setChannelMinutesFenced([], token(5), String(M + 2)), FencedError);
+        assert.equal(await minute(other, 'channel', '100'), 7, 'the fenced write changed no channel minute');
+        assert.equal(await minute(other, 'user', 'u1'), 7, "nor the owner's curve");
+        assert.equal(await other.claimFence(token(9)), String(M + 1), 'nor the progress');
 
-        await other!.setChannelMinutesFenced([row(11)], token(9), String(M + 2));
-        assert.equal(await minute(store!, 'user', 'u1'), 11);
+        await other.setChannelMinutesFenced([row(11)], token(9), String(M + 2));
+        assert.equal(await minute(store, 'user', 'u1'), 11);
       } finally {
-        await store!.close();
-        await other!.close();
+        await drop();
       }
     });
 
     test('an older token cannot claim; a newer generation wins over any epoch of an older one', async () => {
-      const [store, other] = await adapter.open();
+      const [store, other, drop] = await open();
       try {
-        await store!.claimFence(token(50));
-        await assert.rejects(store!.claimFence(token(49)), FencedError);
-        await other!.claimFence(token(2, 2000)); // the lease bucket was recreated: its revisions restart
-        await assert.rejects(store!.setChannelMinutesFenced([row(1)], token(50), '1'), FencedError);
-        await assert.rejects(store!.claimFence(token(60)), FencedError);
+        await store.claimFence(token(50));
+        await assert.rejects(store.claimFence(token(49)), FencedError);
+        await other.claimFence(token(2, 2000)); // the lease bucket was recreated: its revisions restart
+        await assert.rejects(store.setChannelMinutesFenced([row(1)], token(50), '1'), FencedError);
+        await assert.rejects(store.claimFence(token(60)), FencedError);
       } finally {
-        await store!.close();
-        await other!.close();
+        await drop();
       }
     });
 
     test('a write racing a claim either commits before it (and the claim sees its progress) or is fenced', async () => {
-      const [store, other] = await adapter.open();
+      const [store, other, drop] = await open();
       try {
-        await seeded(store!);
+        await seeded(store);
         let epoch = 1;
-        await store!.claimFence(token(epoch));
-        await store!.setChannelMinutesFenced([row(1)], token(epoch), '1');
+        await store.claimFence(token(epoch));
+        await store.setChannelMinutesFenced([row(1)], token(epoch), '1');
         const outcomes = new Set<string>();
         for (let i = 2; i < 22; i++) {
           const writer = token(epoch);
           const [write, claim] = await Promise.allSettled([
-            store!.setChannelMinutesFenced([row(i)], writer, String(i)),
-            other!.claimFence(token(++epoch)),
+            store.setChannelMinutesFenced([row(i)], writer, String(i)),
+            other.claimFence(token(++epoch)),
           ]);
           assert.equal(claim.status, 'fulfilled');
           const seen = (claim as PromiseFulfilledResult<string | undefined>).value;
@@ -126,17 +98,16 @@ for (const adapter of adapters) {
           } else {
             assert.ok(write.reason instanceof FencedError);
             assert.equal(seen, String(i - 1));
-            assert.equal(await minute(other!, 'channel', '100'), i - 1);
+            assert.equal(await minute(other, 'channel', '100'), i - 1);
             // the new owner writes what the fenced one could not
-            await other!.setChannelMinutesFenced([row(i)], token(epoch), String(i));
+            await other.setChannelMinutesFenced([row(i)], token(epoch), String(i));
             outcomes.add('fenced');
           }
         }
-        assert.equal(await minute(store!, 'user', 'u1'), 21);
+        assert.equal(await minute(store, 'user', 'u1'), 21);
         assert.ok(outcomes.size >= 1);
       } finally {
-        await store!.close();
-        await other!.close();
+        await drop();
       }
     });
   });

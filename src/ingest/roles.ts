@@ -6,7 +6,7 @@
  *   realtime counts the aggregators publish.
  */
 import { hasRole, type Config } from '../config/config.js';
-import type { IngestHealth } from '../http/app.js';
+import type { IngestHealth } from '../http/deps.js';
 import type { Store } from '../store/port.js';
 import { ClusterAggregator } from './cluster/aggregator.js';
 import { ClusterCollector } from './cluster/collector.js';
@@ -25,10 +25,11 @@ export interface IngestRoles {
   stop(): Promise<void>;
 }
 
-export async function openIngestRoles(config: Config, store: Store): Promise<IngestRoles> {
+/** `now` is the process's clock (clockOf(config)): collectors check lateness and aggregators publish marks by it. */
+export async function openIngestRoles(config: Config, store: Store, now: () => number = Date.now): Promise<IngestRoles> {
   if (!config.natsUrl) {
     if (!hasRole(config, 'collector')) return { health: () => ({ detail: { log: 'none' } }), stop: async () => {} };
-    const service = await IngestService.open(config, store);
+    const service = await IngestService.open(config, store, { now });
     return {
       collector: service,
       realtime: service,
@@ -57,19 +58,19 @@ export async function openIngestRoles(config: Config, store: Store): Promise<Ing
     }
     let aggregator: ClusterAggregator | undefined;
     if (log && hasRole(config, 'aggregator')) {
-      const a = await ClusterAggregator.start(config, store, log, conn);
+      const a = await ClusterAggregator.start(config, store, log, conn, { now });
       aggregator = a;
       opened.push({ stop: () => a.stop() });
     }
     let realtime: ClusterRealtime | undefined;
     if (hasRole(config, 'api')) {
-      const r = await ClusterRealtime.open(conn, config);
+      const r = await ClusterRealtime.open(conn, config, now);
       realtime = r;
       opened.push({ stop: () => r.close() });
     }
     let collector: ClusterCollector | undefined;
     if (log && hasRole(config, 'collector')) {
-      const c = await ClusterCollector.open(config, store, log);
+      const c = await ClusterCollector.open(config, store, log, { now });
       collector = c;
       opened.push({ stop: () => c.stop() });
     }

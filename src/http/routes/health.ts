@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { ResolvedDeps } from '../app.js';
+import type { ResolvedDeps } from '../deps.js';
 import { failure, success } from '../envelope.js';
 
 /**

@@ -23,7 +23,8 @@ import type { HeartbeatLog, LogReader, LogRecord } from '../log/port.js';
 import { PartitionCounter } from '../partition-counter.js';
 import { RealtimeWindow } from '../realtime-window.js';
 
-type Timing = Pick<Config, 'allowedLatenessMs' | 'publishTimeoutMs' | 'maxClockSkewMs'>;
+/** `clockOffsetMs` (tests only) shifts every process's clock, so it shifts the log's timestamps too. */
+type Timing = Pick<Config, 'allowedLatenessMs' | 'publishTimeoutMs' | 'maxClockSkewMs'> & Partial<Pick<Config, 'clockOffsetMs'>>;
 
 /** How long after its end, on the log's clock, a minute closes. */
 export const closeDelayMs = (c: Timing) => c.allowedLatenessMs + c.publishTimeoutMs + c.maxClockSkewMs;
@@ -133,7 +134,7 @@ export class PartitionWorker {
     }
     if (this.pendingMark?.id === r.mark) this.pendingMark = undefined;
     const before = this.counter.closedBefore;
-    const rows = this.counter.close(openFrom(r.storedAt, this.deps.config));
+    const rows = this.counter.close(openFrom(r.storedAt + (this.deps.config.clockOffsetMs ?? 0), this.deps.config));
     // The progress is saved even without rows: it is what tells a later owner which minutes are final.
     if (this.counter.closedBefore > before) {
       this.closing.push({ rows, cutoff: this.counter.closedBefore });
