@@ -22,32 +22,24 @@ const timeZone = z.string().refine((tz) => {
 }, 'expected an IANA time zone such as Asia/Shanghai');
 export const ROLES = ['api', 'collector', 'aggregator'] as const;
 export type Role = (typeof ROLES)[number];
-const roles = z
-  .string()
-  .transform((s) => [
-    ...new Set(
-      s
-        .split(',')
-        .map((r) => r.trim())
-        .filter(Boolean),
-    ),
-  ])
-  .refine((list): list is Role[] => list.length > 0 && list.every((r) => (ROLES as readonly string[]).includes(r)), {
+/** A comma list, trimmed, blanks and repeats dropped. */
+const commaList = z.string().transform((s) => [
+  ...new Set(
+    s
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean),
+  ),
+]);
+const roles = commaList.refine(
+  (list): list is Role[] => list.length > 0 && list.every((r) => (ROLES as readonly string[]).includes(r)),
+  {
     message: 'expected a comma list of api, collector, aggregator',
-  });
-const pullTypes = z
-  .string()
-  .transform((s) => [
-    ...new Set(
-      s
-        .split(',')
-        .map((p) => p.trim())
-        .filter(Boolean),
-    ),
-  ])
-  .refine((list) => list.length > 0 && list.every((p) => /^[a-z0-9_-]{1,16}$/.test(p)), {
-    message: 'expected a comma list of lower-case names such as cdn,rtc,p2p',
-  });
+  },
+);
+const pullTypes = commaList.refine((list) => list.length > 0 && list.every((p) => /^[a-z0-9_-]{1,16}$/.test(p)), {
+  message: 'expected a comma list of lower-case names such as cdn,rtc,p2p',
+});
 
 export const settings = {
   host: { env: 'LIVE_CCV_HOST', def: '0.0.0.0', schema: z.string().min(1), doc: 'address to listen on' },

@@ -8,7 +8,8 @@ import type { Config } from '../config/config.js';
 import { MINUTE_MS } from '../domain/calendar.js';
 import type { ChannelDirectory } from './channel-directory.js';
 import { minuteOf, parseHeartbeat, type Heartbeat } from './heartbeat.js';
-import type { IngestRejection, IngestScope } from './realtime-port.js';
+import { errors } from '../errors.js';
+import type { HeartbeatCollector, IngestRejection, IngestResult, IngestScope } from './realtime-port.js';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
@@ -82,5 +83,33 @@ export class Admission {
     const m = minuteOf(b.ts);
     if (m < closedBefore) return `late: minute ${new Date(m * MINUTE_MS).toISOString()} is already closed`;
     return undefined;
+  }
+}
+
+/**
+ * What every collector (the embedded ingest, a cluster collector) does alike: token checks through the
+ * admission, and parsing a request's items unless it is shutting down.
+ */
+export abstract class AdmittingCollector implements HeartbeatCollector {
+  protected stopped = false;
+
+  protected constructor(protected readonly admission: Admission) {}
+
+  authorize(token: string): IngestScope | undefined {
+    return this.admission.authorize(token);
+  }
+
+  tokensConfigured(): boolean {
+    return this.admission.tokensConfigured();
+  }
+
+  abstract submit(
+    items: readonly unknown[],
+    options: { scope: IngestScope; acceptTs: boolean; indexes?: readonly number[] },
+  ): Promise<IngestResult>;
+
+  protected admit(items: readonly unknown[], acceptTs: boolean): Promise<Parsed> {
+    if (this.stopped) return Promise.reject(errors.unavailable('heartbeat ingest (shutting down)'));
+    return this.admission.parse(items, acceptTs);
   }
 }

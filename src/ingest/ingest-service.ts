@@ -13,9 +13,9 @@
  */
 import path from 'node:path';
 import type { Config } from '../config/config.js';
-import { errors } from '../errors.js';
 import type { ChannelMinute, Store } from '../store/port.js';
-import { Admission } from './admission.js';
+import { Admission, AdmittingCollector } from './admission.js';
+import { Background } from './background.js';
 import { ChannelDirectory } from './channel-directory.js';
 import { LocalHeartbeatLog } from './log/local-log.js';
 import type { LogRecord } from './log/port.js';
@@ -38,13 +38,12 @@ export interface IngestOptions {
   timers?: boolean;
 }
 
-export class IngestService implements HeartbeatIngest {
+export class IngestService extends AdmittingCollector implements HeartbeatIngest {
   private readonly realtime = new RealtimeWindow();
   private readonly now: () => number;
   private readonly onError: (err: unknown, what: string) => void;
-  private readonly admission: Admission;
   private readonly inflight = new Set<Promise<void>>();
-  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly background: Background;
   private readonly log: LocalHeartbeatLog;
   private counter!: PartitionCounter;
   /** minutes before this are closed: heartbeats for them are late */
@@ -54,7 +53,6 @@ export class IngestService implements HeartbeatIngest {
   /** closed minutes whose write failed, retried by the next flush */
   private unwritten: ChannelMinute[] = [];
   private flushing: Promise<void> = Promise.resolve();
-  private stopped = false;
 
   private constructor(
     private readonly config: Config,
@@ -62,9 +60,10 @@ export class IngestService implements HeartbeatIngest {
     readonly directory: ChannelDirectory,
     options: IngestOptions,
   ) {
+    super(new Admission(config, directory, options.now ?? Date.now));
     this.now = options.now ?? Date.now;
     this.onError = options.onError ?? ((err, what) => process.stderr.write(`live-ccv ingest: ${what}: ${String(err)}\n`));
-    this.admission = new Admission(config, directory, this.now);
+    this.background = new Background(this.onError);
     this.log = new LocalHeartbeatLog({
       dir: path.join(config.dataDir, 'log'),
       fsync: config.logFsync,
@@ -91,20 +90,11 @@ export class IngestService implements HeartbeatIngest {
     return this.counter.aggregator;
   }
 
-  authorize(token: string): IngestScope | undefined {
-    return this.admission.authorize(token);
-  }
-
-  tokensConfigured(): boolean {
-    return this.admission.tokensConfigured();
-  }
-
   async submit(
     items: readonly unknown[],
     options: { scope: IngestScope; acceptTs: boolean; indexes?: readonly number[] },
   ): Promise<IngestResult> {
-    if (this.stopped) throw errors.unavailable('heartbeat ingest (shutting down)');
-    const parsed = await this.admission.parse(items, options.acceptTs);
+    const parsed = await this.admit(items, options.acceptTs);
     // From here to registering the commit nothing awaits: a flush that closes a minute after this check
     // waits for this commit before writing the minute.
     const closedBefore = Math.max(this.closedBefore, this.admission.clockCutoff());
@@ -152,7 +142,7 @@ export class IngestService implements HeartbeatIngest {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    for (const t of this.timers) clearInterval(t);
+    this.background.stop();
     await Promise.allSettled([...this.inflight]);
     try {
       await this.flush();
@@ -185,15 +175,7 @@ export class IngestService implements HeartbeatIngest {
   }
 
   private startTimers(): void {
-    const every = (ms: number, what: string, work: () => Promise<void> | void) => {
-      const t = setInterval(() => {
-        Promise.resolve()
-          .then(work)
-          .catch((err: unknown) => this.onError(err, what));
-      }, ms);
-      t.unref();
-      this.timers.push(t);
-    };
+    const every = this.background.every.bind(this.background);
     every(FLUSH_EVERY_MS, 'flushing closed minutes (will retry)', () => this.flush());
     every(this.config.channelRefreshMs, 'reloading channels', () => this.directory.reload());
     every(PRUNE_EVERY_MS, 'pruning realtime viewers', () => this.realtime.prune(this.now()));

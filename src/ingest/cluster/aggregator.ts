@@ -9,6 +9,7 @@ import type { Config } from '../../config/config.js';
 import type { FenceToken } from '../../store/fence.js';
 import type { Store } from '../../store/port.js';
 import type { HeartbeatLog } from '../log/port.js';
+import { Background } from '../background.js';
 import { PartitionLeases } from './leases.js';
 import type { ClusterConnection } from './nats.js';
 import { PartitionWorker } from './partition-worker.js';
@@ -43,7 +44,7 @@ export class ClusterAggregator {
   private readonly workers = new Map<number, PartitionWorker>();
   private leases!: PartitionLeases;
   private board!: KV;
-  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly background: Background;
   private readonly now: () => number;
   private readonly onError: (err: unknown, what: string) => void;
   private readonly onEvent: (line: string) => void;
@@ -59,6 +60,7 @@ export class ClusterAggregator {
     this.onError =
       options.onError ??
       ((err, what) => process.stderr.write(`live-ccv aggregator: ${what}: ${(err as Error)?.message ?? err}\n`));
+    this.background = new Background(this.onError);
     this.onEvent = options.onEvent ?? ((line) => process.stderr.write(`live-ccv aggregator: ${line}\n`));
     const host = os
       .hostname()
@@ -82,8 +84,8 @@ export class ClusterAggregator {
       { acquired: (p, token) => a.acquired(p, token), lost: (p, reason) => a.lost(p, reason) },
     );
     a.leases.start();
-    a.every(config.realtimePublishMs, 'publishing realtime counts', () => a.publishRealtime());
-    a.every(PRUNE_EVERY_MS, 'pruning realtime viewers', () => {
+    a.background.every(config.realtimePublishMs, 'publishing realtime counts', () => a.publishRealtime());
+    a.background.every(PRUNE_EVERY_MS, 'pruning realtime viewers', () => {
       for (const w of a.workers.values()) w.realtime.prune(a.now());
     });
     return a;
@@ -104,7 +106,7 @@ export class ClusterAggregator {
 
   /** Hands every partition back (closed minutes already taken finish their write first). */
   async stop(): Promise<void> {
-    for (const t of this.timers) clearInterval(t);
+    this.background.stop();
     await this.leases.stop();
   }
 
@@ -143,15 +145,5 @@ export class ClusterAggregator {
         .filter((w) => w.live)
         .map((w) => publishBoard(this.board, w.partition, { at: now, c: w.realtime.snapshot(now) })),
     );
-  }
-
-  private every(ms: number, what: string, work: () => Promise<void> | void): void {
-    const t = setInterval(() => {
-      Promise.resolve()
-        .then(work)
-        .catch((err: unknown) => this.onError(err, what));
-    }, ms);
-    t.unref();
-    this.timers.push(t);
   }
 }

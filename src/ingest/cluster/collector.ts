@@ -9,10 +9,11 @@ import { performance } from 'node:perf_hooks';
 import type { Config } from '../../config/config.js';
 import { errors } from '../../errors.js';
 import type { Store } from '../../store/port.js';
-import { Admission } from '../admission.js';
+import { Admission, AdmittingCollector } from '../admission.js';
+import { Background } from '../background.js';
 import { ChannelDirectory } from '../channel-directory.js';
 import type { HeartbeatLog } from '../log/port.js';
-import type { HeartbeatCollector, IngestResult, IngestScope } from '../realtime-port.js';
+import type { IngestResult, IngestScope } from '../realtime-port.js';
 
 export interface CollectorOptions {
   now?: () => number;
@@ -21,51 +22,37 @@ export interface CollectorOptions {
   timers?: boolean;
 }
 
-export class ClusterCollector implements HeartbeatCollector {
-  private readonly admission: Admission;
-  private timer: NodeJS.Timeout | undefined;
-  private stopped = false;
+export class ClusterCollector extends AdmittingCollector {
+  private background: Background | undefined;
   private readonly inflight = new Set<Promise<unknown>>();
 
   private constructor(
     private readonly config: Config,
     private readonly log: HeartbeatLog,
     readonly directory: ChannelDirectory,
-    private readonly now: () => number,
+    now: () => number,
   ) {
-    this.admission = new Admission(config, directory, now);
+    super(new Admission(config, directory, now));
   }
 
   static async open(config: Config, store: Store, log: HeartbeatLog, options: CollectorOptions = {}): Promise<ClusterCollector> {
     const c = new ClusterCollector(config, log, new ChannelDirectory(store), options.now ?? Date.now);
     await c.directory.reload();
     if (options.timers !== false) {
-      const onError =
+      c.background = new Background(
         options.onError ??
-        ((err, what) => process.stderr.write(`live-ccv collector: ${what}: ${(err as Error)?.message ?? err}\n`));
-      c.timer = setInterval(
-        () => c.directory.reload().catch((e: unknown) => onError(e, 'reloading channels')),
-        config.channelRefreshMs,
+          ((err, what) => process.stderr.write(`live-ccv collector: ${what}: ${(err as Error)?.message ?? err}\n`)),
       );
-      c.timer.unref();
+      c.background.every(config.channelRefreshMs, 'reloading channels', () => c.directory.reload());
     }
     return c;
-  }
-
-  authorize(token: string): IngestScope | undefined {
-    return this.admission.authorize(token);
-  }
-
-  tokensConfigured(): boolean {
-    return this.admission.tokensConfigured();
   }
 
   async submit(
     items: readonly unknown[],
     options: { scope: IngestScope; acceptTs: boolean; indexes?: readonly number[] },
   ): Promise<IngestResult> {
-    if (this.stopped) throw errors.unavailable('heartbeat ingest (shutting down)');
-    const parsed = await this.admission.parse(items, options.acceptTs);
+    const parsed = await this.admit(items, options.acceptTs);
     // The lateness check and the start of the deadline are one moment: acceptance means "checked before
     // end(m) + lateness, stored within the publish timeout after".
     const checkedAt = performance.now();
@@ -92,7 +79,7 @@ export class ClusterCollector implements HeartbeatCollector {
   /** Stops accepting; waits for publishes in flight so their requests get their answers. */
   async stop(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.timer);
+    this.background?.stop();
     await Promise.allSettled([...this.inflight]);
   }
 }
