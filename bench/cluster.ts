@@ -138,10 +138,10 @@ function settled(value: number): boolean {
   return now - lastProgress.since >= 1_000;
 }
 
-async function waitFor(what: string, probe: () => Promise<boolean>, ms = 120_000) {
+async function waitFor(what: string, probe: () => Promise<boolean>, ms = 120_000, last = () => '') {
   const deadline = Date.now() + ms;
   while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} ${last()}`);
     await sleep(100);
   }
 }
@@ -274,11 +274,18 @@ async function main() {
     INGEST,
     IN_FLIGHT,
   );
-  await waitFor('the backlog counted', async () => {
-    const all = await Promise.all(aggregators.map(aggStatus));
-    const counted = all.reduce((n, s) => n + (s?.counted ?? 0), 0);
-    return counted - countedBefore >= BACKLOG || (all.every((s) => s?.lag === 0) && settled(counted - countedBefore));
-  });
+  let seen = '';
+  await waitFor(
+    'the backlog counted',
+    async () => {
+      const all = await Promise.all(aggregators.map(aggStatus));
+      const counted = all.reduce((n, s) => n + (s?.counted ?? 0), 0);
+      seen = JSON.stringify({ counted: counted - countedBefore, statuses: all });
+      return counted - countedBefore >= BACKLOG || (all.every((s) => s?.lag === 0) && settled(counted - countedBefore));
+    },
+    120_000,
+    () => seen,
+  );
   const statuses = await Promise.all(aggregators.map(aggStatus));
   const victimIndex = statuses.reduce(
     (best, s, i) => ((s?.owned.length ?? 0) > (statuses[best]?.owned.length ?? 0) ? i : best),
