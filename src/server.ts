@@ -8,6 +8,9 @@ import { buildApp } from './http/app.js';
 import { IngestService } from './ingest/ingest-service.js';
 import { SUMMARY_PATH } from './http/routes/summary.js';
 import { openLimits } from './limits/open.js';
+import { createLogger } from './logging/logger.js';
+import { startMetricsServer } from './metrics/http.js';
+import { instrumentStore } from './metrics/store.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/port.js';
 import { Tenancy } from './service/tenancy.js';
@@ -19,6 +22,8 @@ export interface RunningServer {
   app: FastifyInstance;
   store: Store;
   url: string;
+  /** the /metrics URL when LIVE_CCV_METRICS_PORT gives it its own listener */
+  metricsUrl: string | undefined;
   close(): Promise<void>;
 }
 
@@ -51,24 +56,30 @@ export async function startServer(
   config: Config,
   print: (s: string) => void = (s) => process.stdout.write(`${s}\n`),
 ): Promise<RunningServer> {
-  const store = await openStore(config);
+  const store = instrumentStore(await openStore(config));
   await seedDemo(store, config, print);
   const limits = await openLimits(config);
   // API-only servers of a scaled deployment run without the ingest: one process must own a channel's minutes.
-  const ingest = config.ingest ? await IngestService.open(config, store) : undefined;
+  const closerLog = createLogger(config, { component: 'minute-closer' });
+  const ingest = config.ingest
+    ? await IngestService.open(config, store, { logger: closerLog, onError: (err, what) => closerLog.error({ err }, what) })
+    : undefined;
   const app = await buildApp({ config, store, ingest, limiter: limits.limiter, nonces: limits.nonces });
+  const metricsServer = config.metricsPort !== undefined ? await startMetricsServer(config) : undefined;
   await app.listen({ host: config.host, port: config.port });
+  if (metricsServer) app.log.info(`metrics listening at ${metricsServer.url}`);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       await app.close(); // waits for in-flight requests, then runs the plugins' onClose hooks
+      await metricsServer?.close();
       await ingest?.stop(); // writes the closed minutes; open ones stay in the log for the next start
       await limits.close();
       await store.close();
     })());
-  return { app, store, url: `http://127.0.0.1:${port}`, close };
+  return { app, store, url: `http://127.0.0.1:${port}`, metricsUrl: metricsServer?.url, close };
 }
 
 /** Runs until SIGTERM/SIGINT, then closes in order and exits 0. */

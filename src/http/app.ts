@@ -6,6 +6,8 @@ import { ApiError, errors } from '../errors.js';
 import { MemoryNonceCache, MemoryRateLimiter } from '../limits/memory.js';
 import type { NonceCache, RateLimiter } from '../limits/port.js';
 import type { HeartbeatIngest, Realtime } from '../ingest/realtime-port.js';
+import { logStream } from '../logging/logger.js';
+import { metricsPlugin } from '../metrics/http.js';
 import type { Store } from '../store/port.js';
 import { failure } from './envelope.js';
 import { routePlugins } from './routes/index.js';
@@ -50,6 +52,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logger: deps.logger ?? {
       level: config.logLevel,
       redact: { paths: ['req.headers.authorization', 'appSecret', '*.appSecret'], censor: '[redacted]' },
+      ...logStream(config),
     },
     // A hop count is valid at runtime (proxy-addr) though fastify's types omit it.
     trustProxy: parseTrustProxy(config.trustProxy) as boolean | string[],
@@ -92,6 +95,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return reply.envelope(e.code, failure(e.code, e.message));
   });
 
+  await app.register(metricsPlugin, resolved);
   for (const plugin of routePlugins) await app.register(plugin, resolved);
   return app;
 }

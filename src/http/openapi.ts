@@ -398,7 +398,20 @@ export function openApiDocument(): Json {
         get: {
           tags: ['ops'],
           summary: 'Liveness and readiness',
-          responses: { '200': ok(object({ store: str, ok: { const: true } })), '503': errorRef('store unreachable') },
+          responses: {
+            '200': ok(object({ store: str, ok: { const: true }, version: str })),
+            '503': errorRef('store unreachable'),
+          },
+        },
+      },
+      '/metrics': {
+        get: {
+          tags: ['ops'],
+          summary:
+            'Prometheus metrics (text exposition format); absent here when LIVE_CCV_METRICS_PORT serves it on its own port',
+          responses: {
+            '200': { description: 'Prometheus text format 0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } },
+          },
         },
       },
       '/openapi.json': {

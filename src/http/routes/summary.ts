@@ -3,6 +3,7 @@ import { summary } from '../../service/summary.js';
 import type { ResolvedDeps } from '../app.js';
 import { CSV_TYPE, toCsv, wantsCsv, type CsvShape } from '../csv.js';
 import { success } from '../envelope.js';
+import { signedRefusal } from '../signed-refusal.js';
 import { authenticate, limitIp, type Params } from '../signed-request.js';
 import type { App } from '../../store/port.js';
 
@@ -25,6 +26,7 @@ export function signedRoute(
     method: methods,
     url,
     onRequest: async (req, reply) => limitIp(deps, req, reply),
+    onError: signedRefusal,
     handler: async (req: FastifyRequest, reply: FastifyReply) => {
       const { app: caller, params } = await authenticate(deps, req, reply);
       if (params.requestId) req.log.info({ clientRequestId: params.requestId }, 'signed call');
