@@ -3,7 +3,8 @@
  * down gracefully on SIGTERM/SIGINT (in-flight requests finish, then the store closes).
  */
 import type { FastifyInstance } from 'fastify';
-import type { Config } from './config/config.js';
+import path from 'node:path';
+import { settings, type Config } from './config/config.js';
 import { buildApp } from './http/app.js';
 import { IngestService } from './ingest/ingest-service.js';
 import { SUMMARY_PATH } from './http/routes/summary.js';
@@ -27,6 +28,23 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** A shell word: as is when plain, single-quoted otherwise. */
+const shellWord = (s: string) => (/^[\w./:@%+=-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+/**
+ * The import command that reaches this server's store: through its admin API when it has a token, else
+ * opening the same store (the flags a CLI in another directory or shell needs to find it).
+ */
+export function importCommand(config: Config, baseUrl: string): string {
+  const file = 'examples/ccv-sample.csv';
+  if (config.adminToken) return `npx live-ccv import ccv ${file} --base-url ${baseUrl}   # with LIVE_CCV_ADMIN_TOKEN set`;
+  if (config.store === 'postgres')
+    return `npx live-ccv import ccv ${file} --store postgres --database-url "$LIVE_CCV_DATABASE_URL"`;
+  const defaultDir = path.resolve(settings.dataDir.def);
+  const dir = path.resolve(config.dataDir);
+  return `npx live-ccv import ccv ${file}${dir === defaultDir ? '' : ` --data-dir ${shellWord(dir)}`}`;
+}
+
 /** On an empty store, one demo application with a user and a channel, printed once. */
 export async function seedDemo(store: Store, config: Config, print: (s: string) => void): Promise<void> {
   if (!config.demo || (await store.listApps()).length > 0) return;
@@ -43,7 +61,7 @@ export async function seedDemo(store: Store, config: Config, print: (s: string) 
       `  appSecret: ${app.appSecret}`,
       `  userId:    ${DEMO_USER}   channelId: ${DEMO_CHANNEL}`,
       'Load sample data and make a signed call:',
-      '  npx live-ccv import ccv examples/ccv-sample.csv',
+      `  ${importCommand(config, `http://${host}:${config.port}`)}`,
       `  npx live-ccv call summary --base-url http://${host}:${config.port} --app-id ${app.appId} --app-secret ${app.appSecret} \\`,
       `      --users ${DEMO_USER} --start 2021-08-01 --end 2021-08-31`,
       `  (endpoint: ${SUMMARY_PATH})`,

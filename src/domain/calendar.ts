@@ -129,3 +129,20 @@ export function labelMinute(epochMinute: number, timeZone: string): { day: strin
     minute: `${String(l.hh).padStart(2, '0')}:${String(l.mm).padStart(2, '0')}`,
   };
 }
+
+const pad2 = (n: number) => String(n).padStart(2, '0');
+
+/** `yyyy-MM-dd HH:mm[:ss] ±HH:MM`: an instant as people of the zone read it, with the offset that makes it exact. */
+export function localStamp(ms: number, timeZone: string, seconds = false): string {
+  const l = toLocal(ms, timeZone);
+  const offset = Math.round(zoneOffsetMs(ms, timeZone) / 60_000);
+  const sign = offset < 0 ? '-' : '+';
+  const abs = Math.abs(offset);
+  const time = `${pad2(l.hh)}:${pad2(l.mm)}${seconds ? `:${pad2(l.ss)}` : ''}`;
+  return `${formatYmd(l)} ${time} ${sign}${pad2(Math.floor(abs / 60))}:${pad2(abs % 60)}`;
+}
+
+/** The local day `yyyy-MM-dd` of an instant. */
+export function localDay(ms: number, timeZone: string): string {
+  return formatYmd(toLocal(ms, timeZone));
+}

@@ -1,0 +1,208 @@
+/**
+ * Where the admin and import commands act: on the store itself (the default, opened as `serve` opens it) or
+ * on a running server through its admin API (`--base-url` with the admin token), which reaches whatever
+ * store that server uses and keeps its caches in step. Both sides run the same service code (the admin API
+ * is a front end of it), so answers and refusals are the same.
+ */
+import type { Command } from 'commander';
+import { kebab } from '../config/config.js';
+import { CcvImporter, csvHeader, type ImportFormat, type ImportResult } from '../service/import-ccv.js';
+import { publicApp, Tenancy, type PublicApp } from '../service/tenancy.js';
+import type { Channel, User } from '../store/port.js';
+import { AdminHttp } from './admin-http.js';
+import { settingFlags } from './program.js';
+import { storeFlags, withStore } from './store-session.js';
+
+export interface Credentials {
+  appId: string;
+  appSecret: string;
+}
+
+export interface AdminBackend {
+  /** where the work goes, for messages */
+  readonly where: string;
+  createApp(input: {
+    name: string;
+    appId?: string;
+    appSecret?: string;
+  }): Promise<Credentials & { name: string; enabled: boolean }>;
+  listApps(): Promise<PublicApp[]>;
+  app(appId: string): Promise<PublicApp>;
+  setEnabled(appId: string, enabled: boolean): Promise<PublicApp>;
+  rotateSecret(appId: string): Promise<Credentials>;
+  addUser(appId: string, userId: string): Promise<User>;
+  listUsers(appId: string): Promise<User[]>;
+  removeUser(userId: string): Promise<void>;
+  addChannel(userId: string, channelId: string): Promise<Channel>;
+  listChannels(userId: string): Promise<Channel[]>;
+  removeChannel(channelId: string): Promise<void>;
+  /** Imports `channelId,pullType,minute,ccv` rows (lines numbered from 1), reporting bad rows by line. */
+  importLines(lines: AsyncIterable<string> | Iterable<string>, options: { format?: ImportFormat }): Promise<ImportResult>;
+}
+
+/** The admin commands' way to choose: the store flags, or `--base-url` and `--admin-token`. */
+export function backendFlags(cmd: Command): Command {
+  return settingFlags(storeFlags(cmd), ['adminToken']).option(
+    '--base-url <url>',
+    "act through this running server's admin API instead of opening the store (needs the admin token)",
+  );
+}
+
+class LocalBackend implements AdminBackend {
+  readonly where = 'the store';
+  private readonly tenancy: Tenancy;
+
+  constructor(
+    private readonly importer: CcvImporter,
+    store: ConstructorParameters<typeof Tenancy>[0],
+  ) {
+    this.tenancy = new Tenancy(store);
+  }
+
+  async createApp(input: { name: string; appId?: string; appSecret?: string }) {
+    const a = await this.tenancy.createApp(input);
+    return { appId: a.appId, appSecret: a.appSecret, name: a.name, enabled: a.enabled };
+  }
+  async listApps() {
+    return (await this.tenancy.listApps()).map(publicApp);
+  }
+  async app(appId: string) {
+    return publicApp(await this.tenancy.app(appId));
+  }
+  async setEnabled(appId: string, enabled: boolean) {
+    return publicApp(await this.tenancy.updateApp(appId, { enabled }));
+  }
+  async rotateSecret(appId: string) {
+    const a = await this.tenancy.rotateSecret(appId);
+    return { appId: a.appId, appSecret: a.appSecret };
+  }
+  addUser(appId: string, userId: string) {
+    return this.tenancy.addUser(appId, userId);
+  }
+  listUsers(appId: string) {
+    return this.tenancy.listUsers(appId);
+  }
+  removeUser(userId: string) {
+    return this.tenancy.removeUser(userId);
+  }
+  addChannel(userId: string, channelId: string) {
+    return this.tenancy.addChannel(userId, channelId);
+  }
+  listChannels(userId: string) {
+    return this.tenancy.listChannels(userId);
+  }
+  removeChannel(channelId: string) {
+    return this.tenancy.removeChannel(channelId);
+  }
+  importLines(lines: AsyncIterable<string> | Iterable<string>, options: { format?: ImportFormat }) {
+    return this.importer.importLines(lines, options);
+  }
+}
+
+/** Rows per POST /admin/v1/ccv and the bytes that end a chunk early: well under the default 10 MB body limit. */
+const CHUNK_LINES = 5000;
+const CHUNK_BYTES = 2 * 1024 * 1024;
+
+class RemoteBackend implements AdminBackend {
+  readonly where: string;
+
+  constructor(private readonly http: AdminHttp) {
+    this.where = 'the admin API';
+  }
+
+  createApp(input: { name: string; appId?: string; appSecret?: string }) {
+    return this.http.post<Credentials & { name: string; enabled: boolean }>('/apps', input);
+  }
+  listApps() {
+    return this.http.get<PublicApp[]>('/apps');
+  }
+  app(appId: string) {
+    return this.http.get<PublicApp>(`/apps/${encodeURIComponent(appId)}`);
+  }
+  setEnabled(appId: string, enabled: boolean) {
+    return this.http.patch<PublicApp>(`/apps/${encodeURIComponent(appId)}`, { enabled });
+  }
+  rotateSecret(appId: string) {
+    return this.http.post<Credentials>(`/apps/${encodeURIComponent(appId)}/secret`);
+  }
+  addUser(appId: string, userId: string) {
+    return this.http.post<User>(`/apps/${encodeURIComponent(appId)}/users`, { userId });
+  }
+  listUsers(appId: string) {
+    return this.http.get<User[]>(`/apps/${encodeURIComponent(appId)}/users`);
+  }
+  async removeUser(userId: string) {
+    await this.http.delete(`/users/${encodeURIComponent(userId)}`);
+  }
+  addChannel(userId: string, channelId: string) {
+    return this.http.post<Channel>(`/users/${encodeURIComponent(userId)}/channels`, { channelId });
+  }
+  listChannels(userId: string) {
+    return this.http.get<Channel[]>(`/users/${encodeURIComponent(userId)}/channels`);
+  }
+  async removeChannel(channelId: string) {
+    await this.http.delete(`/channels/${encodeURIComponent(channelId)}`);
+  }
+
+  /**
+   * Streams the rows in chunks of POST /admin/v1/ccv, in file order (later rows for a minute win, as in a
+   * local import). A CSV header is repeated at the top of every chunk so each chunk reads its columns the
+   * same way; the server's line numbers are mapped back to the file's.
+   */
+  async importLines(lines: AsyncIterable<string> | Iterable<string>, options: { format?: ImportFormat }): Promise<ImportResult> {
+    const result: ImportResult = { accepted: 0, rejected: [] };
+    let format = options.format;
+    /** the CSV header line, when the file starts with one */
+    let header: string | undefined;
+    let first = true;
+    let chunk: string[] = [];
+    let chunkBytes = 0;
+    let chunkStart = 1;
+    let lineNo = 0;
+    const send = async () => {
+      if (chunk.length === 0 || !format) return;
+      const prefixed = header !== undefined && chunkStart > 1;
+      const text = (prefixed ? [header, ...chunk] : chunk).join('\n');
+      const type = format === 'csv' ? 'text/csv' : 'application/x-ndjson';
+      const r = await this.http.postText<ImportResult>('/ccv', type, text);
+      result.accepted += r.accepted;
+      for (const { line, reason } of r.rejected) result.rejected.push({ line: chunkStart + line - (prefixed ? 2 : 1), reason });
+      chunk = [];
+      chunkBytes = 0;
+      chunkStart = lineNo + 1;
+    };
+    for await (const raw of lines) {
+      lineNo++;
+      const line = raw.trim();
+      if (line !== '' && first) {
+        first = false;
+        format ??= line.startsWith('{') ? 'ndjson' : 'csv';
+        if (format === 'csv' && csvHeader(line)) header = line;
+      }
+      chunk.push(raw);
+      chunkBytes += raw.length + 1;
+      if (chunk.length >= CHUNK_LINES || chunkBytes >= CHUNK_BYTES) await send();
+    }
+    await send();
+    return result;
+  }
+}
+
+/**
+ * Runs the work on the backend the options choose: `--base-url` (with `--admin-token` or
+ * LIVE_CCV_ADMIN_TOKEN) for a server's admin API, else the store the store flags and environment name.
+ */
+export async function withAdmin<T>(opts: Record<string, unknown>, work: (admin: AdminBackend) => Promise<T>): Promise<T> {
+  const baseUrl = opts.baseUrl as string | undefined;
+  if (baseUrl === undefined) {
+    return withStore(opts, (store, config) => work(new LocalBackend(new CcvImporter(store, config), store)));
+  }
+  // Flags that only mean something on a store opened here: with --base-url the server's settings apply.
+  const local = ['dataDir', 'store', 'databaseUrl', 'timeZone', 'pullTypes'].find((k) => opts[k] !== undefined);
+  if (local) {
+    throw new Error(`--${kebab(local)} applies to a store opened here; with --base-url the server's own settings apply`);
+  }
+  const token = (opts.adminToken as string | undefined) ?? process.env.LIVE_CCV_ADMIN_TOKEN;
+  if (!token) throw new Error('an admin token is required with --base-url (--admin-token or LIVE_CCV_ADMIN_TOKEN)');
+  return work(new RemoteBackend(new AdminHttp({ baseUrl, token })));
+}
