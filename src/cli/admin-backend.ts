@@ -8,10 +8,19 @@ import type { Command } from 'commander';
 import { kebab } from '../config/config.js';
 import { CcvImporter, csvHeader, type ImportFormat, type ImportResult } from '../service/import-ccv.js';
 import { publicApp, Tenancy, type PublicApp } from '../service/tenancy.js';
-import type { Channel, User } from '../store/port.js';
-import { AdminHttp } from './admin-http.js';
+import { addDays, formatYmd, MINUTE_MS } from '../domain/calendar.js';
+import type { Channel, Store, User } from '../store/port.js';
+import { AdminHttp, AdminHttpError } from './admin-http.js';
 import { settingFlags } from './program.js';
 import { storeFlags, withStore } from './store-session.js';
+
+/** One minute's CCV of a channel and pull type; `minute` in epoch ms. */
+export interface MinuteRow {
+  channelId: string;
+  pullType: string;
+  minute: number;
+  ccv: number;
+}
 
 export interface Credentials {
   appId: string;
@@ -36,6 +45,12 @@ export interface AdminBackend {
   addChannel(userId: string, channelId: string): Promise<Channel>;
   listChannels(userId: string): Promise<Channel[]>;
   removeChannel(channelId: string): Promise<void>;
+  /** The channel, or undefined when the target does not know it. */
+  channel(channelId: string): Promise<Channel | undefined>;
+  /** The stored non-zero minutes of a channel and pull type in [from, to) (epoch ms -> ccv). */
+  storedMinutes(channelId: string, pullType: string, from: number, to: number): Promise<Map<number, number>>;
+  /** Sets minutes (epoch ms); a refused row is an error naming the reason (rows already accepted stay set). */
+  setMinutes(rows: readonly MinuteRow[]): Promise<void>;
   /** Imports `channelId,pullType,minute,ccv` rows (lines numbered from 1), reporting bad rows by line. */
   importLines(lines: AsyncIterable<string> | Iterable<string>, options: { format?: ImportFormat }): Promise<ImportResult>;
 }
@@ -54,7 +69,8 @@ class LocalBackend implements AdminBackend {
 
   constructor(
     private readonly importer: CcvImporter,
-    store: ConstructorParameters<typeof Tenancy>[0],
+    private readonly store: Store,
+    private readonly pullTypes: readonly string[],
   ) {
     this.tenancy = new Tenancy(store);
   }
@@ -96,6 +112,30 @@ class LocalBackend implements AdminBackend {
   }
   importLines(lines: AsyncIterable<string> | Iterable<string>, options: { format?: ImportFormat }) {
     return this.importer.importLines(lines, options);
+  }
+  channel(channelId: string) {
+    return this.store.getChannel(channelId);
+  }
+  async storedMinutes(channelId: string, pullType: string, from: number, to: number) {
+    const lo = from / MINUTE_MS;
+    const hi = to / MINUTE_MS;
+    const out = new Map<number, number>();
+    for (const seg of await this.store.readCurves('channel', [channelId], lo, hi, pullType)) {
+      for (let i = 0; i < seg.values.length; i++) {
+        const m = seg.start + i;
+        const v = seg.values[i]!;
+        if (m >= lo && m < hi && v > 0) out.set(m * MINUTE_MS, v);
+      }
+    }
+    return out;
+  }
+  async setMinutes(rows: readonly MinuteRow[]) {
+    for (const r of rows) {
+      if (!this.pullTypes.includes(r.pullType)) {
+        throw new Error(`unknown pullType "${r.pullType}" (accepted: ${this.pullTypes.join(', ')})`);
+      }
+    }
+    await this.store.setChannelMinutes(rows.map((r) => ({ ...r, minute: r.minute / MINUTE_MS })));
   }
 }
 
@@ -142,6 +182,48 @@ class RemoteBackend implements AdminBackend {
   }
   async removeChannel(channelId: string) {
     await this.http.delete(`/channels/${encodeURIComponent(channelId)}`);
+  }
+
+  async channel(channelId: string) {
+    try {
+      return await this.http.get<Channel>(`/channels/${encodeURIComponent(channelId)}`);
+    } catch (e) {
+      if (e instanceof AdminHttpError && e.status === 404) return undefined;
+      throw e;
+    }
+  }
+
+  /** Through GET /channels/:id/minutes, whose days are the server's: UTC days one wider each side cover them. */
+  async storedMinutes(channelId: string, pullType: string, from: number, to: number) {
+    const utcDay = (ms: number) => {
+      const d = new Date(ms);
+      return { y: d.getUTCFullYear(), m: d.getUTCMonth() + 1, d: d.getUTCDate() };
+    };
+    const q = new URLSearchParams({
+      start: formatYmd(addDays(utcDay(from), -1)),
+      end: formatYmd(addDays(utcDay(to - 1), 1)),
+      pullType,
+    });
+    const rows = await this.http.get<{ minute: number; pullType: string; ccv: number }[]>(
+      `/channels/${encodeURIComponent(channelId)}/minutes?${q}`,
+    );
+    const out = new Map<number, number>();
+    for (const r of rows) if (r.minute >= from && r.minute < to && r.pullType === pullType && r.ccv > 0) out.set(r.minute, r.ccv);
+    return out;
+  }
+
+  async setMinutes(rows: readonly MinuteRow[]) {
+    for (let i = 0; i < rows.length; i += CHUNK_LINES) {
+      const text = rows
+        .slice(i, i + CHUNK_LINES)
+        .map((r) => JSON.stringify(r))
+        .join('\n');
+      const result = await this.http.postText<ImportResult>('/ccv', 'application/x-ndjson', text);
+      const refused = result.rejected[0];
+      if (refused) {
+        throw new Error(`the target refused ${result.rejected.length} row(s), first: ${refused.reason}`);
+      }
+    }
   }
 
   /**
@@ -195,7 +277,7 @@ class RemoteBackend implements AdminBackend {
 export async function withAdmin<T>(opts: Record<string, unknown>, work: (admin: AdminBackend) => Promise<T>): Promise<T> {
   const baseUrl = opts.baseUrl as string | undefined;
   if (baseUrl === undefined) {
-    return withStore(opts, (store, config) => work(new LocalBackend(new CcvImporter(store, config), store)));
+    return withStore(opts, (store, config) => work(new LocalBackend(new CcvImporter(store, config), store, config.pullTypes)));
   }
   // Flags that only mean something on a store opened here: with --base-url the server's settings apply.
   const local = ['dataDir', 'store', 'databaseUrl', 'timeZone', 'pullTypes'].find((k) => opts[k] !== undefined);

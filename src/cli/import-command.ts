@@ -10,6 +10,7 @@ import { Option, type Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import type { ImportFormat, ImportResult } from '../service/import-ccv.js';
 import { backendFlags, withAdmin } from './admin-backend.js';
+import { registerImportPolyv } from './import-polyv.js';
 import { emit, jsonFlag, oneLineErrors, type JsonFlag } from './output.js';
 import { settingFlags } from './program.js';
 
@@ -50,6 +51,7 @@ export function report(file: string, r: ImportResult): string {
 
 export function registerImport(program: Command): void {
   const group = oneLineErrors(program.command('import').description('load data into the store'));
+  registerImportPolyv(group);
   const cmd = group
     .command('ccv <file>')
     .description('import per-minute channel CCV rows channelId,pullType,minute,ccv (CSV with optional header, or NDJSON)')

@@ -146,3 +146,14 @@ export function localStamp(ms: number, timeZone: string, seconds = false): strin
 export function localDay(ms: number, timeZone: string): string {
   return formatYmd(toLocal(ms, timeZone));
 }
+
+/** Days start..end inclusive cut into consecutive runs of at most `size` days. */
+export function dayChunks(start: Ymd, end: Ymd, size: number): { start: Ymd; end: Ymd }[] {
+  if (!Number.isInteger(size) || size < 1) throw new Error(`chunk size must be a positive integer, got ${size}`);
+  const out: { start: Ymd; end: Ymd }[] = [];
+  for (let s = start; daysBetween(s, end) >= 0; s = addDays(s, size)) {
+    const e = addDays(s, size - 1);
+    out.push({ start: s, end: daysBetween(e, end) < 0 ? end : e });
+  }
+  return out;
+}
