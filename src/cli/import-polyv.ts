@@ -265,7 +265,10 @@ export async function importPolyv(o: Opts, target: AdminBackend): Promise<PolyvI
         await one(unit);
         progress.unit(state.doneCount, report.minutesSet);
       } catch (error) {
-        failure ??= { unit, error };
+        if (!failure) {
+          failure = { unit, error };
+          pacer.stop(); // the units in flight stop retrying; what they finished is recorded
+        }
       }
     }
   };

@@ -28,12 +28,22 @@ export interface PaceOptions {
   onEvent?: (e: PaceEvent) => void;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
+/** Resolves after `ms`, or at once when the signal aborts. */
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(done, Math.max(0, ms));
+    signal.addEventListener('abort', done, { once: true });
+  });
 
 export class Pacer {
   readonly counts = { calls: 0, rateLimited: 0, retries: 0 };
   private pausedUntil = 0;
   private readonly throttled: (fn: () => Promise<unknown>) => Promise<unknown>;
+  private readonly stopping = new AbortController();
 
   constructor(private readonly o: PaceOptions) {
     if (!Number.isInteger(o.limit) || o.limit < 1)
@@ -41,10 +51,17 @@ export class Pacer {
     this.throttled = pThrottle({ limit: o.limit, interval: o.windowMs, strict: true })((fn: () => Promise<unknown>) => fn());
   }
 
+  /** Ends every wait and retry: calls still running fail at their next wait (the run has failed elsewhere). */
+  stop(): void {
+    this.stopping.abort();
+  }
+
   /** Runs `fn` (one request) under the pace, retrying what is worth retrying; `what` names it in events and errors. */
   async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    const signal = this.stopping.signal;
     for (let attempt = 0; ; ) {
-      while (Date.now() < this.pausedUntil) await sleep(this.pausedUntil - Date.now());
+      while (Date.now() < this.pausedUntil && !signal.aborted) await sleep(this.pausedUntil - Date.now(), signal);
+      if (signal.aborted) throw new Error(`${what}: stopped`);
       try {
         this.counts.calls++;
         return (await this.throttled(fn)) as T;
@@ -67,8 +84,9 @@ export class Pacer {
         const step = Math.min(30_000, (this.o.backoffMs ?? 1000) * 2 ** (attempt - 1));
         const waitMs = Math.round(step / 2 + (Math.random() * step) / 2);
         this.counts.retries++;
+        if (signal.aborted) throw e;
         this.o.onEvent?.({ kind: 'retry', what, attempt, of: this.o.retries, waitMs, error: describe(e) });
-        await sleep(waitMs);
+        await sleep(waitMs, signal);
       }
     }
   }

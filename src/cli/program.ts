@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { loadConfig, settings, kebab, type SettingName } from '../config/config.js';
 import { registerApps, registerChannels, registerUsers } from './admin-commands.js';
 import { registerCall } from './call-command.js';
+import { registerCompare } from './compare.js';
 import { registerImport } from './import-command.js';
 import { registerSimulate } from './simulate.js';
 import { VERSION } from '../version.js';
@@ -39,6 +40,7 @@ const registrars: ((program: Command) => void)[] = [
   registerImport,
   registerCall,
   registerSimulate,
+  registerCompare,
 ];
 
 export function buildProgram(): Command {
