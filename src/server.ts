@@ -2,12 +2,12 @@
  * The long-running service: opens the store, seeds a demo application on first start, listens, and shuts
  * down gracefully on SIGTERM/SIGINT (in-flight requests finish, then the store closes).
  */
+import { summary } from '@live-ccv/client/contract';
 import type { FastifyInstance } from 'fastify';
 import path from 'node:path';
 import { settings, type Config } from './config/config.js';
 import { buildApp } from './http/app.js';
 import { IngestService } from './ingest/ingest-service.js';
-import { SUMMARY_PATH } from './http/routes/summary.js';
 import { openLimits } from './limits/open.js';
 import { createLogger } from './logging/logger.js';
 import { startMetricsServer } from './metrics/http.js';
@@ -64,7 +64,7 @@ export async function seedDemo(store: Store, config: Config, print: (s: string) 
       `  ${importCommand(config, `http://${host}:${config.port}`)}`,
       `  npx live-ccv call summary --base-url http://${host}:${config.port} --app-id ${app.appId} --app-secret ${app.appSecret} \\`,
       `      --users ${DEMO_USER} --start 2021-08-01 --end 2021-08-31`,
-      `  (endpoint: ${SUMMARY_PATH})`,
+      `  (endpoint: ${summary.path})`,
       '',
     ].join('\n'),
   );

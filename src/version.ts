@@ -1,24 +1,16 @@
-/**
- * The version of this build, read once from the package's own package.json: the file is found by walking up
- * from this module, so it holds for `src/` run through tsx and for the compiled `dist/src/` alike.
- */
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+/** The package's version, read once from its package.json (two levels up from src/ or dist/src/). */
+import { createRequire } from 'node:module';
 
-function readVersion(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const file = path.join(dir, 'package.json');
-    if (fs.existsSync(file)) {
-      const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string; version?: string };
+const require = createRequire(import.meta.url);
+function read(): string {
+  for (const p of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = require(p) as { name?: string; version?: string };
       if (pkg.name === 'live-ccv' && pkg.version) return pkg.version;
+    } catch {
+      // not at this level
     }
-    const parent = path.dirname(dir);
-    // Installed without its package.json (a bundle): say so rather than guess.
-    if (parent === dir) return '0.0.0-unknown';
-    dir = parent;
   }
+  return '0.0.0';
 }
-
-export const VERSION: string = readVersion();
+export const version = read();

@@ -10,7 +10,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { sign } from '../src/auth/sign.js';
-import { VERSION } from '../src/version.js';
+import { version } from '../src/version.js';
 import { tempDir } from './helpers.js';
 import { serve, type Served } from './spawn-server.js';
 
@@ -53,8 +53,8 @@ after(async () => {
 test('live-ccv --version prints the package version', async () => {
   const r = await cli(['--version']);
   assert.equal(r.code, 0);
-  assert.equal(r.stdout, `${VERSION}\n`);
-  assert.equal(VERSION, JSON.parse(fs.readFileSync('package.json', 'utf8')).version);
+  assert.equal(r.stdout, `${version}\n`);
+  assert.equal(version, JSON.parse(fs.readFileSync('package.json', 'utf8')).version);
 });
 
 test('apps, users and channels through the admin API: the running server sees them at once', async () => {
@@ -127,7 +127,7 @@ test('the wrong token, no token, or store flags next to --base-url: one clear li
   await new Promise((resolve) => closed.close(resolve));
   oneLine(
     await cli(['apps', 'list', '--base-url', `http://127.0.0.1:${port}`, '--admin-token', ADMIN]),
-    `cannot reach the admin API at http://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}`,
+    `request failed: GET http://127.0.0.1:${port}/admin/v1/apps: fetch failed (connect ECONNREFUSED 127.0.0.1:${port})`,
   );
 });
 

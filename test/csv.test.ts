@@ -18,15 +18,15 @@ describe('CSV writer', () => {
   });
 
   it('chooses CSV by the format parameter first, then by Accept ranking', () => {
-    assert.equal(wantsCsv({ format: 'csv' }, 'application/json'), true);
-    assert.equal(wantsCsv({ format: 'JSON' }, 'text/csv'), false);
-    assert.equal(wantsCsv({}, 'text/csv'), true);
-    assert.equal(wantsCsv({}, 'application/json, text/csv'), false);
-    assert.equal(wantsCsv({}, 'application/json;q=0.5, text/csv'), true);
-    assert.equal(wantsCsv({}, 'text/csv;q=0, */*'), false);
-    assert.equal(wantsCsv({}, '*/*'), false);
-    assert.equal(wantsCsv({}, undefined), false);
-    assert.throws(() => wantsCsv({ format: 'xml' }, undefined), /param validate error: format must be json or csv, got xml/);
+    assert.equal(wantsCsv('csv', 'application/json'), true);
+    assert.equal(wantsCsv('JSON', 'text/csv'), false);
+    assert.equal(wantsCsv(undefined, 'text/csv'), true);
+    assert.equal(wantsCsv(undefined, 'application/json, text/csv'), false);
+    assert.equal(wantsCsv(undefined, 'application/json;q=0.5, text/csv'), true);
+    assert.equal(wantsCsv(undefined, 'text/csv;q=0, */*'), false);
+    assert.equal(wantsCsv(undefined, '*/*'), false);
+    assert.equal(wantsCsv(undefined, undefined), false);
+    assert.throws(() => wantsCsv('xml', undefined), /param validate error: format must be json or csv, got xml/);
   });
 });
 

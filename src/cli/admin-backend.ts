@@ -10,7 +10,7 @@ import { CcvImporter, csvHeader, type ImportFormat, type ImportResult } from '..
 import { publicApp, Tenancy, type PublicApp } from '../service/tenancy.js';
 import { addDays, formatYmd, MINUTE_MS } from '../domain/calendar.js';
 import type { Channel, Store, User } from '../store/port.js';
-import { AdminHttp, AdminHttpError } from './admin-http.js';
+import { type AdminClient, createAdminClient, PolyvApiError } from '../client/index.js';
 import { settingFlags } from './program.js';
 import { storeFlags, withStore } from './store-session.js';
 
@@ -144,52 +144,59 @@ const CHUNK_LINES = 5000;
 const CHUNK_BYTES = 2 * 1024 * 1024;
 
 class RemoteBackend implements AdminBackend {
-  readonly where: string;
+  readonly where = 'the admin API';
 
-  constructor(private readonly http: AdminHttp) {
-    this.where = 'the admin API';
+  constructor(private readonly client: AdminClient) {}
+
+  /** The SDK's refusal as the one line the same command gives on the store (the server's own message). */
+  private async call<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (e) {
+      throw e instanceof PolyvApiError ? new Error(e.message) : e;
+    }
   }
 
   createApp(input: { name: string; appId?: string; appSecret?: string }) {
-    return this.http.post<Credentials & { name: string; enabled: boolean }>('/apps', input);
+    return this.call(() => this.client.createApp(input));
   }
   listApps() {
-    return this.http.get<PublicApp[]>('/apps');
+    return this.call(() => this.client.listApps());
   }
   app(appId: string) {
-    return this.http.get<PublicApp>(`/apps/${encodeURIComponent(appId)}`);
+    return this.call(() => this.client.getApp({ appId }));
   }
   setEnabled(appId: string, enabled: boolean) {
-    return this.http.patch<PublicApp>(`/apps/${encodeURIComponent(appId)}`, { enabled });
+    return this.call(() => this.client.updateApp({ appId, enabled }));
   }
   rotateSecret(appId: string) {
-    return this.http.post<Credentials>(`/apps/${encodeURIComponent(appId)}/secret`);
+    return this.call(() => this.client.rotateSecret({ appId }));
   }
   addUser(appId: string, userId: string) {
-    return this.http.post<User>(`/apps/${encodeURIComponent(appId)}/users`, { userId });
+    return this.call(() => this.client.addUser({ appId, userId }));
   }
   listUsers(appId: string) {
-    return this.http.get<User[]>(`/apps/${encodeURIComponent(appId)}/users`);
+    return this.call(() => this.client.listUsers({ appId }));
   }
   async removeUser(userId: string) {
-    await this.http.delete(`/users/${encodeURIComponent(userId)}`);
+    await this.call(() => this.client.removeUser({ userId }));
   }
   addChannel(userId: string, channelId: string) {
-    return this.http.post<Channel>(`/users/${encodeURIComponent(userId)}/channels`, { channelId });
+    return this.call(() => this.client.addChannel({ userId, channelId }));
   }
   listChannels(userId: string) {
-    return this.http.get<Channel[]>(`/users/${encodeURIComponent(userId)}/channels`);
+    return this.call(() => this.client.listChannels({ userId }));
   }
   async removeChannel(channelId: string) {
-    await this.http.delete(`/channels/${encodeURIComponent(channelId)}`);
+    await this.call(() => this.client.removeChannel({ channelId }));
   }
 
   async channel(channelId: string) {
     try {
-      return await this.http.get<Channel>(`/channels/${encodeURIComponent(channelId)}`);
+      return await this.client.getChannel({ channelId });
     } catch (e) {
-      if (e instanceof AdminHttpError && e.status === 404) return undefined;
-      throw e;
+      if (e instanceof PolyvApiError && e.code === 404) return undefined;
+      return this.call(() => Promise.reject(e));
     }
   }
 
@@ -199,13 +206,13 @@ class RemoteBackend implements AdminBackend {
       const d = new Date(ms);
       return { y: d.getUTCFullYear(), m: d.getUTCMonth() + 1, d: d.getUTCDate() };
     };
-    const q = new URLSearchParams({
-      start: formatYmd(addDays(utcDay(from), -1)),
-      end: formatYmd(addDays(utcDay(to - 1), 1)),
-      pullType,
-    });
-    const rows = await this.http.get<{ minute: number; pullType: string; ccv: number }[]>(
-      `/channels/${encodeURIComponent(channelId)}/minutes?${q}`,
+    const rows = await this.call(() =>
+      this.client.channelMinutes({
+        channelId,
+        start: formatYmd(addDays(utcDay(from), -1)),
+        end: formatYmd(addDays(utcDay(to - 1), 1)),
+        pullType,
+      }),
     );
     const out = new Map<number, number>();
     for (const r of rows) if (r.minute >= from && r.minute < to && r.pullType === pullType && r.ccv > 0) out.set(r.minute, r.ccv);
@@ -218,11 +225,9 @@ class RemoteBackend implements AdminBackend {
         .slice(i, i + CHUNK_LINES)
         .map((r) => JSON.stringify(r))
         .join('\n');
-      const result = await this.http.postText<ImportResult>('/ccv', 'application/x-ndjson', text);
+      const result = await this.call(() => this.client.importCcv({ text, contentType: 'application/x-ndjson' }));
       const refused = result.rejected[0];
-      if (refused) {
-        throw new Error(`the target refused ${result.rejected.length} row(s), first: ${refused.reason}`);
-      }
+      if (refused) throw new Error(`the target refused ${result.rejected.length} row(s), first: ${refused.reason}`);
     }
   }
 
@@ -246,7 +251,7 @@ class RemoteBackend implements AdminBackend {
       const prefixed = header !== undefined && chunkStart > 1;
       const text = (prefixed ? [header, ...chunk] : chunk).join('\n');
       const type = format === 'csv' ? 'text/csv' : 'application/x-ndjson';
-      const r = await this.http.postText<ImportResult>('/ccv', type, text);
+      const r = await this.call(() => this.client.importCcv({ text, contentType: type }));
       result.accepted += r.accepted;
       for (const { line, reason } of r.rejected) result.rejected.push({ line: chunkStart + line - (prefixed ? 2 : 1), reason });
       chunk = [];
@@ -286,5 +291,12 @@ export async function withAdmin<T>(opts: Record<string, unknown>, work: (admin: 
   }
   const token = (opts.adminToken as string | undefined) ?? process.env.LIVE_CCV_ADMIN_TOKEN;
   if (!token) throw new Error('an admin token is required with --base-url (--admin-token or LIVE_CCV_ADMIN_TOKEN)');
-  return work(new RemoteBackend(new AdminHttp({ baseUrl, token })));
+  try {
+    if (!/^https?:$/.test(new URL(baseUrl).protocol)) throw new Error('not http');
+  } catch {
+    throw new Error(`invalid --base-url: ${baseUrl}`);
+  }
+  // a chunk of an import may take a while on a busy server; reads are retried, writes are not (SDK rule)
+  const client = createAdminClient({ baseUrl, adminToken: token, timeoutMs: 60_000, retries: 2 });
+  return work(new RemoteBackend(client));
 }

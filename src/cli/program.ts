@@ -5,7 +5,7 @@ import { registerCall } from './call-command.js';
 import { registerCompare } from './compare.js';
 import { registerImport } from './import-command.js';
 import { registerSimulate } from './simulate.js';
-import { VERSION } from '../version.js';
+import { version } from '../version.js';
 
 /** `--port 9090` style flags for every setting, overriding the environment. */
 export function settingFlags(cmd: Command, names: SettingName[] = Object.keys(settings) as SettingName[]): Command {
@@ -46,7 +46,7 @@ const registrars: ((program: Command) => void)[] = [
 export function buildProgram(): Command {
   const program = new Command('live-ccv')
     .description('Concurrent-viewer metering for live streaming, wire-compatible with POLYV v3')
-    .version(VERSION, '-V, --version', 'print the version and exit')
+    .version(version, '-V, --version', 'print the version and exit')
     // usage errors stay one line, like every other error of the CLI
     .configureOutput({ outputError: (text, write) => write(`live-ccv: ${text.replace(/^error: /, '')}`) });
   for (const register of registrars) register(program);

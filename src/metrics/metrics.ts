@@ -10,7 +10,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { MINUTE_MS } from '../domain/calendar.js';
-import { VERSION } from '../version.js';
+import { version } from '../version.js';
 import { heartbeatReason } from './reasons.js';
 
 export const registry = new Registry();
@@ -99,7 +99,7 @@ export const metrics = {
   }),
   signedRefusals: new Counter({
     name: 'live_ccv_signed_refusals_total',
-    help: 'Signed API calls refused, by reason (app_id, app_not_found, timestamp, signature, nonce, rate_limit, param, illegal_user, illegal_channel, unavailable, other)',
+    help: 'Signed API calls refused, by reason: the catalogue code without CCV_ERR_, lower case (invalid_signature, invalid_timestamp, nonce_reused, rate_limited, param, illegal_user, ...)',
     labelNames: ['reason'] as const,
     registers,
   }),
@@ -206,7 +206,7 @@ export const metrics = {
   }),
 };
 
-metrics.buildInfo.set({ version: VERSION, node: process.versions.node }, 1);
+metrics.buildInfo.set({ version, node: process.versions.node }, 1);
 
 /** Seconds from the end of the last closed minute (the one before `closedBefore`) to `now`. */
 export function freshnessLagSeconds(closedBefore: number, now: number): number {

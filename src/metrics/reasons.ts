@@ -1,29 +1,14 @@
 /**
- * Refusal messages folded into the few categories metrics are labelled with. The messages carry ids
+ * Refusals folded into the few categories metrics are labelled with. Messages carry ids
  * (`illegal user id: X`), which would make a series per id; the category does not. Pure.
  */
 
-/** Signed-call refusal categories, by the catalogue message that starts the refusal (src/errors.ts). */
-const SIGNED: [prefix: string, reason: string][] = [
-  ['appId is required', 'app_id'],
-  ['application not found', 'app_not_found'],
-  ['invalid timestamp', 'timestamp'],
-  ['invalid signature', 'signature'],
-  ['signatureNonce already used', 'nonce'],
-  ['qps exceeds number of calls', 'rate_limit'],
-  ['param validate error', 'param'],
-  ['param is not digit', 'param'],
-  ['startDate can not great endDater', 'param'],
-  ['illegal user id', 'illegal_user'],
-  ['illegal channel id', 'illegal_channel'],
-  ['method not allowed', 'method'],
-];
-
-export const SIGNED_REASONS = [...new Set(SIGNED.map(([, r]) => r)), 'unavailable', 'other'];
-
-export function signedRefusalReason(code: number, message: string): string {
-  for (const [prefix, reason] of SIGNED) if (message.startsWith(prefix)) return reason;
-  return code === 503 ? 'unavailable' : 'other';
+/**
+ * A signed-call refusal's label: its stable catalogue code without the prefix, lower case
+ * (`CCV_ERR_INVALID_SIGNATURE` -> `invalid_signature`). The catalogue is fixed, so the labels are too.
+ */
+export function signedRefusalReason(errorCode: string): string {
+  return /^CCV_ERR_[A-Z_]+$/.test(errorCode) ? errorCode.slice('CCV_ERR_'.length).toLowerCase() : 'other';
 }
 
 /** Heartbeat refusal categories, by the reason texts of src/ingest/heartbeat.ts and the ingest service. */
