@@ -4,7 +4,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { addDays, dayChunks, dayRangeMinutes, formatYmd, labelMinute, MINUTE_MS, parseYmd } from '../src/domain/calendar.js';
+import {
+  addDays,
+  dayChunks,
+  dayRangeMinutes,
+  formatYmd,
+  labelMinute,
+  labelMinutes,
+  MINUTE_MS,
+  parseYmd,
+} from '../src/domain/calendar.js';
 import { minuteChanges, sourceMinutes } from '../src/cli/import-polyv-points.js';
 import { ImportState, planUnits, type PolyvJob } from '../src/cli/import-polyv-state.js';
 import { tempDir } from './helpers.js';
@@ -26,12 +35,15 @@ test('labels of every minute become the same instants, in zones with and without
       fc.constantFrom('2024-03-09', '2024-03-30', '2024-04-06', '2024-10-05', '2024-10-26', '2024-11-02'),
       fc.integer({ min: 0, max: 2 }),
       fc.array(fc.tuple(fc.integer({ min: 0, max: 3 * 1500 }), fc.integer({ min: 0, max: 100_000 })), { maxLength: 200 }),
-      (zone, start, extra, cells) => {
+      fc.boolean(),
+      (zone, start, extra, cells, sparse) => {
         const end = formatYmd(addDays(parseYmd(start)!, extra));
         const { from, to } = dayRangeMinutes(parseYmd(start)!, parseYmd(end)!, zone);
         const truth = new Map<number, number>();
         for (const [offset, v] of cells) if (from + offset < to && v > 0) truth.set((from + offset) * MINUTE_MS, v);
-        const parsed = sourceMinutes(answer(truth, start, end, zone), parseYmd(start)!, parseYmd(end)!, zone);
+        // a full answer (matched by position) or only the minutes with viewers (matched by label)
+        const points = answer(truth, start, end, zone).filter((p) => !sparse || p.viewers > 0);
+        const parsed = sourceMinutes(points, parseYmd(start)!, parseYmd(end)!, zone);
         assert.deepEqual(parsed.values, truth);
         assert.equal(parsed.from, from * MINUTE_MS);
         assert.equal(parsed.to, to * MINUTE_MS);
@@ -39,6 +51,34 @@ test('labels of every minute become the same instants, in zones with and without
     ),
     { numRuns: 60 },
   );
+});
+
+test('labelMinutes labels every minute as labelMinute does, across DST changes', () => {
+  fc.assert(
+    fc.property(
+      fc.constantFrom('Asia/Shanghai', 'America/New_York', 'Europe/Berlin', 'Australia/Lord_Howe', 'Asia/Kolkata'),
+      fc.integer({ min: Date.parse('2024-03-01T00:00:00Z') / MINUTE_MS, max: Date.parse('2024-11-10T00:00:00Z') / MINUTE_MS }),
+      fc.integer({ min: 0, max: 4 * 1440 }),
+      (zone, from, length) => {
+        const fast = labelMinutes(from, from + length, zone);
+        assert.equal(fast.length, length);
+        for (let i = 0; i < length; i += 1 + (i % 7)) assert.deepEqual(fast[i], labelMinute(from + i, zone));
+      },
+    ),
+    { numRuns: 60 },
+  );
+  // the days of a DST change, minute by minute
+  for (const [zone, day] of [
+    ['America/New_York', '2024-03-10'],
+    ['America/New_York', '2024-11-03'],
+    ['Australia/Lord_Howe', '2024-04-07'],
+  ] as const) {
+    const { from, to } = dayRangeMinutes(parseYmd(day)!, parseYmd(day)!, zone);
+    assert.deepEqual(
+      labelMinutes(from - 30, to + 30, zone),
+      Array.from({ length: to - from + 60 }, (_, i) => labelMinute(from - 30 + i, zone)),
+    );
+  }
 });
 
 test('the fall-back day repeats 01:xx: both hours land on their own instants; a sparse answer means zeros', () => {

@@ -6,7 +6,7 @@
  * answer) is refused rather than guessed. Pure.
  */
 import type { ConcurrenceItem } from '../client/index.js';
-import { dayRangeMinutes, labelMinute, MINUTE_MS, type Ymd } from '../domain/calendar.js';
+import { dayRangeMinutes, labelMinutes, MINUTE_MS, type Ymd } from '../domain/calendar.js';
 
 export interface SourceMinutes {
   /** epoch ms of the first minute of the requested days and of the end (exclusive) */
@@ -20,17 +20,27 @@ const MAX_CCV = 0xffffffff;
 
 export function sourceMinutes(points: readonly ConcurrenceItem[], start: Ymd, end: Ymd, timeZone: string): SourceMinutes {
   const { from, to } = dayRangeMinutes(start, end, timeZone);
-  // every label of the requested days -> its epoch minutes in time order (two for a repeated DST hour)
+  const labels = labelMinutes(from, to, timeZone);
+  const values = new Map<number, number>();
+  // The usual answer: every minute, in time order. Matched position by position, with each label checked.
+  if (points.length === labels.length && points.every((p, i) => p?.day === labels[i]!.day && p.minute === labels[i]!.minute)) {
+    for (let i = 0; i < points.length; i++) {
+      const viewers = checkedViewers(points[i]!);
+      if (viewers > 0) values.set((from + i) * MINUTE_MS, viewers);
+    }
+    return { from: from * MINUTE_MS, to: to * MINUTE_MS, values };
+  }
+  // Otherwise (sparse, reordered): every label of the requested days -> its epoch minutes in time order (two for
+  // a repeated DST hour), each point taking the next unused one of its label.
   const instants = new Map<string, number[]>();
   for (let m = from; m < to; m++) {
-    const { day, minute } = labelMinute(m, timeZone);
+    const { day, minute } = labels[m - from]!;
     const key = `${day} ${minute}`;
     const list = instants.get(key);
     if (list) list.push(m);
     else instants.set(key, [m]);
   }
   const used = new Map<string, number>();
-  const values = new Map<number, number>();
   for (const p of points) {
     if (!p || typeof p.day !== 'string' || typeof p.minute !== 'string') {
       throw new Error(`the source answered a point without day and minute: ${JSON.stringify(p)}`);
@@ -46,13 +56,18 @@ export function sourceMinutes(points: readonly ConcurrenceItem[], start: Ymd, en
       );
     }
     used.set(key, n + 1);
-    const viewers = p.viewers;
-    if (!Number.isSafeInteger(viewers) || viewers < 0 || viewers > MAX_CCV) {
-      throw new Error(`the source answered ${JSON.stringify(viewers)} viewers for ${key}: not a count`);
-    }
+    const viewers = checkedViewers(p);
     if (viewers > 0) values.set(list[n]! * MINUTE_MS, viewers);
   }
   return { from: from * MINUTE_MS, to: to * MINUTE_MS, values };
+}
+
+function checkedViewers(p: ConcurrenceItem): number {
+  const viewers = p.viewers;
+  if (!Number.isSafeInteger(viewers) || viewers < 0 || viewers > MAX_CCV) {
+    throw new Error(`the source answered ${JSON.stringify(viewers)} viewers for ${p.day} ${p.minute}: not a count`);
+  }
+  return viewers;
 }
 
 /**

@@ -100,6 +100,39 @@ export function labelMinute(epochMinute: number, timeZone: string): { day: strin
 
 const pad2 = (n: number) => String(n).padStart(2, '0');
 
+/**
+ * The labels of every epoch minute in [from, to), equal to labelMinute of each, at a fraction of the cost: the
+ * zone is asked for its offset once per block of a day, and the minutes of a block whose offset is the same at
+ * both ends are labelled with plain arithmetic (a zone does not change its offset and back within a day); a
+ * block with a change (a DST day) is labelled minute by minute.
+ */
+export function labelMinutes(from: number, to: number, timeZone: string): { day: string; minute: string }[] {
+  const out: { day: string; minute: string }[] = [];
+  const minuteLabels = Array.from({ length: DAY_MINUTES }, (_, i) => `${pad2(Math.floor(i / 60))}:${pad2(i % 60)}`);
+  for (let start = from; start < to; start += DAY_MINUTES) {
+    const end = Math.min(to, start + DAY_MINUTES);
+    const offset = zoneOffsetMs(start * MINUTE_MS, timeZone);
+    if (zoneOffsetMs((end - 1) * MINUTE_MS, timeZone) !== offset) {
+      for (let m = start; m < end; m++) out.push(labelMinute(m, timeZone));
+      continue;
+    }
+    const shift = offset / MINUTE_MS;
+    let dayIndex = Number.NaN;
+    let day = '';
+    for (let m = start; m < end; m++) {
+      const local = m + shift;
+      const index = Math.floor(local / DAY_MINUTES);
+      if (index !== dayIndex) {
+        dayIndex = index;
+        const d = new Date(index * DAY_MINUTES * MINUTE_MS);
+        day = formatYmd({ y: d.getUTCFullYear(), m: d.getUTCMonth() + 1, d: d.getUTCDate() });
+      }
+      out.push({ day, minute: minuteLabels[local - index * DAY_MINUTES]! });
+    }
+  }
+  return out;
+}
+
 /** `yyyy-MM-dd HH:mm[:ss] ±HH:MM`: an instant as people of the zone read it, with the offset that makes it exact. */
 export function localStamp(ms: number, timeZone: string, seconds = false): string {
   const l = toLocal(ms, timeZone);
