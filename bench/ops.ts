@@ -34,7 +34,11 @@ const ms = (x: number) => `${x.toFixed(3)} ms`;
 
 async function instrumentation(): Promise<void> {
   const store = new SqliteStore(path.join(tmp('app'), 'store.sqlite'));
-  const app = await buildApp({ config: loadConfig({}, { dataDir: tmp('cfg'), logLevel: 'silent', demo: false }), store, logger: false });
+  const app = await buildApp({
+    config: loadConfig({}, { dataDir: tmp('cfg'), logLevel: 'silent', demo: false }),
+    store,
+    logger: false,
+  });
   const N = 3000;
   for (let i = 0; i < 300; i++) await app.inject({ method: 'GET', url: '/healthz' });
   let t = performance.now();
@@ -151,13 +155,17 @@ async function migration(): Promise<void> {
   await source.close();
 
   const requests = CHANNELS * Math.ceil(DAYS / 7);
-  console.log(`import polyv (${CHANNELS} channels x ${DAYS} days, ${rows.length} minutes with viewers, ${requests} requests of 7 days)`);
+  console.log(
+    `import polyv (${CHANNELS} channels x ${DAYS} days, ${rows.length} minutes with viewers, ${requests} requests of 7 days)`,
+  );
   console.log('  reference: import ccv of the same minutes from a CSV file (process start included in both)');
   console.log(`  import ccv                   ${csvSeconds.toFixed(2)} s  (${Math.round(rows.length / csvSeconds)} minutes/s)`);
   console.log(
     `  import polyv                 ${polyvSeconds.toFixed(2)} s  = ${(polyvSeconds / csvSeconds).toFixed(2)}x  (${Math.round((CHANNELS * DAYS) / polyvSeconds)} channel-days/s)`,
   );
-  console.log(`  import polyv again (nothing to write) ${againSeconds.toFixed(2)} s  = ${(againSeconds / csvSeconds).toFixed(2)}x`);
+  console.log(
+    `  import polyv again (nothing to write) ${againSeconds.toFixed(2)} s  = ${(againSeconds / csvSeconds).toFixed(2)}x`,
+  );
 }
 
 await instrumentation();
