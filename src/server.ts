@@ -5,7 +5,7 @@
 import { summary } from '@live-ccv/client/contract';
 import type { FastifyInstance } from 'fastify';
 import path from 'node:path';
-import { settings, type Config } from './config/config.js';
+import { clockOf, settings, type Config } from './config/config.js';
 import { buildApp } from './http/app.js';
 import { IngestService } from './ingest/ingest-service.js';
 import { openLimits } from './limits/open.js';
@@ -78,11 +78,12 @@ export async function startServer(
   await seedDemo(store, config, print);
   const limits = await openLimits(config);
   // API-only servers of a scaled deployment run without the ingest: one process must own a channel's minutes.
+  const now = clockOf(config);
   const closerLog = createLogger(config, { component: 'minute-closer' });
   const ingest = config.ingest
-    ? await IngestService.open(config, store, { logger: closerLog, onError: (err, what) => closerLog.error({ err }, what) })
+    ? await IngestService.open(config, store, { now, logger: closerLog, onError: (err, what) => closerLog.error({ err }, what) })
     : undefined;
-  const app = await buildApp({ config, store, ingest, limiter: limits.limiter, nonces: limits.nonces });
+  const app = await buildApp({ config, store, ingest, limiter: limits.limiter, nonces: limits.nonces, now });
   const metricsServer = config.metricsPort !== undefined ? await startMetricsServer(config) : undefined;
   await app.listen({ host: config.host, port: config.port });
   if (metricsServer) app.log.info(`metrics listening at ${metricsServer.url}`);

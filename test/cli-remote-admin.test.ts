@@ -1,34 +1,20 @@
 /**
  * The admin and import commands against a running server's admin API (`--base-url` and the admin token),
- * spawned as a user runs them: the same results and the same one-line refusals as on the store, and a
+ * run in-process as the bin runs them (runCli): the same results and the same one-line refusals as on the store, and a
  * chunked import whose rejected line numbers are the file's own. Also `live-ccv --version`.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { sign } from '../src/auth/sign.js';
 import { version } from '../src/version.js';
-import { tempDir } from './helpers.js';
-import { serve, type Served } from './spawn-server.js';
+import { cli, tempDir } from './helpers.js';
+import { spawnServer, type ServerProcess } from './server-process.js';
 
-const MAIN = path.resolve('src/cli/main.ts');
 const ADMIN = 'remote-admin-token-0001';
-let server: Served;
-
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LIVE_CCV_')));
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', MAIN, ...args],
-      { env: { ...clean, ...env }, maxBuffer: 64 * 1024 * 1024 },
-      (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+let server: ServerProcess;
 
 const remote = (args: string[]) => cli([...args, '--base-url', server.url], { LIVE_CCV_ADMIN_TOKEN: ADMIN });
 
@@ -44,10 +30,10 @@ function oneLine(r: { code: number; stderr: string }, expected: string): void {
 }
 
 before(async () => {
-  server = await serve({ LIVE_CCV_DATA_DIR: tempDir(), LIVE_CCV_ADMIN_TOKEN: ADMIN, LIVE_CCV_DEMO: 'false' });
+  server = await spawnServer({ LIVE_CCV_DATA_DIR: tempDir(), LIVE_CCV_ADMIN_TOKEN: ADMIN, LIVE_CCV_DEMO: 'false' });
 });
 after(async () => {
-  assert.equal(await server.stop(), 0);
+  await server.stop();
 });
 
 test('live-ccv --version prints the package version', async () => {

@@ -8,17 +8,17 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';
 import { tempDir } from './helpers.js';
-import { serve, type Served } from './spawn-server.js';
+import { spawnServer, type ServerProcess } from './server-process.js';
 
 const ADMIN = 'docs-admin-token-0001';
 const INGEST = 'docs-ingest-token-0001';
-let server: Served;
+let server: ServerProcess;
 
 before(async () => {
-  server = await serve({ LIVE_CCV_DATA_DIR: tempDir(), LIVE_CCV_ADMIN_TOKEN: ADMIN, LIVE_CCV_INGEST_TOKEN: INGEST });
+  server = await spawnServer({ LIVE_CCV_DATA_DIR: tempDir(), LIVE_CCV_ADMIN_TOKEN: ADMIN, LIVE_CCV_INGEST_TOKEN: INGEST });
 });
 after(async () => {
-  assert.equal(await server.stop(), 0);
+  await server.stop();
 });
 
 /** The ```sh block of a docs file that contains `marker`: its commands and the answers shown after them. */

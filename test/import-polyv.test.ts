@@ -1,11 +1,11 @@
 /**
  * `live-ccv import polyv` end to end: a live-ccv server with known minutes is the POLYV source (it speaks the
- * same signed API), a real HTTP proxy in front of it answers a 429 and a 502 mid-run, and the CLI runs as a
- * user runs it, into a store and into another server's admin API. The target must end up with exactly the
+ * same signed API), a real HTTP proxy in front of it answers a 429 and a 502 mid-run, and the CLI runs as the bin
+ * runs it (in-process through runCli; as a real process for the kill), into a store and into another server's
+ * admin API. The target must end up with exactly the
  * source's minutes; a second run changes nothing; a failed or killed run resumes from its state file.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -14,37 +14,21 @@ import { localDay, MINUTE_MS } from '../src/domain/calendar.js';
 import { Tenancy } from '../src/service/tenancy.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { BAD_GATEWAY, faultProxy, TOO_MANY } from './fault-proxy.js';
-import { tempDir } from './helpers.js';
-import { serve, type Served } from './spawn-server.js';
+import { cli, tempDir } from './helpers.js';
+import { spawnCli, spawnServer, type ServerProcess } from './server-process.js';
 
-const MAIN = path.resolve('src/cli/main.ts');
 const ADMIN = 'polyv-admin-token-0001';
 const APP = { appId: 'srcapp01', appSecret: 'source-secret-source-01' };
 const CHANNELS = ['8100001', '8100002'];
 const CONCURRENCE = '/live/v3/channel/statistics/concurrence';
 const START = '2024-03-01';
 const END = '2024-03-12';
-let source: Served;
+let source: ServerProcess;
 /** per channel and pull type: epoch ms -> ccv, as loaded into the source */
 const loaded = new Map<string, Map<number, number>>();
 
-function run(args: string[], env: Record<string, string> = {}) {
-  const clean = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !k.startsWith('LIVE_CCV_') && !k.startsWith('POLYV_')),
-  );
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-    env: { ...clean, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr })),
-  );
-  return { child, done };
-}
+/** The CLI in-process (runCli), with no POLYV_* variables of the test's own environment. */
+const run = (args: string[], env: Record<string, string> = {}) => cli(args, { POLYV_APP_ID: '', POLYV_APP_SECRET: '', ...env });
 
 async function admin(base: string, method: string, p: string, body?: string, type = 'application/json') {
   const res = await fetch(`${base}/admin/v1${p}`, {
@@ -141,7 +125,7 @@ const common = (sourceUrl: string, state: string) => [
 const secret = { POLYV_APP_SECRET: APP.appSecret };
 
 before(async () => {
-  source = await serve({
+  source = await spawnServer({
     LIVE_CCV_DATA_DIR: tempDir(),
     LIVE_CCV_ADMIN_TOKEN: ADMIN,
     LIVE_CCV_DEMO: 'false',
@@ -154,7 +138,7 @@ before(async () => {
   assert.deepEqual(result.rejected, []);
 });
 after(async () => {
-  assert.equal(await source.stop(), 0);
+  await source.stop();
 });
 
 test('through a proxy that answers a 429 and a 502: the store ends with exactly the source minutes; twice changes nothing', async () => {
@@ -183,7 +167,7 @@ test('through a proxy that answers a 429 and a 502: the store ends with exactly 
     '--json',
   ];
   try {
-    const first = await run(args, secret).done;
+    const first = await run(args, secret);
     assert.equal(first.code, 0, first.stderr);
     const report = JSON.parse(first.stdout) as Record<string, number>;
     const total = CHANNELS.reduce((n, c) => n + expectedTotal(c).size, 0);
@@ -221,7 +205,7 @@ test('through a proxy that answers a 429 and a 502: the store ends with exactly 
     );
     assert.deepEqual(sorted(await storedIn(dataDir, CHANNELS[1]!, 'cdn')), sorted(expectedTotal(CHANNELS[1]!)));
 
-    const again = await run(args, secret).done;
+    const again = await run(args, secret);
     assert.equal(again.code, 0, again.stderr);
     assert.deepEqual(
       pick(JSON.parse(again.stdout)),
@@ -229,7 +213,7 @@ test('through a proxy that answers a 429 and a 502: the store ends with exactly 
       'all done already',
     );
 
-    const restarted = await run([...args, '--restart'], secret).done;
+    const restarted = await run([...args, '--restart'], secret);
     assert.equal(restarted.code, 0, restarted.stderr);
     const r = JSON.parse(restarted.stdout) as Record<string, number>;
     assert.deepEqual(
@@ -245,7 +229,7 @@ test('through a proxy that answers a 429 and a 502: the store ends with exactly 
 });
 
 test("into another server's admin API for every channel of a user; a failed run resumes where it stopped", async () => {
-  const target = await serve({
+  const target = await spawnServer({
     LIVE_CCV_DATA_DIR: tempDir(),
     LIVE_CCV_ADMIN_TOKEN: ADMIN,
     LIVE_CCV_DEMO: 'false',
@@ -273,7 +257,7 @@ test("into another server's admin API for every channel of a user; a failed run 
       'rtc',
     ];
     const env = { ...secret, LIVE_CCV_ADMIN_TOKEN: ADMIN };
-    const failed = await run(args, env).done;
+    const failed = await run(args, env);
     assert.equal(failed.code, 1);
     const lines = failed.stderr.trim().split('\n');
     assert.equal(lines.length, 1, failed.stderr);
@@ -284,7 +268,7 @@ test("into another server's admin API for every channel of a user; a failed run 
       ),
     );
 
-    const resumed = await run([...args, '--json'], env).done;
+    const resumed = await run([...args, '--json'], env);
     assert.equal(resumed.code, 0, resumed.stderr);
     const report = JSON.parse(resumed.stdout) as Record<string, number>;
     assert.deepEqual({ resumed: report.resumed, requests: report.requests }, { resumed: 2, requests: 4 });
@@ -297,7 +281,7 @@ test("into another server's admin API for every channel of a user; a failed run 
     }
   } finally {
     await proxy.close();
-    assert.equal(await target.stop(), 0);
+    await target.stop();
   }
 });
 
@@ -316,7 +300,8 @@ test('killed mid-run (SIGKILL), the same command resumes and the result is exact
     '--json',
   ];
   try {
-    const first = run(args, secret);
+    // a real process, killed for real
+    const first = spawnCli(args, { ...secret, POLYV_APP_ID: '' });
     const deadline = Date.now() + 30_000;
     // kill once the state file records two channel-chunks: the run is then mid-way (6 in all)
     const recorded = () => {
@@ -328,8 +313,8 @@ test('killed mid-run (SIGKILL), the same command resumes and the result is exact
     };
     while (recorded() < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     first.child.kill('SIGKILL');
-    assert.equal((await first.done).signal, 'SIGKILL');
-    const second = await run(args, secret).done;
+    assert.equal(await first.exited, null, 'killed by the signal');
+    const second = await run(args, secret);
     assert.equal(second.code, 0, second.stderr);
     const report = JSON.parse(second.stdout) as { resumed: number; requests: number };
     assert.ok(report.resumed >= 2 && report.resumed < 6, `resumed ${report.resumed}`);
@@ -352,7 +337,7 @@ test('bad input and refusals: one line naming the problem', async () => {
     [
       [...base, '--channels', '8100001'],
       { POLYV_APP_SECRET: 'wrong-secret-wrong-secret' },
-      /^live-ccv: channel 8100001 2024-03-01\.\.2024-03-05: invalid signature\. \(code 403, request [\w-]+\); 0 of 3 channel-chunks are done/,
+      /^live-ccv: channel 8100001 2024-03-\d\d\.\.2024-03-\d\d: invalid signature\. \(code 403, request [\w-]+\); 0 of 3 channel-chunks are done/,
     ],
     [
       [...base, '--channels', '8100001'],
@@ -378,7 +363,7 @@ test('bad input and refusals: one line naming the problem', async () => {
   ]);
   // each case its own state file: they run at once
   const results = await Promise.all(
-    cases.map(([args, env], i) => run([...args, '--state', path.join(dataDir, `s${i}.json`)], env).done),
+    cases.map(([args, env], i) => run([...args, '--state', path.join(dataDir, `s${i}.json`)], env)),
   );
   for (const [i, r] of results.entries()) {
     assert.equal(r.code, 1, `case ${i}: ${r.stderr}`);

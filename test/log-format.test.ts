@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { loadConfig } from '../src/config/config.js';
 import { logFormat } from '../src/logging/logger.js';
 import { tempDir } from './helpers.js';
-import { serve } from './spawn-server.js';
+import { spawnServer } from './server-process.js';
 
 test('auto is pretty on a terminal and JSON otherwise; an explicit format wins; a bad one is refused', () => {
   const auto = loadConfig({});
@@ -17,7 +17,7 @@ test('auto is pretty on a terminal and JSON otherwise; an explicit format wins; 
 });
 
 async function logOf(format: string): Promise<string> {
-  const s = await serve({ LIVE_CCV_DATA_DIR: tempDir(), LIVE_CCV_DEMO: 'false', LIVE_CCV_LOG_FORMAT: format });
+  const s = await spawnServer({ LIVE_CCV_DATA_DIR: tempDir(), LIVE_CCV_DEMO: 'false', LIVE_CCV_LOG_FORMAT: format });
   try {
     // a refused signed call, so there is a line with fields
     await fetch(`${s.url}/live/internal/v3/user/concurrent/yunduo/summary?appId=nosuchapp`);

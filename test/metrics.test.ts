@@ -13,7 +13,7 @@ import { instrumentStore, storeOperationKind } from '../src/metrics/store.js';
 import { version } from '../src/version.js';
 import { tempDir, tempStore, testConfig } from './helpers.js';
 import { has, promtool, samples, value } from './prometheus-text.js';
-import { serve } from './spawn-server.js';
+import { spawnServer } from './server-process.js';
 
 const SUMMARY = '/live/internal/v3/user/concurrent/yunduo/summary';
 const INGEST_TOKEN = 'ingest-token-000000001';
@@ -33,7 +33,7 @@ function signedUrl(base: string, appId: string, secret: string, params: Record<s
 }
 
 test('a running server: /metrics passes promtool, names the version, and its counters move with the traffic', async () => {
-  const s = await serve({ LIVE_CCV_DATA_DIR: tempDir(), LIVE_CCV_INGEST_TOKEN: INGEST_TOKEN });
+  const s = await spawnServer({ LIVE_CCV_DATA_DIR: tempDir(), LIVE_CCV_INGEST_TOKEN: INGEST_TOKEN });
   try {
     const appId = /appId:\s+(\S+)/.exec(s.output())![1]!;
     const secret = /appSecret:\s+(\S+)/.exec(s.output())![1]!;
@@ -126,10 +126,10 @@ test('a running server: /metrics passes promtool, names the version, and its cou
 });
 
 test('LIVE_CCV_METRICS_PORT serves /metrics on its own listener only', async () => {
-  const s = await serve({ LIVE_CCV_DATA_DIR: tempDir(), LIVE_CCV_METRICS_PORT: '0', LIVE_CCV_DEMO: 'false' }, [
-    /metrics listening at http:\/\/127\.0\.0\.1:\d+\/metrics/,
-  ]);
+  const s = await spawnServer({ LIVE_CCV_DATA_DIR: tempDir(), LIVE_CCV_METRICS_PORT: '0', LIVE_CCV_DEMO: 'false' });
   try {
+    const listening = /metrics listening at (http:\/\/127\.0\.0\.1:\d+\/metrics)/;
+    while (!listening.test(s.output())) await new Promise((r) => setTimeout(r, 20));
     const metricsUrl = /metrics listening at (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(s.output())![1]!;
     assert.equal((await fetch(`${s.url}/metrics`)).status, 404);
     const body = await text(metricsUrl);

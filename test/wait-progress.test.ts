@@ -15,7 +15,7 @@ function capture(isTTY: boolean) {
 test('without a terminal: a line when the matching count changes, at least every 10 s, none once all match', () => {
   const out = capture(false);
   const clock = { now: 0 };
-  const p = waitProgress({ stream: out.stream, timeoutMs: 180_000, now: () => clock.now });
+  const p = waitProgress({ write: (t) => out.stream.write(t), isTTY: false, timeoutMs: 180_000, now: () => clock.now });
   p.poll({ matched: 2, mismatches: 4 });
   clock.now = 1_000;
   p.poll({ matched: 2, mismatches: 4 }); // unchanged, 1 s later: quiet
@@ -38,7 +38,13 @@ test('without a terminal: a line when the matching count changes, at least every
 
 test('on a terminal: a bar of matching cells with the time waited', () => {
   const out = capture(true);
-  const p = waitProgress({ stream: out.stream, timeoutMs: 60_000, now: () => 0 });
+  const p = waitProgress({
+    write: () => assert.fail('a bar, not lines'),
+    isTTY: true,
+    barStream: out.stream,
+    timeoutMs: 60_000,
+    now: () => 0,
+  });
   p.poll({ matched: 3, mismatches: 1 });
   p.stop();
   assert.match(out.text(), /verify \|.*\| 3\/4 minute cells match \| waited 0 s of 60 s/);

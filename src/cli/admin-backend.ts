@@ -11,7 +11,8 @@ import { publicApp, Tenancy, type PublicApp } from '../service/tenancy.js';
 import { addDays, formatYmd, MINUTE_MS } from '../domain/calendar.js';
 import type { Channel, Store, User } from '../store/port.js';
 import { type AdminClient, createAdminClient, PolyvApiError } from '../client/index.js';
-import { settingFlags } from './program.js';
+import { io } from './io.js';
+import { settingFlags } from './setting-flags.js';
 import { storeFlags, withStore } from './store-session.js';
 
 /** One minute's CCV of a channel and pull type; `minute` in epoch ms. */
@@ -289,7 +290,7 @@ export async function withAdmin<T>(opts: Record<string, unknown>, work: (admin: 
   if (local) {
     throw new Error(`--${kebab(local)} applies to a store opened here; with --base-url the server's own settings apply`);
   }
-  const token = (opts.adminToken as string | undefined) ?? process.env.LIVE_CCV_ADMIN_TOKEN;
+  const token = (opts.adminToken as string | undefined) ?? io().env.LIVE_CCV_ADMIN_TOKEN;
   if (!token) throw new Error('an admin token is required with --base-url (--admin-token or LIVE_CCV_ADMIN_TOKEN)');
   try {
     if (!/^https?:$/.test(new URL(baseUrl).protocol)) throw new Error('not http');

@@ -10,7 +10,7 @@
  * of all of them together: the simultaneous peak the summary endpoint exists for.
  */
 import cliProgress from 'cli-progress';
-import type { Command } from 'commander';
+import { type Command, CommanderError } from 'commander';
 import { createClient, type PolyvClient } from '../client/index.js';
 import { settings } from '../config/config.js';
 import { addDays, dayChunks, daysBetween, formatYmd, localToEpochMs, parseYmd, type Ymd } from '../domain/calendar.js';
@@ -26,6 +26,7 @@ import {
   summaryLine,
   type Totals,
 } from './compare-diff.js';
+import { io } from './io.js';
 import { describe, Pacer, type PaceEvent } from './paced-calls.js';
 
 /** The concurrence endpoints answer at most 62 days per call. */
@@ -93,7 +94,7 @@ function list(flag: string, text: string, pattern: RegExp): string[] {
 
 /** Side A is usually POLYV (env POLYV_*), side B live-ccv (the `call` command's LIVE_CCV_* variables). */
 function side(name: 'A' | 'B', o: Opts, retries: number, rate: number, timeoutMs: number, onEvent: (e: PaceEvent) => void): Side {
-  const env = process.env;
+  const env = io().env;
   const [url, appId, appSecret] =
     name === 'A'
       ? [o.aUrl ?? env.POLYV_BASE_URL, o.aAppId ?? env.POLYV_APP_ID, o.aAppSecret ?? env.POLYV_APP_SECRET]
@@ -236,7 +237,7 @@ async function runOrdered(
 }
 
 export async function compare(o: Opts): Promise<{ totals: Totals; what: string }> {
-  const zone = o.timeZone ?? process.env.LIVE_CCV_TIME_ZONE ?? settings.timeZone.def;
+  const zone = o.timeZone ?? io().env.LIVE_CCV_TIME_ZONE ?? settings.timeZone.def;
   if (!settings.timeZone.schema.safeParse(zone).success) {
     throw new Error(`invalid --time-zone: expected an IANA time zone such as Asia/Shanghai, got "${zone}"`);
   }
@@ -245,9 +246,9 @@ export async function compare(o: Opts): Promise<{ totals: Totals; what: string }
   const retries = int('retries', o.retries, 0, 100);
   const timeoutMs = int('timeout-ms', o.timeoutMs, 100);
   const concurrency = int('concurrency', o.concurrency, 1, 64);
-  const tty = o.progress && process.stderr.isTTY === true;
+  const tty = o.progress && io().isTTY;
   const line = (s: string) => {
-    if (o.progress && !tty) process.stderr.write(`compare: ${s}\n`);
+    if (o.progress && !tty) io().err(`compare: ${s}\n`);
   };
   const onEvent = (e: PaceEvent) =>
     line(
@@ -272,7 +273,7 @@ export async function compare(o: Opts): Promise<{ totals: Totals; what: string }
   try {
     await runOrdered(units, concurrency, a, b, (c, i) => {
       // differences are printed as they are found (in call order); --json prints them all at the end
-      if (!o.json) for (const d of c.differences) process.stdout.write(`${formatDifference(d, zone)}\n`);
+      if (!o.json) for (const d of c.differences) io().out(`${formatDifference(d, zone)}\n`);
       add(totals, c, o.json === true);
       bar?.update(i + 1, { differences: differenceCount(totals) });
       if (Date.now() - lastLine >= QUIET_MS) {
@@ -316,21 +317,23 @@ export function registerCompare(program: Command): void {
     .option('--no-progress', 'no progress on stderr')
     .configureOutput({ outputError: (s, write) => write(`live-ccv: ${s.replace(/^error: /, '')}`) })
     // usage errors are trouble too: exit 2, like every failure of this command
-    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
+    .exitOverride((err) => {
+      throw err.exitCode === 0 ? err : new CommanderError(2, err.code, err.message);
+    })
     .action(async (o: Opts) => {
       let result: Awaited<ReturnType<typeof compare>>;
       try {
         result = await compare(o);
       } catch (e) {
-        process.stderr.write(`live-ccv: ${e instanceof Error ? e.message : String(e)}\n`);
-        process.exitCode = 2;
+        io().err(`live-ccv: ${e instanceof Error ? e.message : String(e)}\n`);
+        io().exitCode = 2;
         return;
       }
       const { totals, what } = result;
       if (o.json) {
         const { differences, ...counts } = totals;
-        process.stdout.write(`${JSON.stringify({ summary: { ...counts, what }, differences })}\n`);
-      } else process.stdout.write(`${summaryLine(totals, what)}\n`);
-      if (differenceCount(totals) > 0) process.exitCode = 1;
+        io().out(`${JSON.stringify({ summary: { ...counts, what }, differences })}\n`);
+      } else io().out(`${summaryLine(totals, what)}\n`);
+      if (differenceCount(totals) > 0) io().exitCode = 1;
     });
 }

@@ -11,8 +11,9 @@ import { SingleBar } from 'cli-progress';
 import type { ImportFormat, ImportResult } from '../service/import-ccv.js';
 import { backendFlags, withAdmin } from './admin-backend.js';
 import { registerImportPolyv } from './import-polyv.js';
+import { io } from './io.js';
 import { emit, jsonFlag, oneLineErrors, type JsonFlag } from './output.js';
-import { settingFlags } from './program.js';
+import { settingFlags } from './setting-flags.js';
 
 /** Below this size an import is over before a bar would be worth drawing. */
 const PROGRESS_MIN_BYTES = 4 * 1024 * 1024;
@@ -61,7 +62,7 @@ export function registerImport(program: Command): void {
     const { stream, size } = openFile(file);
     const result = await withAdmin(opts, async (admin) => {
       const bar =
-        size >= PROGRESS_MIN_BYTES && process.stderr.isTTY
+        size >= PROGRESS_MIN_BYTES && io().isTTY
           ? new SingleBar({
               stream: process.stderr,
               format: 'importing |{bar}| {percentage}% of {mb} MB, line {line}',

@@ -18,6 +18,7 @@ import { daysBetween, localDay, parseYmd } from '../domain/calendar.js';
 import { type AdminBackend, backendFlags, withAdmin } from './admin-backend.js';
 import { minuteChanges, sourceMinutes } from './import-polyv-points.js';
 import { ImportState, planUnits, type PolyvJob, type Unit } from './import-polyv-state.js';
+import { io } from './io.js';
 import { emit, jsonFlag, type JsonFlag } from './output.js';
 import { describe, Pacer, type PaceEvent } from './paced-calls.js';
 
@@ -144,7 +145,7 @@ function jobOf(o: Opts, channels: string[], appId: string): PolyvJob {
 /** Progress on stderr: a bar on a terminal; in logs, a line every 10 s and one per rate-limit wait or retry. */
 function progressOf(o: Opts, total: number, alreadyDone: number) {
   const started = Date.now();
-  const tty = process.stderr.isTTY === true && o.progress;
+  const tty = io().isTTY && o.progress;
   let status = '';
   const bar = tty
     ? new cliProgress.SingleBar({
@@ -156,7 +157,7 @@ function progressOf(o: Opts, total: number, alreadyDone: number) {
   bar?.start(total, alreadyDone, { minutes: 0, status });
   let lastLine = Date.now();
   const line = (s: string) => {
-    if (o.progress && !tty) process.stderr.write(`import polyv: ${s}\n`);
+    if (o.progress && !tty) io().err(`import polyv: ${s}\n`);
   };
   return {
     event(e: PaceEvent) {
@@ -183,8 +184,8 @@ function progressOf(o: Opts, total: number, alreadyDone: number) {
 
 export async function importPolyv(o: Opts, target: AdminBackend): Promise<PolyvImportReport> {
   const started = Date.now();
-  const appId = o.appId ?? process.env.POLYV_APP_ID;
-  const appSecret = o.appSecret ?? process.env.POLYV_APP_SECRET;
+  const appId = o.appId ?? io().env.POLYV_APP_ID;
+  const appSecret = o.appSecret ?? io().env.POLYV_APP_SECRET;
   if (!appId) throw new Error('no source application id: pass --app-id or set POLYV_APP_ID');
   if (!appSecret) throw new Error('no source application secret: pass --app-secret or set POLYV_APP_SECRET');
   if ((o.channels === undefined) === (o.user === undefined))

@@ -17,7 +17,11 @@ export interface WaitProgress {
 const QUIET_MS = 10_000;
 
 export function waitProgress(options: {
-  stream: NodeJS.WritableStream & { isTTY?: boolean };
+  /** where lines go (the CLI terminal's stderr) */
+  write: (text: string) => void;
+  /** a terminal gets a bar, drawn on `barStream` */
+  isTTY: boolean;
+  barStream?: NodeJS.WritableStream;
   timeoutMs: number;
   now?: () => number;
 }): WaitProgress {
@@ -25,9 +29,9 @@ export function waitProgress(options: {
   const started = now();
   const waited = () => Math.round((now() - started) / 1000);
   const limit = Math.round(options.timeoutMs / 1000);
-  if (options.stream.isTTY) {
+  if (options.isTTY) {
     const bar = new cliProgress.SingleBar({
-      stream: options.stream,
+      stream: options.barStream ?? process.stderr,
       format: 'verify |{bar}| {value}/{total} minute cells match | waited {waited} s of {limit} s',
       hideCursor: true,
     });
@@ -53,7 +57,7 @@ export function waitProgress(options: {
       if (p.matched === lastMatched && now() - lastLine < QUIET_MS) return;
       lastMatched = p.matched;
       lastLine = now();
-      options.stream.write(
+      options.write(
         `verify: waiting: ${p.matched} of ${p.matched + p.mismatches} minute cells match (${waited()} s of ${limit} s)\n`,
       );
     },

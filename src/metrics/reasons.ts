@@ -25,8 +25,6 @@ const HEARTBEAT: [test: RegExp, reason: string][] = [
   [/^late:/, 'late'],
 ];
 
-export const HEARTBEAT_REASONS = [...new Set(HEARTBEAT.map(([, r]) => r)), 'other'];
-
 export function heartbeatReason(reason: string): string {
   for (const [test, label] of HEARTBEAT) if (test.test(reason)) return label;
   return 'other';

@@ -31,6 +31,8 @@ export interface SignedEndpoint<
   csv: CsvShape;
   /** answer fields holding epoch ms, which people also want as local time */
   instants?: readonly string[];
+  /** the columns of a table for people, when not the CSV order */
+  display?: readonly string[];
 }
 
 const define = <const N extends string, const P extends readonly ParamDef[], A extends z.ZodType>(
@@ -77,6 +79,7 @@ export const summary = define({
   answer: z.array(SummaryItem),
   csv: { columns: ['statAt', 'peakCCV', 'pullType'] },
   instants: ['statAt'],
+  display: ['pullType', 'peakCCV', 'statAt'],
 });
 
 export const channelConcurrence = define({
