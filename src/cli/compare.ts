@@ -11,7 +11,7 @@
  */
 import cliProgress from 'cli-progress';
 import { type Command, CommanderError } from 'commander';
-import { createClient, type PolyvClient } from '../client/index.js';
+import { type ConcurrenceItem, createClient, type PolyvClient } from '../client/index.js';
 import { settings } from '../config/config.js';
 import { addDays, dayChunks, daysBetween, formatYmd, localToEpochMs, parseYmd, type Ymd } from '../domain/calendar.js';
 import {
@@ -26,6 +26,7 @@ import {
   summaryLine,
   type Totals,
 } from './compare-diff.js';
+import { idsFlag, intFlag, pacing, pacingFlags, type PacingOpts, zoneFlag } from './flags.js';
 import { io } from './io.js';
 import { describe, Pacer, type PaceEvent } from './paced-calls.js';
 
@@ -33,7 +34,7 @@ import { describe, Pacer, type PaceEvent } from './paced-calls.js';
 const MAX_CHUNK_DAYS = 62;
 const QUIET_MS = 10_000;
 
-interface Opts {
+interface Opts extends PacingOpts {
   aUrl?: string;
   aAppId?: string;
   aAppSecret?: string;
@@ -47,10 +48,6 @@ interface Opts {
   pullType?: string;
   timeZone?: string;
   chunkDays: string;
-  rate: string;
-  concurrency: string;
-  retries: string;
-  timeoutMs: string;
   json?: boolean;
   progress: boolean;
 }
@@ -66,30 +63,6 @@ interface Side {
 interface Unit {
   what: string;
   run(a: Side, b: Side): Promise<Compared>;
-}
-
-function int(flag: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
-    throw new Error(
-      `invalid --${flag}: expected an integer from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ''}, got "${text}"`,
-    );
-  }
-  return Number(text);
-}
-
-function list(flag: string, text: string, pattern: RegExp): string[] {
-  const items = [
-    ...new Set(
-      text
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    ),
-  ];
-  if (items.length === 0) throw new Error(`invalid --${flag}: expected a comma-separated list`);
-  const bad = items.find((i) => !pattern.test(i));
-  if (bad !== undefined) throw new Error(`invalid --${flag}: malformed id "${bad}"`);
-  return items;
 }
 
 /** Side A is usually POLYV (env POLYV_*), side B live-ccv (the `call` command's LIVE_CCV_* variables). */
@@ -137,64 +110,53 @@ function plan(o: Opts, zone: string, chunkDays: number): { units: Unit[]; what: 
   for (let d = start; daysBetween(d, end) >= 0; d = addDays(d, 1)) days.push(d);
   const pullType = o.pullType;
   const units: Unit[] = [];
+  /** One comparison: the same call on both sides, and the diff of the two answers. */
+  const unit = <T>(what: string, call: (c: PolyvClient) => Promise<T>, diff: (a: T, b: T) => Compared) =>
+    units.push({ what, run: async (a, b) => diff(...(await both(a, b, what, call))) });
+  /** Per-minute series in runs of days. */
+  const series = (
+    subject: string,
+    fetch: (c: PolyvClient, range: { startDate: string; endDate: string }) => Promise<ConcurrenceItem[]>,
+  ) => {
+    for (const c of chunks) {
+      unit(
+        `${subject} concurrence ${c.startDate}..${c.endDate}`,
+        (cl) => fetch(cl, c),
+        (ra, rb) => diffSeries(subject, ra, rb),
+      );
+    }
+  };
 
   if (o.channels !== undefined) {
-    const channels = list('channels', o.channels, /^\d{1,20}$/);
+    const channels = idsFlag('channels', o.channels, /^\d{1,20}$/, 'channel id');
     for (const channelId of channels) {
       const subject = `channel ${channelId}`;
-      for (const c of chunks) {
-        const what = `${subject} concurrence ${c.startDate}..${c.endDate}`;
-        units.push({
-          what,
-          run: async (a, b) => {
-            const [ra, rb] = await both(a, b, what, (cl) => cl.channelConcurrence({ channelId, ...c, pullType }));
-            return diffSeries(subject, ra, rb);
-          },
-        });
-      }
+      series(subject, (cl, range) => cl.channelConcurrence({ channelId, ...range, pullType }));
       for (const d of days) {
         const day = formatYmd(d);
-        const what = `${subject} peak ${day}`;
         const window = { startTime: localToEpochMs(d, zone), endTime: localToEpochMs(addDays(d, 1), zone) };
-        units.push({
-          what,
-          run: async (a, b) => {
-            const [ra, rb] = await both(a, b, what, (cl) => cl.channelMaxHistoryConcurrent({ channelId, ...window, pullType }));
-            return diffPeak(subject, day, pullType ?? 'all', ra, rb);
-          },
-        });
+        unit(
+          `${subject} peak ${day}`,
+          (cl) => cl.channelMaxHistoryConcurrent({ channelId, ...window, pullType }),
+          (ra, rb) => diffPeak(subject, day, pullType ?? 'all', ra, rb),
+        );
       }
     }
     return { units, what: `channels ${channels.join(',')}, ${o.start}..${o.end}` };
   }
 
-  const users = list('users', String(o.users), /^[A-Za-z0-9_-]{1,64}$/);
-  for (const userId of users) {
-    const subject = `user ${userId}`;
-    for (const c of chunks) {
-      const what = `${subject} concurrence ${c.startDate}..${c.endDate}`;
-      units.push({
-        what,
-        run: async (a, b) => {
-          const [ra, rb] = await both(a, b, what, (cl) => cl.userConcurrence({ userId, ...c, pullType }));
-          return diffSeries(subject, ra, rb);
-        },
-      });
-    }
-  }
+  const users = idsFlag('users', String(o.users), /^[A-Za-z0-9_-]{1,64}$/, 'user id');
+  for (const userId of users) series(`user ${userId}`, (cl, range) => cl.userConcurrence({ userId, ...range, pullType }));
   const groups = users.length > 1 ? [...users.map((u) => [u]), users] : [users];
   for (const d of days) {
     const day = formatYmd(d);
     for (const group of groups) {
       const subject = group.length === 1 ? `user ${group[0]}` : `users ${group.join(',')}`;
-      const what = `${subject} summary ${day}`;
-      units.push({
-        what,
-        run: async (a, b) => {
-          const [ra, rb] = await both(a, b, what, (cl) => cl.summary({ users: group, start: day, end: day }));
-          return diffSummary(subject, day, ra, rb, pullType);
-        },
-      });
+      unit(
+        `${subject} summary ${day}`,
+        (cl) => cl.summary({ users: group, start: day, end: day }),
+        (ra, rb) => diffSummary(subject, day, ra, rb, pullType),
+      );
     }
   }
   return { units, what: `users ${users.join(',')}, ${o.start}..${o.end}` };
@@ -237,15 +199,9 @@ async function runOrdered(
 }
 
 export async function compare(o: Opts): Promise<{ totals: Totals; what: string }> {
-  const zone = o.timeZone ?? io().env.LIVE_CCV_TIME_ZONE ?? settings.timeZone.def;
-  if (!settings.timeZone.schema.safeParse(zone).success) {
-    throw new Error(`invalid --time-zone: expected an IANA time zone such as Asia/Shanghai, got "${zone}"`);
-  }
-  const chunkDays = int('chunk-days', o.chunkDays, 1, MAX_CHUNK_DAYS);
-  const rate = int('rate', o.rate, 1);
-  const retries = int('retries', o.retries, 0, 100);
-  const timeoutMs = int('timeout-ms', o.timeoutMs, 100);
-  const concurrency = int('concurrency', o.concurrency, 1, 64);
+  const zone = zoneFlag('time-zone', o.timeZone ?? io().env.LIVE_CCV_TIME_ZONE ?? settings.timeZone.def);
+  const chunkDays = intFlag('chunk-days', o.chunkDays, 1, MAX_CHUNK_DAYS);
+  const { rate, concurrency, retries, timeoutMs } = pacing(o);
   const tty = o.progress && io().isTTY;
   const line = (s: string) => {
     if (o.progress && !tty) io().err(`compare: ${s}\n`);
@@ -288,7 +244,7 @@ export async function compare(o: Opts): Promise<{ totals: Totals; what: string }
 }
 
 export function registerCompare(program: Command): void {
-  program
+  const cmd = program
     .command('compare')
     .description(
       'call the same endpoints on two deployments (A, usually POLYV; B, live-ccv) and list every minute, peak and statAt that differs; exit 0 when all agree, 1 on a difference, 2 on trouble',
@@ -309,12 +265,9 @@ export function registerCompare(program: Command): void {
       `the deployments' time zone, whose days are walked (env LIVE_CCV_TIME_ZONE, default ${settings.timeZone.def})`,
     )
     .option('--chunk-days <n>', `days per concurrence call (at most ${MAX_CHUNK_DAYS})`, '31')
-    .option('--rate <n>', 'requests per 10 s to each side, at most', '1400')
-    .option('--concurrency <n>', 'comparisons in flight', '4')
-    .option('--retries <n>', 'retries of a request after a 5xx, timeout or network error', '8')
-    .option('--timeout-ms <ms>', 'per request', '30000')
     .option('--json', 'print {"summary", "differences"} as JSON at the end')
-    .option('--no-progress', 'no progress on stderr')
+    .option('--no-progress', 'no progress on stderr');
+  pacingFlags(cmd, 'comparisons in flight')
     .configureOutput({ outputError: (s, write) => write(`live-ccv: ${s.replace(/^error: /, '')}`) })
     // usage errors are trouble too: exit 2, like every failure of this command
     .exitOverride((err) => {

@@ -13,9 +13,9 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { createClient, type ConcurrenceItem } from '../client/index.js';
-import { settings } from '../config/config.js';
 import { daysBetween, localDay, parseYmd } from '../domain/calendar.js';
 import { type AdminBackend, backendFlags, withAdmin } from './admin-backend.js';
+import { idsFlag, intFlag, pacing, pacingFlags, type PacingOpts, zoneFlag } from './flags.js';
 import { minuteChanges, sourceMinutes } from './import-polyv-points.js';
 import { ImportState, planUnits, type PolyvJob, type Unit } from './import-polyv-state.js';
 import { io } from './io.js';
@@ -29,7 +29,7 @@ const POLYV_TIME_ZONE = 'Asia/Shanghai';
 const SAVE_EVERY_MS = 1_000;
 const QUIET_MS = 10_000;
 
-interface Opts extends JsonFlag {
+interface Opts extends JsonFlag, PacingOpts {
   source: string;
   appId?: string;
   appSecret?: string;
@@ -41,10 +41,6 @@ interface Opts extends JsonFlag {
   sourcePullType?: string;
   sourceTimeZone: string;
   chunkDays: string;
-  rate: string;
-  concurrency: string;
-  retries: string;
-  timeoutMs: string;
   state: string;
   restart?: boolean;
   progress: boolean;
@@ -70,38 +66,10 @@ export interface PolyvImportReport {
   seconds: number;
 }
 
-function int(flag: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
-    throw new Error(
-      `invalid --${flag}: expected an integer from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ''}, got "${text}"`,
-    );
-  }
-  return Number(text);
-}
-
-function zone(flag: string, value: string): string {
-  if (!settings.timeZone.schema.safeParse(value).success) {
-    throw new Error(`invalid --${flag}: expected an IANA time zone such as Asia/Shanghai, got "${value}"`);
-  }
-  return value;
-}
-
-const ids = (text: string) => [
-  ...new Set(
-    text
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-  ),
-];
-
 /** The channels of the job: the ones named, or every channel the user owns in this deployment. */
 async function channelsOf(o: Opts, target: AdminBackend): Promise<string[]> {
   if (o.channels !== undefined) {
-    const list = ids(o.channels);
-    if (list.length === 0) throw new Error('invalid --channels: expected a comma-separated list of channel ids');
-    const bad = list.find((c) => !/^\d{1,20}$/.test(c));
-    if (bad !== undefined) throw new Error(`invalid --channels: channel ids are digits, got "${bad}"`);
+    const list = idsFlag('channels', o.channels, /^\d{1,20}$/, 'channel id');
     for (const id of list) {
       if (!(await target.channel(id))) {
         throw new Error(
@@ -117,7 +85,7 @@ async function channelsOf(o: Opts, target: AdminBackend): Promise<string[]> {
 }
 
 function jobOf(o: Opts, channels: string[], appId: string): PolyvJob {
-  const sourceTimeZone = zone('source-time-zone', o.sourceTimeZone);
+  const sourceTimeZone = zoneFlag('source-time-zone', o.sourceTimeZone);
   const start = parseYmd(o.start);
   const end = parseYmd(o.end);
   if (!start) throw new Error(`invalid --start: expected a date yyyy-MM-dd, got "${o.start}"`);
@@ -138,7 +106,7 @@ function jobOf(o: Opts, channels: string[], appId: string): PolyvJob {
     sourcePullType: o.sourcePullType,
     pullType: o.pullType,
     sourceTimeZone,
-    chunkDays: int('chunk-days', o.chunkDays, 1, MAX_CHUNK_DAYS),
+    chunkDays: intFlag('chunk-days', o.chunkDays, 1, MAX_CHUNK_DAYS),
   };
 }
 
@@ -190,10 +158,7 @@ export async function importPolyv(o: Opts, target: AdminBackend): Promise<PolyvI
   if (!appSecret) throw new Error('no source application secret: pass --app-secret or set POLYV_APP_SECRET');
   if ((o.channels === undefined) === (o.user === undefined))
     throw new Error('give the channels to import: --channels IDS or --user USER');
-  const concurrency = int('concurrency', o.concurrency, 1, 64);
-  const rate = int('rate', o.rate, 1);
-  const retries = int('retries', o.retries, 0, 100);
-  const timeoutMs = int('timeout-ms', o.timeoutMs, 100);
+  const { rate, concurrency, retries, timeoutMs } = pacing(o);
   const client = createClient({ baseUrl: o.source, appId, appSecret, retries: 0, timeoutMs });
 
   const job = jobOf(o, await channelsOf(o, target), appId);
@@ -322,14 +287,10 @@ export function registerImportPolyv(group: Command): void {
     .option('--source-pull-type <type>', "ask the source for one pull type (default: the source's total)")
     .option('--source-time-zone <zone>', "the source's time zone, which its day and minute labels are in", POLYV_TIME_ZONE)
     .option('--chunk-days <n>', `days per request (at most ${MAX_CHUNK_DAYS})`, '7')
-    .option('--rate <n>', 'requests per 10 s, at most (POLYV allows 1500)', '1400')
-    .option('--concurrency <n>', 'requests in flight', '4')
-    .option('--retries <n>', 'retries of a request after a 5xx, timeout or network error', '8')
-    .option('--timeout-ms <ms>', 'per request', '30000')
     .option('--state <file>', 'where progress is kept, to resume a stopped run', 'polyv-import.state.json')
     .option('--restart', 'discard the state file and import everything again')
     .option('--no-progress', 'no progress on stderr');
-  jsonFlag(backendFlags(cmd)).action(async (o: Opts) => {
+  jsonFlag(backendFlags(pacingFlags(cmd, 'requests in flight'))).action(async (o: Opts) => {
     const report = await withAdmin(o, (target) => importPolyv(o, target));
     emit(o.json, report, () => summaryLine(report));
   });

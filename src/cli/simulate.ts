@@ -9,6 +9,7 @@ import { type Command, Option } from 'commander';
 import type { z } from 'zod';
 import { clockOf, settings, type SettingName } from '../config/config.js';
 import { localDay, localStamp } from '../domain/calendar.js';
+import { zoneFlag } from './flags.js';
 import { io } from './io.js';
 import { trimBase } from '../sim/http.js';
 import { sendTraffic, type SendReport } from '../sim/sender.js';
@@ -29,13 +30,7 @@ function setting<K extends SettingName>(name: K): z.output<(typeof settings)[K][
 }
 
 /** --time-zone, or the deployment's LIVE_CCV_TIME_ZONE, checked like the setting. */
-function zoneOption(flag: string | undefined): string {
-  if (flag === undefined) return setting('timeZone');
-  if (!settings.timeZone.schema.safeParse(flag).success) {
-    throw new Error(`invalid --time-zone: expected an IANA time zone such as Asia/Shanghai, got "${flag}"`);
-  }
-  return flag;
-}
+const zoneOption = (flag: string | undefined): string => (flag === undefined ? setting('timeZone') : zoneFlag('time-zone', flag));
 
 function num(flag: string, value: unknown, { int = false, min = -Infinity, max = Infinity } = {}): number {
   const n = Number(value);
