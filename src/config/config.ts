@@ -148,6 +148,12 @@ export const settings = {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     doc: 'log level',
   },
+  dashboardDir: {
+    env: 'LIVE_CCV_DASHBOARD_DIR',
+    def: '',
+    schema: z.string(),
+    doc: 'directory of the dashboard build served at /dashboard; empty serves the one `npm run build` made (dist/dashboard)',
+  },
   demo: { env: 'LIVE_CCV_DEMO', def: 'true', schema: bool, doc: 'create a demo application on first start with an empty store' },
 } as const;
 
