@@ -16,7 +16,7 @@ import { labelMinute, localToEpochMs, MINUTE_MS } from '../src/domain/calendar.j
 import type { RunningServer } from '../src/server.js';
 import { type Chromium, openChromium, PHONE, screenshotPath } from './browser/chromium.js';
 import { ACME, ACME_USERS, OTHER, seedMinutes, seedTenants } from './browser/seed.js';
-import { ADMIN_TOKEN, dashboardServer } from './browser/server.js';
+import { ADMIN_TOKEN, browserServer } from './browser/server.js';
 
 const START = '2024-03-10';
 const END = '2024-03-12';
@@ -80,7 +80,7 @@ async function layoutProblems(page: Page): Promise<{ unlabelled: string[]; overf
 
 describe('dashboard in Chromium', () => {
   before(async () => {
-    server = await dashboardServer();
+    server = await browserServer();
     await seedTenants(server.store);
     const from = localToEpochMs({ y: 2024, m: 3, d: 10 }, server.config.timeZone) / MINUTE_MS;
     await seedMinutes(server.store, from, 3 * 1440);
