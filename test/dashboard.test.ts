@@ -428,7 +428,7 @@ describe('dashboard in Chromium', () => {
     assert.equal(await page.evaluate(() => fetch('/admin/v1/apps').then((r) => r.status)), 401);
 
     assert.equal(await page.evaluate(() => localStorage.length), 0);
-    assert.ok((await page.evaluate(() => sessionStorage.getItem('live-ccv.session')))?.includes(ACME.appSecret));
+    assert.ok((await page.evaluate<string | null>("sessionStorage.getItem('live-ccv.session')"))?.includes(ACME.appSecret));
     assert.deepEqual(
       sent.filter((s) => s.includes(ACME.appSecret)),
       [],
@@ -440,7 +440,7 @@ describe('dashboard in Chromium', () => {
     await page.reload();
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
-    assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+    assert.equal(await page.evaluate<number>('sessionStorage.length'), 0);
     await page.close();
   });
 
@@ -454,7 +454,7 @@ describe('dashboard in Chromium', () => {
     await page.getByLabel('Admin token', { exact: true }).fill('wrong-token');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('alert').filter({ hasText: 'Wrong admin token.' }).waitFor();
-    assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+    assert.equal(await page.evaluate<number>('sessionStorage.length'), 0);
     await page.setViewportSize(PHONE);
     await page.screenshot({ path: screenshotPath('sign-in-390') });
     await page.close();
