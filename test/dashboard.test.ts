@@ -61,22 +61,36 @@ async function downloaded(page: Page, button: string): Promise<string[][]> {
     .map((l) => l.split(','));
 }
 
-/** Controls without an accessible name, and whether the page scrolls sideways. */
-async function layoutProblems(page: Page): Promise<{ unlabelled: string[]; overflow: number }> {
-  return page.evaluate(() => {
-    // no named helpers in here: the test runner's transform would wrap them in a function the page lacks
-    const unlabelled = [...document.querySelectorAll('input, select, textarea, button, a[href], [tabindex]')]
-      .filter((el) => el.getClientRects().length > 0)
-      .filter((el) => {
-        if (el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')) return false;
-        const labels = (el as HTMLInputElement).labels;
-        if (labels && labels.length > 0) return false;
-        return !(el.tagName === 'BUTTON' || el.tagName === 'A') || !el.textContent?.trim();
-      })
-      .map((el) => el.outerHTML.slice(0, 120));
-    return { unlabelled, overflow: document.documentElement.scrollWidth - window.innerWidth };
-  });
-}
+/**
+ * Controls without an accessible name, and how far the page scrolls sideways. Evaluated as page source: this file is
+ * type-checked without the DOM library, and the test runner's transform would wrap named helpers in a function the
+ * page lacks.
+ */
+const LAYOUT_PROBLEMS = `(() => {
+  const unlabelled = [...document.querySelectorAll('input, select, textarea, button, a[href], [tabindex]')]
+    .filter((el) => el.getClientRects().length > 0)
+    .filter((el) => {
+      if (el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')) return false;
+      if (el.labels && el.labels.length > 0) return false;
+      return !(el.tagName === 'BUTTON' || el.tagName === 'A') || !el.textContent.trim();
+    })
+    .map((el) => el.outerHTML.slice(0, 120));
+  return { unlabelled, overflow: document.documentElement.scrollWidth - window.innerWidth };
+})()`;
+const layoutProblems = (page: Page) => page.evaluate<{ unlabelled: string[]; overflow: number }>(LAYOUT_PROBLEMS);
+
+/** The data-* attributes of every element the locator finds. */
+const datasets = (page: Page, selector: string) =>
+  page.locator(selector).evaluateAll((els): Record<string, string>[] =>
+    els.map((e) =>
+      Object.fromEntries(
+        e
+          .getAttributeNames()
+          .filter((n: string) => n.startsWith('data-'))
+          .map((n: string) => [n.slice(5), String(e.getAttribute(n))]),
+      ),
+    ),
+  );
 
 describe('dashboard in Chromium', () => {
   before(async () => {
@@ -122,14 +136,14 @@ describe('dashboard in Chromium', () => {
     await page.screenshot({ path: screenshotPath('sign-in') });
     for (let i = 0; i < 10; i++) {
       await page.keyboard.press('Tab');
-      if (await page.evaluate(() => document.activeElement?.id === 'token')) break;
+      if (await page.evaluate<boolean>("document.activeElement?.id === 'token'")) break;
     }
     await page.keyboard.type(ADMIN_TOKEN);
     await page.keyboard.press('Enter');
     await page.getByRole('navigation', { name: 'views' }).waitFor();
     assert.equal(await page.getByRole('link', { name: 'Manage' }).count(), 1);
     // the token stays in the tab's session only
-    assert.equal(await page.evaluate(() => localStorage.length), 0);
+    assert.equal(await page.evaluate<number>('localStorage.length'), 0);
     await page.close();
   });
 
@@ -147,16 +161,15 @@ describe('dashboard in Chromium', () => {
     const users = Object.keys(ACME_USERS);
     const expected = await acme.summary({ users, start: START, end: END });
     assert.ok(expected.length === 2, 'the known data has cdn and rtc viewers');
-    const cards = await page
-      .locator('.peak-card')
-      .evaluateAll((els) => els.map((e) => ({ ...(e as HTMLElement).dataset, text: e.textContent })));
+    const cards = await datasets(page, '.peak-card');
+    const texts = await page.locator('.peak-card').allTextContents();
     assert.deepEqual(
-      cards.map((c) => ({ statAt: Number(c.statAt), peakCCV: c.peak, pullType: c.pullType })),
+      cards.map((c) => ({ statAt: Number(c['stat-at']), peakCCV: c.peak, pullType: c['pull-type'] })),
       expected,
     );
     for (const [i, e] of expected.entries()) {
       const shown = `${e.pullType} peak ${Number(e.peakCCV).toLocaleString('en-US')} at ${localLabel(e.statAt, 'Asia/Shanghai')}`;
-      assert.ok(cards[i]!.text?.startsWith(shown), `${cards[i]!.text} shows ${shown}`);
+      assert.ok(texts[i]!.startsWith(shown), `${texts[i]} shows ${shown}`);
     }
     // each user's share is its own CCV at the peak minute, and the shares add up to the peak
     for (const e of expected) {
@@ -226,10 +239,7 @@ describe('dashboard in Chromium', () => {
     await page.getByLabel('User', { exact: true }).selectOption('gamma');
     await page.getByRole('button', { name: 'Show curve' }).click();
     await page.locator('table.day-peaks tbody tr').first().waitFor();
-    const dayPeaks = () =>
-      page
-        .locator('table.day-peaks tbody tr')
-        .evaluateAll((trs) => trs.map((tr) => [(tr as HTMLElement).dataset.day, Number((tr as HTMLElement).dataset.peak)]));
+    const dayPeaks = () => datasets(page, 'table.day-peaks tbody tr').then((rows) => rows.map((r) => [r.day, Number(r.peak)]));
     const points = await acme.userConcurrence({ userId: 'gamma', startDate: START, endDate: END });
     const byDay = new Map<string, number>();
     for (const p of points) byDay.set(p.day, Math.max(byDay.get(p.day) ?? 0, p.viewers));
@@ -284,7 +294,7 @@ describe('dashboard in Chromium', () => {
     const shownUsers = () =>
       page
         .locator('table.live[data-kind="user"] tbody tr')
-        .evaluateAll((trs) => trs.map((tr) => [(tr as HTMLElement).dataset.id, Number((tr as HTMLElement).dataset.viewers)]));
+        .evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-id'), Number(tr.getAttribute('data-viewers'))]));
     assert.deepEqual(
       await shownUsers(),
       expected.users.map((u) => [u.userId, u.viewers]),
@@ -402,16 +412,16 @@ describe('dashboard in Chromium', () => {
       .locator('fieldset.checklist')
       .first()
       .locator('input[name="users"]')
-      .evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value));
+      .evaluateAll((els) => els.map((e) => e.getAttribute('value')));
     assert.deepEqual(listed, Object.keys(ACME_USERS));
 
     await setRange(page, START, END);
     await page.getByRole('button', { name: 'Show peak' }).click();
     await page.locator('.peak-card').first().waitFor();
     const expected = await acme.summary({ users: Object.keys(ACME_USERS), start: START, end: END });
-    const cards = await page.locator('.peak-card').evaluateAll((els) => els.map((e) => ({ ...(e as HTMLElement).dataset })));
+    const cards = await datasets(page, '.peak-card');
     assert.deepEqual(
-      cards.map((c) => ({ statAt: Number(c.statAt), peakCCV: c.peak, pullType: c.pullType })),
+      cards.map((c) => ({ statAt: Number(c['stat-at']), peakCCV: c.peak, pullType: c['pull-type'] })),
       expected,
     );
     await page.screenshot({ path: screenshotPath('partner-peak'), fullPage: true });
@@ -425,9 +435,9 @@ describe('dashboard in Chromium', () => {
       acme.channelsCurve({ channelIds: '9001', start: START, end: END }),
       (e: unknown) => e instanceof PolyvApiError && e.code === 403 && e.message === 'illegal channel id: 9001',
     );
-    assert.equal(await page.evaluate(() => fetch('/admin/v1/apps').then((r) => r.status)), 401);
+    assert.equal(await page.evaluate<number>("fetch('/admin/v1/apps').then((r) => r.status)"), 401);
 
-    assert.equal(await page.evaluate(() => localStorage.length), 0);
+    assert.equal(await page.evaluate<number>('localStorage.length'), 0);
     assert.ok((await page.evaluate<string | null>("sessionStorage.getItem('live-ccv.session')"))?.includes(ACME.appSecret));
     assert.deepEqual(
       sent.filter((s) => s.includes(ACME.appSecret)),

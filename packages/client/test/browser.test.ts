@@ -71,7 +71,7 @@ describe('@live-ccv/client in Chromium', () => {
       (env) => (globalThis as unknown as { liveCcvChecks: { run(e: unknown): Promise<unknown> } }).liveCcvChecks.run(env),
       setup.env,
     )) as CheckResults;
-    assert.equal(await page.evaluate(() => navigator.userAgent.includes('HeadlessChrome')), true);
+    assert.equal(await page.evaluate<boolean>("navigator.userAgent.includes('HeadlessChrome')"), true);
     expectChecks(results, setup.env, setup.truth);
     assert.deepEqual(
       browser.problems.filter((p) => !p.includes('ERR_')),
