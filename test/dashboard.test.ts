@@ -191,13 +191,16 @@ describe('dashboard in Chromium', () => {
     // zoom: to the peak's hour, then down to single minutes, by buttons and by keys on the focused plot
     const cdn = expected.find((e) => e.pullType === 'cdn')!;
     await page.getByRole('button', { name: 'Zoom to cdn peak' }).click();
-    const window = page.locator('.chart-window');
-    assert.equal(
-      await window.textContent(),
-      `${localLabel(cdn.statAt - 30 * MINUTE_MS, 'Asia/Shanghai')} – ${localLabel(cdn.statAt + 30 * MINUTE_MS, 'Asia/Shanghai')} (1 h 1 min)`,
+    // the window label re-renders after the zoom: wait for it (Preact renders on the next tick)
+    const windowShows = (text: RegExp) => page.locator('.chart-window', { hasText: text }).waitFor({ timeout: 5_000 });
+    const escape = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    await windowShows(
+      new RegExp(
+        `^${escape(`${localLabel(cdn.statAt - 30 * MINUTE_MS, 'Asia/Shanghai')} – ${localLabel(cdn.statAt + 30 * MINUTE_MS, 'Asia/Shanghai')} (1 h 1 min)`)}$`,
+      ),
     );
     for (let i = 0; i < 6; i++) await page.getByRole('button', { name: 'Zoom in' }).click();
-    assert.match((await window.textContent()) ?? '', /\(3 min 0 s\)$/);
+    await windowShows(/\(3 min 0 s\)$/);
     const minutes = await downloaded(page, 'Download curve (CSV)');
     assert.deepEqual(minutes[0], ['day', 'minute', 'cdn', 'rtc']);
     assert.equal(minutes.length - 1, 3, 'the CSV holds the minutes shown');
@@ -207,13 +210,12 @@ describe('dashboard in Chromium', () => {
     const plot = page.getByRole('application', { name: /Summed CCV per minute/ });
     await plot.focus();
     await page.keyboard.press('Home');
-    assert.match((await window.textContent()) ?? '', /\(3 d 0 h\)$/);
+    await windowShows(/\(3 d 0 h\)$/);
     await page.keyboard.press('+');
-    assert.match((await window.textContent()) ?? '', /\(1 d 12 h\)$/);
-    const everything = await (async () => {
-      await page.keyboard.press('Home');
-      return downloaded(page, 'Download curve (CSV)');
-    })();
+    await windowShows(/\(1 d 12 h\)$/);
+    await page.keyboard.press('Home');
+    await windowShows(/\(3 d 0 h\)$/);
+    const everything = await downloaded(page, 'Download curve (CSV)');
     assert.equal(everything.length - 1, 3 * 1440);
     assert.equal(Math.max(...everything.slice(1).map((r) => Number(r[2]))), Number(cdn.peakCCV));
 

@@ -55,12 +55,12 @@ export function AccountsView({
   onRange: (r: RangeState) => void;
 }) {
   const accounts = useTask<AccountsData>();
-  const curve = useTask<CurvesData>();
+  // the answer carries its question, so what is shown always belongs together
+  const curve = useTask<{ data: CurvesData; asked: { what: string; pullType: string; start: string; end: string } }>();
   const [mode, setMode] = useState<Mode>('user');
   const [user, setUser] = useState('');
   const [channels, setChannels] = useState<Set<string>>(new Set());
   const [pullType, setPullType] = useState('');
-  const [asked, setAsked] = useState<{ what: string; pullType: string }>();
   const [view, setView] = useState<{ min: number; max: number }>();
 
   useEffect(() => {
@@ -80,18 +80,20 @@ export function AccountsView({
   const submit = (e: Event) => {
     e.preventDefault();
     const q = { start: range.start, end: range.end, pullType: pullType || undefined };
-    setView(undefined);
     if (mode === 'user') {
-      setAsked({ what: `user ${user}`, pullType });
-      void curve.run(() => source.usersCurve(appId, [user], q));
+      const asked = { what: `user ${user}`, pullType, start: range.start, end: range.end };
+      void curve.run(async () => ({ data: await source.usersCurve(appId, [user], q), asked }));
     } else {
       const ids = [...channels];
-      setAsked({ what: ids.length === 1 ? `channel ${ids[0]}` : `${ids.length} channels summed`, pullType });
-      void curve.run(() => source.channelsCurve(appId, ids, q));
+      const what = ids.length === 1 ? `channel ${ids[0]}` : `${ids.length} channels summed`;
+      const asked = { what, pullType, start: range.start, end: range.end };
+      void curve.run(async () => ({ data: await source.channelsCurve(appId, ids, q), asked }));
     }
   };
 
-  const data = curve.value;
+  const data = curve.value?.data;
+  const asked = curve.value?.asked;
+  useEffect(() => setView(undefined), [data]);
   const total = useMemo(() => (data ? totalOf(data) : undefined), [data]);
   const days = useMemo(() => (data && total ? dayPeaks(data, total) : []), [data, total]);
   const series = useMemo(() => {
@@ -114,7 +116,7 @@ export function AccountsView({
     const hi = Math.min(data.minutes - 1, Math.floor(((view?.max ?? Number.POSITIVE_INFINITY) - data.from) / 60_000));
     const labels = minuteLabels(data.from + lo * 60_000, hi - lo + 1, data.timeZone);
     download(
-      `curve-${appId}-${range.start}-${range.end}.csv`,
+      `curve-${appId}-${asked?.start}-${asked?.end}.csv`,
       ['day', 'minute', 'viewers'],
       labels.map((l, k) => [l.day, l.minute, total[lo + k]!]),
     );
@@ -122,7 +124,7 @@ export function AccountsView({
   const downloadDays = () => {
     if (!data) return;
     download(
-      `day-peaks-${appId}-${range.start}-${range.end}.csv`,
+      `day-peaks-${appId}-${asked?.start}-${asked?.end}.csv`,
       ['day', 'viewers', 'peakAt'],
       days.map((d) => [d.day, d.viewers, d.at === undefined ? '' : label(d.at, data.timeZone)]),
     );
@@ -212,7 +214,7 @@ export function AccountsView({
             minutes={data.minutes}
             series={series}
             timeZone={data.timeZone}
-            title={`CCV per minute of ${asked.what}, ${range.start} to ${range.end} (${data.timeZone})`}
+            title={`CCV per minute of ${asked.what}, ${asked.start} to ${asked.end} (${data.timeZone})`}
             onView={setView}
           />
           <div class="table-wrap">

@@ -29,10 +29,10 @@ export function PeakView({
   onRange: (r: RangeState) => void;
 }) {
   const accounts = useTask<string[]>();
-  const curve = useTask<CurvesData>();
+  // the answer carries its question, so what is shown always belongs together
+  const curve = useTask<{ data: CurvesData; asked: { users: string[]; pullTypes: Set<string>; start: string; end: string } }>();
   const [users, setUsers] = useState<Set<string>>(new Set());
   const [pullTypes, setPullTypes] = useState<Set<string>>(new Set(settings.pullTypes));
-  const [asked, setAsked] = useState<{ users: string[]; pullTypes: Set<string> }>();
   const [focus, setFocus] = useState<{ min: number; max: number }>();
   const [view, setView] = useState<{ min: number; max: number }>();
 
@@ -50,13 +50,14 @@ export function PeakView({
     e.preventDefault();
     const chosen = [...users];
     const types = new Set(pullTypes);
-    setAsked({ users: chosen, pullTypes: types });
-    setView(undefined);
     const one = types.size === 1 ? [...types][0] : undefined;
-    void curve.run(() => source.usersCurve(appId, chosen, { start: range.start, end: range.end, pullType: one }));
+    const asked = { users: chosen, pullTypes: types, start: range.start, end: range.end };
+    void curve.run(async () => ({ data: await source.usersCurve(appId, chosen, { ...range, pullType: one }), asked }));
   };
 
-  const data = curve.value;
+  const data = curve.value?.data;
+  const asked = curve.value?.asked;
+  useEffect(() => setView(undefined), [data]);
   const shown = useMemo(() => (data && asked ? data.series.filter((s) => asked.pullTypes.has(s.pullType)) : []), [data, asked]);
   const chartSeries = useMemo(
     () =>
@@ -75,7 +76,7 @@ export function PeakView({
     const hi = Math.min(data.minutes - 1, Math.floor(((view?.max ?? Number.POSITIVE_INFINITY) - data.from) / 60_000));
     const labels = minuteLabels(data.from + lo * 60_000, hi - lo + 1, data.timeZone);
     const rows = labels.map((l, k) => [l.day, l.minute, ...shown.map((s) => s.values[lo + k] ?? 0)]);
-    download(`peak-${appId}-${range.start}-${range.end}.csv`, ['day', 'minute', ...shown.map((s) => s.pullType)], rows);
+    download(`peak-${appId}-${asked?.start}-${asked?.end}.csv`, ['day', 'minute', ...shown.map((s) => s.pullType)], rows);
   };
   const downloadShares = () => {
     if (!data) return;
@@ -83,7 +84,7 @@ export function PeakView({
       s.shares.map((x) => [s.pullType, label(s.statAt, data.timeZone), s.statAt, x.id, x.viewers, s.peakCCV]),
     );
     download(
-      `peak-shares-${appId}-${range.start}-${range.end}.csv`,
+      `peak-shares-${appId}-${asked?.start}-${asked?.end}.csv`,
       ['pullType', 'peakAt', 'statAt', 'userId', 'viewers', 'peakCCV'],
       rows,
     );
@@ -159,7 +160,7 @@ export function PeakView({
               minutes={data.minutes}
               series={chartSeries}
               timeZone={data.timeZone}
-              title={`Summed CCV per minute of ${asked.users.length} users, ${range.start} to ${range.end} (${data.timeZone})`}
+              title={`Summed CCV per minute of ${asked.users.length} users, ${asked.start} to ${asked.end} (${data.timeZone})`}
               focus={focus}
               onView={setView}
             />
