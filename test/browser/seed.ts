@@ -45,13 +45,20 @@ export async function seedTenants(store: Store): Promise<void> {
  * Minutes of every channel from epoch minute `from` for `count` minutes: an evening wave per local day (the zone is
  * UTC+8 here), its height different per channel, pull types split per channel, noise on top.
  */
-export async function seedMinutes(store: Store, from: number, count: number, seed = 7): Promise<number> {
-  const next = random(seed);
-  const channels = [...Object.values(ACME_USERS), ...Object.values(OTHER_USERS)].flat();
+export async function seedMinutes(
+  store: Store,
+  from: number,
+  count: number,
+  options: { seed?: number; channels?: readonly string[] } = {},
+): Promise<number> {
+  const next = random(options.seed ?? 7);
+  const all = [...Object.values(ACME_USERS), ...Object.values(OTHER_USERS)].flat();
+  const channels = options.channels ?? all;
   let written = 0;
   const BATCH = 20_000;
   let rows: { channelId: string; pullType: string; minute: number; ccv: number }[] = [];
-  for (const [k, channelId] of channels.entries()) {
+  for (const channelId of channels) {
+    const k = all.indexOf(channelId);
     const height = 80 + 60 * k;
     for (let i = 0; i < count; i++) {
       const minute = from + i;
