@@ -173,7 +173,11 @@ async function main(): Promise<void> {
             draw,
             `${(draw.p50 / 1000).toFixed(2)} of the 1 s target; ${(draw.p50 / bare.p50).toFixed(2)}x the bare canvas`,
           ),
-          row('chart on screen: to the second animation frame after', frame, `${(frame.p50 / 1000).toFixed(2)} of the 1 s target`),
+          row(
+            'chart on screen: to the second animation frame after',
+            frame,
+            `${(frame.p50 / 1000).toFixed(2)} of the 1 s target`,
+          ),
           row('zoom from the quarter to the peak hour: redrawn', zoom, ''),
           row('curve answer fetched (request to last byte)', fetch, ''),
           row('click "Show peak" to chart drawn', total, `${(total.p50 / 1000).toFixed(2)} of the 1 s target`),

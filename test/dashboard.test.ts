@@ -193,10 +193,10 @@ describe('dashboard in Chromium', () => {
     await page.getByRole('button', { name: 'Zoom to cdn peak' }).click();
     // the window label re-renders after the zoom: wait for it (Preact renders on the next tick)
     const windowShows = (text: RegExp) => page.locator('.chart-window', { hasText: text }).waitFor({ timeout: 5_000 });
-    const escape = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const literal = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     await windowShows(
       new RegExp(
-        `^${escape(`${localLabel(cdn.statAt - 30 * MINUTE_MS, 'Asia/Shanghai')} – ${localLabel(cdn.statAt + 30 * MINUTE_MS, 'Asia/Shanghai')} (1 h 1 min)`)}$`,
+        `^${literal(`${localLabel(cdn.statAt - 30 * MINUTE_MS, 'Asia/Shanghai')} – ${localLabel(cdn.statAt + 30 * MINUTE_MS, 'Asia/Shanghai')} (1 h 1 min)`)}$`,
       ),
     );
     for (let i = 0; i < 6; i++) await page.getByRole('button', { name: 'Zoom in' }).click();
