@@ -4,7 +4,7 @@
  */
 import { summary } from '@live-ccv/client/contract';
 import type { FastifyInstance } from 'fastify';
-import type { Config } from './config/config.js';
+import { clockOf, type Config } from './config/config.js';
 import { buildApp } from './http/app.js';
 import { IngestService } from './ingest/ingest-service.js';
 import { openLimits } from './limits/open.js';
@@ -55,8 +55,9 @@ export async function startServer(
   await seedDemo(store, config, print);
   const limits = await openLimits(config);
   // API-only servers of a scaled deployment run without the ingest: one process must own a channel's minutes.
-  const ingest = config.ingest ? await IngestService.open(config, store) : undefined;
-  const app = await buildApp({ config, store, ingest, limiter: limits.limiter, nonces: limits.nonces });
+  const now = clockOf(config);
+  const ingest = config.ingest ? await IngestService.open(config, store, { now }) : undefined;
+  const app = await buildApp({ config, store, ingest, limiter: limits.limiter, nonces: limits.nonces, now });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
+import { summary as summaryEndpoint } from '@live-ccv/client/contract';
 import { after, before, describe, it } from 'node:test';
 import { toCsv, wantsCsv } from '../src/http/csv.js';
 import { fixture, type Fixture } from './helpers.js';
 import { call, local, PATHS } from './family-helpers.js';
 
 const TZ = 'Asia/Shanghai';
-const SUMMARY = '/live/internal/v3/user/concurrent/yunduo/summary';
+const SUMMARY = summaryEndpoint.path;
 
 describe('CSV writer', () => {
   it('quotes only fields that need it and always writes the header', () => {

@@ -2,37 +2,39 @@
  * End to end: the real server as a child process, `live-ccv simulate` sending batch heartbeats (with
  * duplicates, pull-type switches, a spike and late beats) and `live-ccv verify --wait` comparing the stored
  * minutes with the truth; then the signed summary's peak must equal the peak computed from the truth.
- * With 1 s lateness the run covers the current minute, so the test lasts until that minute closes.
+ * With 1 s lateness the run covers the current minute of a clock shared by server and simulator.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { sign } from '../src/auth/sign.js';
 import { labelMinute } from '../src/domain/calendar.js';
 import { formatTruth, parseTruth, truthPeaks } from '../src/sim/truth.js';
-import { tempDir } from './helpers.js';
+import { cli, tempDir } from './helpers.js';
+import { spawnServer, type ServerProcess } from './server-process.js';
 
-const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
 const ADMIN = 'e2e-admin-token-0001';
 const INGEST = 'e2e-ingest-token-0001';
 const CHANNELS = ['3000001', '3000002', '3000003'];
 const dir = tempDir('live-ccv-sim-e2e-');
-let server: ChildProcess;
+/**
+ * Server and simulator share a clock shifted so that it reads 10 s before the end of a minute now: the simulated
+ * minute closes (1 s lateness) a few seconds into the test instead of up to a minute later.
+ */
+const CLOCK_OFFSET_MS = String((50_000 - (Date.now() % 60_000) + 60_000) % 60_000);
+const env = {
+  LIVE_CCV_ALLOWED_LATENESS_MS: '1000',
+  LIVE_CCV_ADMIN_TOKEN: ADMIN,
+  LIVE_CCV_INGEST_TOKEN: INGEST,
+  LIVE_CCV_DEMO: 'false',
+  LIVE_CCV_LOG_LEVEL: 'info',
+  LIVE_CCV_CLOCK_OFFSET_MS: CLOCK_OFFSET_MS,
+};
+let server: ServerProcess;
 let url = '';
-let log = '';
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...CLI, ...args], { env: { ...process.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[]) => cli(args, env);
 
 async function admin(method: string, pathname: string, body?: unknown): Promise<Record<string, unknown>> {
   const res = await fetch(`${url}/admin/v1${pathname}`, {
@@ -46,30 +48,12 @@ async function admin(method: string, pathname: string, body?: unknown): Promise<
 }
 
 before(async () => {
-  server = spawn(process.execPath, [...CLI, 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dir], {
-    env: {
-      ...process.env,
-      LIVE_CCV_ALLOWED_LATENESS_MS: '1000',
-      LIVE_CCV_ADMIN_TOKEN: ADMIN,
-      LIVE_CCV_INGEST_TOKEN: INGEST,
-      LIVE_CCV_DEMO: 'false',
-      LIVE_CCV_LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const keep = (d: Buffer) => (log = (log + d.toString()).slice(-20_000));
-  server.stdout!.on('data', keep);
-  server.stderr!.on('data', keep);
-  const deadline = Date.now() + 20_000;
-  while (!/listening at (http:\/\/127\.0\.0\.1:\d+)/.test(log)) {
-    if (Date.now() > deadline || server.exitCode !== null) throw new Error(`server did not start:\n${log}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  url = /listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(log)![1]!;
+  server = await spawnServer({ ...env, LIVE_CCV_DATA_DIR: dir });
+  url = server.url;
 });
 
-after(() => {
-  server.kill('SIGTERM');
+after(async () => {
+  await server.stop();
 });
 
 test('simulate then verify: the stored minutes equal the truth, late beats are refused, the summary peak matches', {
@@ -144,7 +128,7 @@ test('simulate then verify: the stored minutes equal the truth, late beats are r
     '--poll',
     '500',
   ]);
-  assert.equal(verified.code, 0, `${verified.stdout}\n${verified.stderr}\n${log.slice(-2000)}`);
+  assert.equal(verified.code, 0, `${verified.stdout}\n${verified.stderr}\n${server.output().slice(-2000)}`);
   assert.match(verified.stdout, /verify: \d+ minute cells match, 0 mismatches/);
 
   // the peak of the sum over the user's channels, per pull type, as the signed summary computes it

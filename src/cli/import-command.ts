@@ -8,8 +8,9 @@ import readline from 'node:readline';
 import { Option, type Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { CcvImporter, type ImportFormat, type ImportResult } from '../service/import-ccv.js';
+import { io } from './io.js';
 import { emit, jsonFlag, oneLineErrors, type JsonFlag } from './output.js';
-import { settingFlags } from './program.js';
+import { settingFlags } from './setting-flags.js';
 import { storeFlags, withStore } from './store-session.js';
 
 /** Below this size an import is over before a bar would be worth drawing. */
@@ -58,7 +59,7 @@ export function registerImport(program: Command): void {
     const { stream, size } = openFile(file);
     const result = await withStore(opts, async (store, config) => {
       const bar =
-        size >= PROGRESS_MIN_BYTES && process.stderr.isTTY
+        size >= PROGRESS_MIN_BYTES && io().isTTY
           ? new SingleBar({
               stream: process.stderr,
               format: 'importing |{bar}| {percentage}% of {mb} MB, line {line}',

@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import cliProgress from 'cli-progress';
 import { type Command, Option } from 'commander';
 import type { z } from 'zod';
-import { settings, type SettingName } from '../config/config.js';
+import { clockOf, settings, type SettingName } from '../config/config.js';
+import { io } from './io.js';
 import { trimBase } from '../sim/http.js';
 import { sendTraffic, type SendReport } from '../sim/sender.js';
 import { generateTraffic } from '../sim/traffic.js';
@@ -18,7 +19,7 @@ import { batchWindow, beaconWindow } from '../sim/window.js';
 /** A setting's value from the environment (or its default), validated like the server does. */
 function setting<K extends SettingName>(name: K): z.output<(typeof settings)[K]['schema']> {
   const s = settings[name];
-  const raw = process.env[s.env] ?? s.def;
+  const raw = io().env[s.env] ?? s.def;
   const parsed = (s.schema as z.ZodType).safeParse(raw);
   if (!parsed.success)
     throw new Error(`invalid setting ${s.env}: ${parsed.error.issues[0]?.message ?? 'invalid'} (got "${raw}")`);
@@ -86,7 +87,8 @@ async function simulate(o: SimulateOpts): Promise<void> {
       : setting('allowedLatenessMs');
   const minutes =
     o.minutes !== undefined ? num('minutes', o.minutes, { min: 0.05, max: 1440, int: o.endpoint === 'batch' }) : undefined;
-  const now = Date.now();
+  const clock = clockOf({ clockOffsetMs: setting('clockOffsetMs') });
+  const now = clock();
   const window = o.endpoint === 'batch' ? batchWindow(now, lateness, minutes) : beaconWindow(now, lateness, minutes ?? 1);
   const traffic = generateTraffic({
     seed: num('seed', o.seed, { int: true, min: 0, max: 2 ** 32 - 1 }),
@@ -106,7 +108,7 @@ async function simulate(o: SimulateOpts): Promise<void> {
     timeZone: o.timeZone ?? setting('timeZone'),
   });
   const beats = traffic.beats;
-  const log = (s: string) => process.stderr.write(`${s}\n`);
+  const log = (s: string) => io().err(`${s}\n`);
   log(
     `simulate: ${beats.length} heartbeats for ${channels.length} channel(s), simulated ${minuteIso(window.start)} .. ${new Date(window.end).toISOString()}` +
       ` (spike ${new Date(traffic.spike.start).toISOString().slice(11, 19)}Z), via ${o.endpoint} at <= ${o.rate}/s`,
@@ -135,6 +137,7 @@ async function simulate(o: SimulateOpts): Promise<void> {
       concurrency: num('concurrency', o.concurrency, { int: true, min: 1, max: 256 }),
       boundaryGuardMs: num('boundary-guard-ms', o.boundaryGuardMs, { int: true, min: 0, max: 20_000 }),
       onProgress: (done) => bar?.update(done),
+      now: clock,
     });
   } finally {
     bar?.stop();
@@ -160,13 +163,13 @@ async function simulate(o: SimulateOpts): Promise<void> {
     truthFile: o.truth,
     peaks: peaks.map((p) => ({ pullType: p.key, statAt: p.minute * 60_000, peakCCV: p.value })),
   };
-  if (o.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+  if (o.json) io().out(`${JSON.stringify(summary)}\n`);
   else {
     const reasons =
       Object.entries(report.rejected)
         .map(([r, n]) => `${n} ${r}`)
         .join(', ') || 'none';
-    process.stdout.write(
+    io().out(
       `${[
         `sent ${report.sent} heartbeats in ${seconds.toFixed(1)} s (${Math.round(report.sent / Math.max(seconds, 0.001))}/s): ${report.accepted} accepted, refused: ${reasons}`,
         `planned: ${planned.duplicate} duplicates, ${planned.late} late`,
@@ -228,8 +231,8 @@ async function verify(o: VerifyOpts): Promise<void> {
     );
   }
   if (mismatches.length > show) lines.push(`  ... and ${mismatches.length - show} more`);
-  process.stdout.write(`${lines.join('\n')}\n`);
-  if (mismatches.length > 0) process.exitCode = 1;
+  io().out(`${lines.join('\n')}\n`);
+  if (mismatches.length > 0) io().exitCode = 1;
 }
 
 export function registerSimulate(program: Command): void {

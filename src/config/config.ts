@@ -154,6 +154,12 @@ export const settings = {
     schema: z.string(),
     doc: 'directory of the dashboard build served at /dashboard; empty serves the one `npm run build` made (dist/dashboard)',
   },
+  clockOffsetMs: {
+    env: 'LIVE_CCV_CLOCK_OFFSET_MS',
+    def: '0',
+    schema: z.coerce.number({ error: 'expected an integer' }).int('expected an integer'),
+    doc: "shifts this process's clock by this many ms, for tests and replays (keep 0 in production)",
+  },
   demo: { env: 'LIVE_CCV_DEMO', def: 'true', schema: bool, doc: 'create a demo application on first start with an empty store' },
 } as const;
 
@@ -194,6 +200,12 @@ export function loadConfig(
   }
   if (config.trustProxy) parseTrustProxy(config.trustProxy);
   return config;
+}
+
+/** The process's clock: the wall clock, shifted by LIVE_CCV_CLOCK_OFFSET_MS when a test asks for it. */
+export function clockOf(config: Pick<Config, 'clockOffsetMs'>): () => number {
+  const offset = config.clockOffsetMs;
+  return offset === 0 ? Date.now : () => Date.now() + offset;
 }
 
 export function kebab(name: string): string {

@@ -6,7 +6,7 @@
 export const MINUTE_MS = 60_000;
 export const DAY_MINUTES = 1440;
 
-export { addDays, daysBetween, formatYmd, parseYmd, type Ymd } from '@live-ccv/client/contract';
+export { addDays, daysBetween, formatYmd, type Ymd } from '@live-ccv/client/contract';
 import { addDays, formatYmd, type Ymd } from '@live-ccv/client/contract';
 
 const formatters = new Map<string, Intl.DateTimeFormat>();

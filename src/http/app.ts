@@ -1,5 +1,5 @@
 import formbody from '@fastify/formbody';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { parseTrustProxy } from '../config/config.js';
 import { ApiError, errors } from '../errors.js';
@@ -9,7 +9,7 @@ import { registerJsonParser } from './json-body.js';
 import { logSerializers } from './log-redaction.js';
 import { routePlugins } from './routes/index.js';
 
-export type { AppDeps, ResolvedDeps } from './deps.js';
+export type { AppDeps } from './deps.js';
 
 declare module 'fastify' {
   interface FastifyReply {
@@ -22,13 +22,19 @@ declare module 'fastify' {
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const resolved = resolveDeps(deps);
   const { config } = resolved;
+  const given = deps.logger;
+  const isInstance = typeof given === 'object' && given !== null && typeof (given as { info?: unknown }).info === 'function';
   const app: FastifyInstance = Fastify({
     http2: false,
-    logger: deps.logger ?? {
-      level: config.logLevel,
-      serializers: logSerializers,
-      redact: { paths: ['req.headers.authorization', 'appSecret', '*.appSecret'], censor: '[redacted]' },
-    },
+    ...(isInstance
+      ? { loggerInstance: given as FastifyBaseLogger }
+      : {
+          logger: given ?? {
+            level: config.logLevel,
+            serializers: logSerializers,
+            redact: { paths: ['req.headers.authorization', 'appSecret', '*.appSecret'], censor: '[redacted]' },
+          },
+        }),
     // A hop count is valid at runtime (proxy-addr) though fastify's types omit it.
     trustProxy: parseTrustProxy(config.trustProxy) as boolean | string[],
     bodyLimit: config.bodyLimit,
@@ -38,7 +44,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // The router's own refusals (a path segment over 100 characters) answer the envelope, never echoing the path.
     frameworkErrors: (err, _req, reply) => {
       const e = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? errors.uriTooLong() : errors.param('the request URL cannot be read');
-      return sendError(reply, e);
+      return sendError(reply, e, config.always200);
     },
     // Node's parser refusals (headers over the limit, malformed requests) get the envelope too.
     clientErrorHandler: (err, socket) => {
@@ -73,7 +79,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setErrorHandler((err: FastifyError | ApiError, req, reply) => {
     const api = toApiError(err, config.bodyLimit);
     if (api.code >= 500) req.log.error({ err }, 'request failed');
-    return sendError(reply, api);
+    return sendError(reply, api, config.always200);
   });
 
   const known: { pattern: RegExp; methods: Set<string> }[] = [];
@@ -87,17 +93,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const e = known.some((k) => k.pattern.test(path))
       ? errors.methodNotAllowed(req.method, path)
       : errors.notFound(`${req.method} ${path}`);
-    return sendError(reply, e);
+    return sendError(reply, e, config.always200);
   });
 
   for (const plugin of routePlugins) await app.register(plugin, resolved);
   return app;
 }
 
-function sendError(reply: FastifyReply, e: ApiError): FastifyReply {
+/** The error envelope (not through reply.envelope: the router's own refusals come before any decoration). */
+function sendError(reply: FastifyReply, e: ApiError, always200: boolean): FastifyReply {
   for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);
   reply.header('x-error-code', e.errorCode);
-  return reply.envelope(e.code, failure(e.code, e.message));
+  return reply.code(always200 ? 200 : e.code).send(failure(e.code, e.message));
 }
 
 function toApiError(err: FastifyError | ApiError, bodyLimit: number): ApiError {

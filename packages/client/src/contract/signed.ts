@@ -36,6 +36,8 @@ export interface SignedEndpoint<
   csv: CsvShape;
   /** answer fields holding epoch ms, which people also want as local time */
   instants?: readonly string[];
+  /** the columns of a table for people, when not the CSV order */
+  display?: readonly string[];
   /** refusals besides every signed call's (authentication, parameters, ownership, rate limit) */
   errors?: readonly CatalogueKey[];
 }
@@ -84,6 +86,7 @@ export const summary = define({
   answer: z.array(SummaryItem),
   csv: { columns: ['statAt', 'peakCCV', 'pullType'] },
   instants: ['statAt'],
+  display: ['pullType', 'peakCCV', 'statAt'],
 });
 
 export const channelConcurrence = define({
