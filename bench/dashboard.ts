@@ -8,7 +8,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { createClient } from '@live-ccv/client';
-import { addDays, localToEpochMs, MINUTE_MS, parseYmd } from '../src/domain/calendar.js';
+import { addDays, parseYmd } from '@live-ccv/client/contract';
+import { localToEpochMs, MINUTE_MS } from '../src/domain/calendar.js';
 import { openChromium } from '../test/browser/chromium.js';
 import { ACME, ACME_USERS, seedMinutes, seedTenants } from '../test/browser/seed.js';
 import { ADMIN_TOKEN, browserServer } from '../test/browser/server.js';

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { MINUTE_MS } from '../src/domain/calendar.js';
 import { IngestService } from '../src/ingest/ingest-service.js';
 import { call, local } from './family-helpers.js';
-import { fixture, query, signed, tempDir, tempStore, testConfig, type Fixture } from './helpers.js';
+import { cli, fixture, query, signed, tempDir, tempStore, testConfig, type Fixture } from './helpers.js';
 import { validated } from './openapi-validate.js';
 
 const ADMIN = 'admin-token-0123456789';
@@ -148,6 +148,30 @@ describe('curves, accounts and viewers now: signed and admin', () => {
   it('answers viewers now 503 in a process without the ingest', async () => {
     const got = await call(f, '/live/ccv/v1/realtime', {});
     assert.deepEqual([got.status, got.body.message], [503, 'realtime unavailable']);
+  });
+
+  it('has CLI commands: the curve as its peaks in a table, accounts as JSON', async () => {
+    const url = await f.app.listen({ host: '127.0.0.1', port: 0 });
+    const creds = ['--base-url', url, '--app-id', f.caller.appId, '--app-secret', f.caller.appSecret];
+    const curve = await cli([
+      'call',
+      'summary-curve',
+      ...creds,
+      '--users',
+      'u1,u2',
+      '--start',
+      '2024-03-10',
+      '--end',
+      '2024-03-11',
+    ]);
+    assert.equal(curve.code, 0, curve.stderr);
+    const lines = curve.stdout.trim().split('\n');
+    assert.match(lines[0]!, /^pullType\s+peakCCV\s+statAt\s+local time \(Asia\/Shanghai\)$/);
+    assert.match(lines[2]!, /^cdn\s+9\s+\d{13}\s+2024-03-10 20:01$/);
+    assert.match(lines[3]!, /^rtc\s+4\s+\d{13}\s+2024-03-11 20:00$/);
+    const accounts = await cli(['call', 'accounts', ...creds, '--json']);
+    assert.equal(accounts.code, 0, accounts.stderr);
+    assert.equal(JSON.parse(accounts.stdout).users.length, 2);
   });
 
   it('serves the same views to an operator, for any application by its id', async () => {

@@ -38,6 +38,8 @@ export interface SignedEndpoint<
   instants?: readonly string[];
   /** the columns of a table for people, when not the CSV order */
   display?: readonly string[];
+  /** the rows of a table for people, when not the CSV rows (a curve's peaks rather than its every minute) */
+  tableRows?: (data: unknown) => readonly unknown[];
   /** refusals besides every signed call's (authentication, parameters, ownership, rate limit) */
   errors?: readonly CatalogueKey[];
 }
@@ -182,6 +184,9 @@ export const summaryCurve = define({
   params: usersCurveParams,
   answer: Curves,
   csv: { columns: ['minute', 'pullType', 'viewers'], rows: curveRows },
+  display: ['pullType', 'peakCCV', 'statAt'],
+  tableRows: (data) => (data as { series: readonly unknown[] }).series,
+  instants: ['statAt'],
 });
 
 export const channelsCurve = define({
@@ -194,6 +199,9 @@ export const channelsCurve = define({
   params: channelsCurveParams,
   answer: Curves,
   csv: { columns: ['minute', 'pullType', 'viewers'], rows: curveRows },
+  display: ['pullType', 'peakCCV', 'statAt'],
+  tableRows: (data) => (data as { series: readonly unknown[] }).series,
+  instants: ['statAt'],
 });
 
 export const accounts = define({
