@@ -185,7 +185,7 @@ test('curves equal the brute-force sums, their peaks the summary, their shares e
         }
       },
     ),
-    { numRuns: 60 },
+    { numRuns: 40 },
   );
 });
 

@@ -72,5 +72,5 @@ test('the client package installs and runs with its own dependencies only', () =
        timestamp: '1660270926732' }, 'fsq2k5weced1h8vui657xtdva66whf0g');
      console.log(s, typeof createClient, signedEndpoints.length);`,
   );
-  assert.equal(out, '0D2BDA2FD04D93A2B8832B91FD973C4D function 6\n');
+  assert.equal(out, '0D2BDA2FD04D93A2B8832B91FD973C4D function 10\n');
 });
