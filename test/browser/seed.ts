@@ -3,6 +3,7 @@
  * deterministic per-minute CCV (daily evening waves with noise) over a range of local days. The tests compare what
  * the dashboard shows with what the API answers for these numbers, never with constants.
  */
+import { rng } from '../../bench/dataset.js';
 import type { Store } from '../../src/store/port.js';
 import { Tenancy } from '../../src/service/tenancy.js';
 
@@ -14,18 +15,6 @@ export const ACME_USERS: Record<string, string[]> = {
   gamma: ['3001', '3002'],
 };
 export const OTHER_USERS: Record<string, string[]> = { 'globex-main': ['9001'] };
-
-/** A small deterministic generator (mulberry32), so every run writes the same minutes. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export async function seedTenants(store: Store): Promise<void> {
   const tenancy = new Tenancy(store);
@@ -51,7 +40,7 @@ export async function seedMinutes(
   count: number,
   options: { seed?: number; channels?: readonly string[] } = {},
 ): Promise<number> {
-  const next = random(options.seed ?? 7);
+  const next = rng(options.seed ?? 7);
   const all = [...Object.values(ACME_USERS), ...Object.values(OTHER_USERS)].flat();
   const channels = options.channels ?? all;
   let written = 0;

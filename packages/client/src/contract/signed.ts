@@ -174,35 +174,43 @@ export const userRealtimeConcurrence = define({
 
 /* live-ccv's own signed endpoints (not POLYV's): what the dashboard shows a partner; see ./views.ts. */
 
-export const summaryCurve = define({
-  name: 'summaryCurve',
-  path: '/live/ccv/v1/summary/curve',
-  methods: ['GET', 'POST'],
-  summary: "The summary's per-minute sum of the users' CCV, per pull type, with the peak and each user's share of it",
-  description:
-    "The curve behind the summary: for each pull type with viewers, the sum of the users' CCV for every minute of the local days start..end as one number array, its peak and statAt (equal to the summary's), and each user's CCV in the peak minute.",
-  params: usersCurveParams,
-  answer: Curves,
-  csv: { columns: ['minute', 'pullType', 'viewers'], rows: curveRows },
-  display: ['pullType', 'peakCCV', 'statAt'],
-  tableRows: (data) => (data as { series: readonly unknown[] }).series,
-  instants: ['statAt'],
-});
+/** A curve endpoint: its ids, the days and an optional pull type in; Curves out (CSV: a row per minute). */
+const curve = <const N extends string, const P extends readonly ParamDef[]>(
+  name: N,
+  path: string,
+  params: P,
+  summary: string,
+  description: string,
+) =>
+  define({
+    name,
+    path,
+    methods: ['GET', 'POST'],
+    summary,
+    description,
+    params,
+    answer: Curves,
+    csv: { columns: ['minute', 'pullType', 'viewers'], rows: curveRows },
+    display: ['pullType', 'peakCCV', 'statAt'],
+    tableRows: (data) => (data as { series: readonly unknown[] }).series,
+    instants: ['statAt'],
+  });
 
-export const channelsCurve = define({
-  name: 'channelsCurve',
-  path: '/live/ccv/v1/channels/curve',
-  methods: ['GET', 'POST'],
-  summary: "Channels summed per minute, per pull type, with the peak and each channel's share of it",
-  description:
-    "For each pull type with viewers, the sum of the channels' CCV for every minute of the local days start..end as one number array, its peak, and each channel's CCV in the peak minute. Adding the pull types gives concurrence-mc's minutes; a local day's largest sum is its concurrence-mc day point.",
-  params: channelsCurveParams,
-  answer: Curves,
-  csv: { columns: ['minute', 'pullType', 'viewers'], rows: curveRows },
-  display: ['pullType', 'peakCCV', 'statAt'],
-  tableRows: (data) => (data as { series: readonly unknown[] }).series,
-  instants: ['statAt'],
-});
+export const summaryCurve = curve(
+  'summaryCurve',
+  '/live/ccv/v1/summary/curve',
+  usersCurveParams,
+  "The summary's per-minute sum of the users' CCV, per pull type, with the peak and each user's share of it",
+  "The curve behind the summary: for each pull type with viewers, the sum of the users' CCV for every minute of the local days start..end as one number array, its peak and statAt (equal to the summary's), and each user's CCV in the peak minute.",
+);
+
+export const channelsCurve = curve(
+  'channelsCurve',
+  '/live/ccv/v1/channels/curve',
+  channelsCurveParams,
+  "Channels summed per minute, per pull type, with the peak and each channel's share of it",
+  "For each pull type with viewers, the sum of the channels' CCV for every minute of the local days start..end as one number array, its peak, and each channel's CCV in the peak minute. Adding the pull types gives concurrence-mc's minutes; a local day's largest sum is its concurrence-mc day point.",
+);
 
 export const accounts = define({
   name: 'accounts',

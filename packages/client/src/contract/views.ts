@@ -58,22 +58,24 @@ export const RealtimeViewers = z
 
 const pullType = optional('pullType', 'pullType', 'only this pull type; every pull type with viewers by default');
 
-/** The parameters of the users' curve: the summary's, plus an optional pull type. */
-export const usersCurveParams = [
-  required('users', 'userIds', 'user ids, comma-separated (a JSON array in a JSON body); at most LIVE_CCV_MAX_USERS'),
+/** The days and pull type of a curve, after its ids: the summary's range rules. */
+const curveRange = [
   required('start', 'day', 'first day, yyyy-MM-dd in the deployment time zone'),
   required('end', 'day', 'last day (inclusive); at most LIVE_CCV_MAX_DAYS days from start'),
   dayRange('start', 'end', 'limit'),
   pullType,
 ] as const;
 
+/** The parameters of the users' curve: the summary's, plus an optional pull type. */
+export const usersCurveParams = [
+  required('users', 'userIds', 'user ids, comma-separated (a JSON array in a JSON body); at most LIVE_CCV_MAX_USERS'),
+  ...curveRange,
+] as const;
+
 /** The parameters of the channels' curve: channels summed minute by minute. */
 export const channelsCurveParams = [
   required('channelIds', 'channelIds', 'channel ids, comma-separated; at most LIVE_CCV_MAX_USERS'),
-  required('start', 'day', 'first day, yyyy-MM-dd in the deployment time zone'),
-  required('end', 'day', 'last day (inclusive); at most LIVE_CCV_MAX_DAYS days from start'),
-  dayRange('start', 'end', 'limit'),
-  pullType,
+  ...curveRange,
 ] as const;
 
 /** CSV rows of a curve answer: one per pull type and minute (epoch ms). */

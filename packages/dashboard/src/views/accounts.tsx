@@ -5,10 +5,10 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { Chart, colorOf } from '../chart.js';
 import { download } from '../csv.js';
-import type { AccountsData, CurvesData, SettingsData, Source } from '../source.js';
+import type { AccountsData, CurvesData } from '../source.js';
 import { label, minuteLabels } from '../time.js';
 import { CheckList, DateRange, ErrorBox, formatInt, Section, useTask } from '../ui.js';
-import type { RangeState } from './peak.js';
+import type { CurveViewProps } from './peak.js';
 
 type Mode = 'user' | 'channels';
 
@@ -41,19 +41,7 @@ function dayPeaks(data: CurvesData, total: Float64Array): DayPeak[] {
   });
 }
 
-export function AccountsView({
-  source,
-  settings,
-  appId,
-  range,
-  onRange,
-}: {
-  source: Source;
-  settings: SettingsData;
-  appId: string;
-  range: RangeState;
-  onRange: (r: RangeState) => void;
-}) {
+export function AccountsView({ source, settings, appId, range, onRange }: CurveViewProps) {
   const accounts = useTask<AccountsData>();
   // the answer carries its question, so what is shown always belongs together
   const curve = useTask<{ data: CurvesData; asked: { what: string; pullType: string; start: string; end: string } }>();

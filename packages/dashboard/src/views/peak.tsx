@@ -10,24 +10,22 @@ import type { CurvesData, SettingsData, Source } from '../source.js';
 import { label, minuteLabels } from '../time.js';
 import { CheckList, DateRange, ErrorBox, formatInt, Section, useTask } from '../ui.js';
 
+/** The days a view asks for, shared by the views while signed in. */
 export interface RangeState {
   start: string;
   end: string;
 }
 
-export function PeakView({
-  source,
-  settings,
-  appId,
-  range,
-  onRange,
-}: {
+/** What every curve view is given by the shell. */
+export interface CurveViewProps {
   source: Source;
   settings: SettingsData;
   appId: string;
   range: RangeState;
   onRange: (r: RangeState) => void;
-}) {
+}
+
+export function PeakView({ source, settings, appId, range, onRange }: CurveViewProps) {
   const accounts = useTask<string[]>();
   // the answer carries its question, so what is shown always belongs together
   const curve = useTask<{ data: CurvesData; asked: { users: string[]; pullTypes: Set<string>; start: string; end: string } }>();
