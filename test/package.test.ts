@@ -45,6 +45,10 @@ test('the server package ships its entry points and bin, and they import by name
   }
   for (const bin of Object.values(pkg.bin)) assert.ok(files.includes(bin), `bin ${bin} is not in the package`);
   assert.ok(!files.some((f) => f.startsWith('test/') || f.startsWith('src/')), 'sources or tests are packed');
+  assert.ok(
+    files.includes('dist/dashboard/index.html') && files.some((f) => /^dist\/dashboard\/assets\/.+\.js\.br$/.test(f)),
+    'the dashboard build is not in the package',
+  );
   // the unpacked package resolves its dependencies from this checkout's node_modules, as an install would
   fs.symlinkSync(path.resolve('node_modules'), path.join(dir, 'node_modules'));
   const out = run(
