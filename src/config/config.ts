@@ -169,6 +169,12 @@ export const settings = {
     schema: z.string(),
     doc: 'address of the metrics port (LIVE_CCV_METRICS_PORT); empty uses LIVE_CCV_HOST',
   },
+  dashboardDir: {
+    env: 'LIVE_CCV_DASHBOARD_DIR',
+    def: '',
+    schema: z.string(),
+    doc: 'directory of the dashboard build served at /dashboard; empty serves the one `npm run build` made (dist/dashboard)',
+  },
   clockOffsetMs: {
     env: 'LIVE_CCV_CLOCK_OFFSET_MS',
     def: '0',
