@@ -1,5 +1,6 @@
 /** Flag values checked once for every command that takes them, each failure naming the flag. */
 import type { Command } from 'commander';
+import { splitList } from '@live-ccv/client/contract';
 import { settings } from '../config/config.js';
 
 export function intFlag(flag: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -12,14 +13,7 @@ export function intFlag(flag: string, text: string, min: number, max = Number.MA
 
 /** A comma list of ids (spaces around commas tolerated, duplicates dropped), each matching `pattern`. */
 export function idsFlag(flag: string, text: string, pattern: RegExp, what = 'id'): string[] {
-  const ids = [
-    ...new Set(
-      text
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    ),
-  ];
+  const ids = splitList(text);
   if (ids.length === 0) throw new Error(`invalid --${flag}: expected a comma-separated list`);
   const bad = ids.find((i) => !pattern.test(i));
   if (bad !== undefined) throw new Error(`invalid --${flag}: malformed ${what} "${bad}"`);

@@ -9,45 +9,8 @@ export const DAY_MINUTES = 1440;
 export { addDays, daysBetween, formatYmd, parseYmd, type Ymd } from '@live-ccv/client/contract';
 import { addDays, daysBetween, formatYmd, type Ymd } from '@live-ccv/client/contract';
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
-export interface LocalTime extends Ymd {
-  hh: number;
-  mm: number;
-  ss: number;
-}
-
-export function toLocal(ms: number, timeZone: string): LocalTime {
-  const parts: Record<string, number> = {};
-  for (const p of formatter(timeZone).formatToParts(ms)) {
-    if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  }
-  return {
-    y: parts.year ?? 1970,
-    m: parts.month ?? 1,
-    d: parts.day ?? 1,
-    hh: parts.hour ?? 0,
-    mm: parts.minute ?? 0,
-    ss: parts.second ?? 0,
-  };
-}
+export { toLocal } from '@live-ccv/client/contract';
+import { toLocal } from '@live-ccv/client/contract';
 
 /** The zone's offset from UTC at instant ms, in ms (east positive). */
 export function zoneOffsetMs(ms: number, timeZone: string): number {

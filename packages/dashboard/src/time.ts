@@ -2,23 +2,7 @@
  * Local days and minute labels in the deployment's time zone (not the browser's): the API's days are the
  * deployment's, and so must be every label the dashboard shows or downloads.
  */
-const formats = new Map<string, Intl.DateTimeFormat>();
-function format(timeZone: string): Intl.DateTimeFormat {
-  let f = formats.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-    });
-    formats.set(timeZone, f);
-  }
-  return f;
-}
+import { formatYmd, toLocal } from '@live-ccv/client/contract';
 
 export interface Local {
   day: string;
@@ -27,9 +11,8 @@ export interface Local {
 
 /** The local `yyyy-MM-dd` and `HH:mm` of an instant. */
 export function local(ms: number, timeZone: string): Local {
-  const p: Record<string, string> = {};
-  for (const part of format(timeZone).formatToParts(ms)) p[part.type] = part.value;
-  return { day: `${p.year}-${p.month}-${p.day}`, minute: `${p.hour}:${p.minute}` };
+  const l = toLocal(ms, timeZone);
+  return { day: formatYmd(l), minute: `${pad(l.hh)}:${pad(l.mm)}` };
 }
 
 export const label = (ms: number, timeZone: string): string => {
