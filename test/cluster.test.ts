@@ -240,6 +240,10 @@ test('two of each role: exact minutes through collector and aggregator kills, re
   } finally {
     await db.end();
   }
+  // /freshness on an api process: the oldest partition's progress
+  const fresh = await api2.json<{ closedBefore: number | null }>('/freshness');
+  assert.ok((fresh.body.data.closedBefore ?? 0) >= (m + 1) * MINUTE_MS, JSON.stringify(fresh.body));
+
   const store = await PostgresStore.connect(PG_URL, { schema, max: 2 });
   try {
     const stored = new Map<string, number>();

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { sign } from '../src/auth/sign.js';
-import { labelMinute } from '../src/domain/calendar.js';
+import { labelMinute, localDay, localStamp } from '../src/domain/calendar.js';
 import { formatTruth, parseTruth, truthPeaks } from '../src/sim/truth.js';
 import { cli, tempDir } from './helpers.js';
 import { spawnServer, type ServerProcess } from './server-process.js';
@@ -102,7 +102,12 @@ test('simulate then verify: the stored minutes equal the truth, late beats are r
     rejected: Record<string, number>;
     planned: { late: number; duplicate: number };
     lateAccepted: number;
+    timeZone: string;
+    days: { start: string; end: string };
+    peaks: { pullType: string; statAt: number; local: string; peakCCV: number }[];
   };
+  assert.equal(report.timeZone, 'Asia/Shanghai', 'the deployment zone by default');
+  for (const p of report.peaks) assert.equal(p.local, localStamp(p.statAt, 'Asia/Shanghai'));
   assert.ok(report.sent > 100, `sent ${report.sent}`);
   assert.ok(report.planned.late > 0 && report.planned.duplicate > 0);
   assert.equal(report.lateAccepted, 0);
@@ -133,13 +138,15 @@ test('simulate then verify: the stored minutes equal the truth, late beats are r
 
   // the peak of the sum over the user's channels, per pull type, as the signed summary computes it
   const expected = truthPeaks(rows, CHANNELS);
+  // the local days simulate printed are the ones the truth covers, whatever the hour
   const days = rows.map((r) => labelMinute(r.minute / 60_000, 'Asia/Shanghai').day).sort();
+  assert.deepEqual(report.days, { start: days[0], end: days.at(-1) });
   const params: Record<string, string> = {
     appId,
     timestamp: String(Date.now()),
     users: 'simuser1',
-    start: days[0]!,
-    end: days.at(-1)!,
+    start: report.days.start,
+    end: report.days.end,
   };
   params.sign = sign(params, appSecret);
   const res = await fetch(`${url}/live/internal/v3/user/concurrent/yunduo/summary?${new URLSearchParams(params)}`);
@@ -158,6 +165,58 @@ test('simulate then verify: the stored minutes equal the truth, late beats are r
   const failed = await run(['verify', '--truth', wrong, '--base-url', url, '--admin-token', ADMIN]);
   assert.equal(failed.code, 1);
   assert.match(failed.stdout, /\d+ minute cells match, 1 mismatch\n {2}channel \d+ \w+ .*expected \d+, server \d+/);
+});
+
+test('simulate prints its times and the local days to query in the zone it is given', { timeout: 60_000 }, async () => {
+  const zoneApp = await admin('POST', '/apps', { name: 'zone' });
+  await admin('POST', `/apps/${String(zoneApp.appId)}/users`, { userId: 'zoneuser' });
+  await admin('POST', '/users/zoneuser/channels', { channelId: '3000009' });
+  const zone = 'America/New_York';
+  const sim = await run([
+    'simulate',
+    '--base-url',
+    url,
+    '--ingest-token',
+    INGEST,
+    '--channels',
+    '3000009',
+    '--truth',
+    path.join(dir, 'zone.csv'),
+    '--viewers',
+    '5',
+    '--late',
+    '0',
+    '--allowed-lateness-ms',
+    '1000',
+    '--time-zone',
+    zone,
+    '--no-progress',
+  ]);
+  assert.equal(sim.code, 0, sim.stderr);
+  const rows = parseTruth(fs.readFileSync(path.join(dir, 'zone.csv'), 'utf8'));
+  const minutes = rows.map((r) => r.minute).sort((a, b) => a - b);
+  assert.match(
+    sim.stderr,
+    /simulated \d{4}-\d\d-\d\d \d\d:\d\d:\d\d -0[45]:00 \.\. \d{4}-\d\d-\d\d \d\d:\d\d:\d\d -0[45]:00 \(spike at \d\d:\d\d:\d\d\)/,
+  );
+  assert.match(sim.stdout, /^peak cdn: \d+ at \d{4}-\d\d-\d\d \d\d:\d\d -0[45]:00$/m);
+  const daysLine = `local days (${zone}): --start ${localDay(minutes[0]!, zone)} --end ${localDay(minutes.at(-1)!, zone)}`;
+  assert.ok(sim.stdout.split('\n').includes(daysLine), sim.stdout);
+  const badZone = await run([
+    'verify',
+    '--truth',
+    path.join(dir, 'zone.csv'),
+    '--base-url',
+    url,
+    '--admin-token',
+    ADMIN,
+    '--time-zone',
+    'Mars/Base',
+  ]);
+  assert.equal(
+    badZone.stderr,
+    'live-ccv: invalid --time-zone: expected an IANA time zone such as Asia/Shanghai, got "Mars/Base"\n',
+  );
 });
 
 test('bad input is one clear line and a non-zero exit', async () => {

@@ -58,6 +58,17 @@ for (const adapter of all) {
 
         await other.setChannelMinutesFenced([row(11)], token(9), String(M + 2));
         assert.equal(await minute(store, 'user', 'u1'), 11);
+
+        // the progress of every key under a prefix, for freshness (a claimed key not written yet has none)
+        await other.claimFence({ key: 'deploy/partition/4', generation: 1000, epoch: 1 });
+        await other.claimFence({ key: 'other/partition/0', generation: 1000, epoch: 1 });
+        assert.deepEqual(
+          await store.listFenceProgress('deploy/partition/'),
+          new Map([
+            [KEY, String(M + 2)],
+            ['deploy/partition/4', undefined],
+          ]),
+        );
       } finally {
         await drop();
       }

@@ -124,7 +124,8 @@ function human(e: SignedEndpoint, data: unknown, zone: string): string {
   for (const key of e.instants ?? []) {
     columns.push({ key, title: `local time (${zone})`, format: (v) => localLabel(Number(v), zone) });
   }
-  return table(data as Row[], columns);
+  const rows = e.tableRows?.(data) ?? (e.csv.rows ? e.csv.rows(data) : data);
+  return table(rows as Row[], columns);
 }
 
 /**

@@ -2,8 +2,10 @@ import { Command } from 'commander';
 import { io } from './io.js';
 import { registerApps, registerChannels, registerUsers } from './admin-commands.js';
 import { registerCall } from './call-command.js';
+import { registerCompare } from './compare.js';
 import { registerImport } from './import-command.js';
 import { registerSimulate } from './simulate.js';
+import { version } from '../version.js';
 import { configFrom, settingFlags } from './setting-flags.js';
 
 /** Each command group lives in its own module and registers itself here. */
@@ -21,11 +23,13 @@ const registrars: ((program: Command) => void)[] = [
   registerImport,
   registerCall,
   registerSimulate,
+  registerCompare,
 ];
 
 export function buildProgram(): Command {
   const program = new Command('live-ccv')
     .description('Concurrent-viewer metering for live streaming, wire-compatible with POLYV v3')
+    .version(version, '-V, --version', 'print the version and exit')
     // errors and help reach the caller through the CLI's terminal, never process.exit (subcommands inherit this)
     .exitOverride()
     .configureOutput({

@@ -13,10 +13,12 @@
  */
 import path from 'node:path';
 import type { Config } from '../config/config.js';
+import { freshnessLagSeconds, metrics, track } from '../metrics/metrics.js';
 import type { ChannelMinute, Store } from '../store/port.js';
 import { Admission, AdmittingCollector } from './admission.js';
 import { Background } from './background.js';
 import { ChannelDirectory } from './channel-directory.js';
+import { FLUSH_EVERY_MS, flushReport } from './flush-report.js';
 import { LocalHeartbeatLog } from './log/local-log.js';
 import type { LogRecord } from './log/port.js';
 import type { MinuteAggregator } from './minute-aggregator.js';
@@ -25,7 +27,6 @@ import type { HeartbeatIngest, IngestResult, IngestScope } from './realtime-port
 import { RealtimeWindow } from './realtime-window.js';
 
 export const WATERMARK_KEY = 'ingest.flushedBeforeMinute';
-const FLUSH_EVERY_MS = 1_000;
 const PRUNE_EVERY_MS = 10_000;
 const SEGMENT_BYTES = 64 * 1024 * 1024;
 const SEGMENT_MAX_AGE_MS = 60_000;
@@ -36,6 +37,8 @@ export interface IngestOptions {
   onError?: (err: unknown, what: string) => void;
   /** run the flush, reload and prune timers (tests may drive `flush()` themselves) */
   timers?: boolean;
+  /** where the minute closer reports its flushes (debug) and falling behind (warn) */
+  logger?: { debug(obj: object, msg: string): void; warn(obj: object, msg: string): void };
 }
 
 export class IngestService extends AdmittingCollector implements HeartbeatIngest {
@@ -53,6 +56,12 @@ export class IngestService extends AdmittingCollector implements HeartbeatIngest
   /** closed minutes whose write failed, retried by the next flush */
   private unwritten: ChannelMinute[] = [];
   private flushing: Promise<void> = Promise.resolve();
+  private readonly logger: IngestOptions['logger'];
+  private readonly untrack = track(this, {
+    openMinutes: (s) => s.counter?.aggregator.openMinutes().length ?? 0,
+    heldViewers: (s) => s.counter?.aggregator.heldViewers() ?? 0,
+    freshnessLag: (s) => freshnessLagSeconds(s.watermark, s.now()),
+  });
 
   private constructor(
     private readonly config: Config,
@@ -70,6 +79,7 @@ export class IngestService extends AdmittingCollector implements HeartbeatIngest
       segmentBytes: SEGMENT_BYTES,
       segmentMaxAgeMs: SEGMENT_MAX_AGE_MS,
     });
+    this.logger = options.logger;
   }
 
   /** Replays the log, writes the minutes that closed while the process was down, and starts the timers. */
@@ -142,6 +152,7 @@ export class IngestService extends AdmittingCollector implements HeartbeatIngest
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.untrack();
     this.background.stop();
     await Promise.allSettled([...this.inflight]);
     try {
@@ -162,16 +173,33 @@ export class IngestService extends AdmittingCollector implements HeartbeatIngest
     const cutoff = Math.max(this.closedBefore, this.admission.clockCutoff());
     this.closedBefore = cutoff;
     await Promise.allSettled([...this.inflight]);
-    this.unwritten.push(...this.counter.close(cutoff));
+    const rows = this.counter.close(cutoff);
+    this.unwritten.push(...rows);
     if (this.unwritten.length > 0) {
       await this.store.setChannelMinutes(this.unwritten);
       this.unwritten = [];
     }
+    const before = this.watermark;
     if (cutoff > this.watermark) {
       await this.store.setMeta(WATERMARK_KEY, String(cutoff));
       this.watermark = cutoff;
     }
+    this.reportFlush(before, rows.length);
     await this.log.release(0, this.watermark);
+  }
+
+  private reportFlush(before: number, rows: number): void {
+    const report = flushReport({
+      before,
+      after: this.watermark,
+      rows,
+      now: this.now(),
+      latenessMs: this.config.allowedLatenessMs,
+    });
+    if (!report) return;
+    metrics.minutesClosed.inc(report.fields.minutesClosed);
+    metrics.minuteRowsWritten.inc(rows);
+    this.logger?.[report.level](report.fields, report.msg);
   }
 
   private startTimers(): void {

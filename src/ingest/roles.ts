@@ -5,6 +5,7 @@
  * - a NATS URL: a cluster collector and/or aggregator on the JetStream log, and on api processes the
  *   realtime counts the aggregators publish.
  */
+import type { Logger } from 'pino';
 import { hasRole, type Config } from '../config/config.js';
 import type { IngestHealth } from '../http/deps.js';
 import type { Store } from '../store/port.js';
@@ -25,11 +26,28 @@ export interface IngestRoles {
   stop(): Promise<void>;
 }
 
-/** `now` is the process's clock (clockOf(config)): collectors check lateness and aggregators publish marks by it. */
-export async function openIngestRoles(config: Config, store: Store, now: () => number = Date.now): Promise<IngestRoles> {
+/** Where the ingest's parts log what happens outside requests (a pino logger per component). */
+type ComponentLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
+
+export interface IngestRolesOptions {
+  /** the process's clock (clockOf(config)): collectors check lateness and aggregators publish marks by it */
+  now?: () => number;
+  logger?: (component: string) => ComponentLogger;
+}
+
+export async function openIngestRoles(config: Config, store: Store, options: IngestRolesOptions = {}): Promise<IngestRoles> {
+  const now = options.now ?? Date.now;
+  const log = (component: string) => {
+    const l = options.logger?.(component);
+    return {
+      logger: l,
+      onError: l ? (err: unknown, what: string) => l.error({ err }, what) : undefined,
+    };
+  };
   if (!config.natsUrl) {
     if (!hasRole(config, 'collector')) return { health: () => ({ detail: { log: 'none' } }), stop: async () => {} };
-    const service = await IngestService.open(config, store, { now });
+    const closer = log('minute-closer');
+    const service = await IngestService.open(config, store, { now, logger: closer.logger, onError: closer.onError });
     return {
       collector: service,
       realtime: service,
@@ -45,20 +63,25 @@ export async function openIngestRoles(config: Config, store: Store, now: () => n
     await conn.close();
   };
   try {
-    let log: JetStreamHeartbeatLog | undefined;
+    let heartbeats: JetStreamHeartbeatLog | undefined;
     if (hasRole(config, 'collector') || hasRole(config, 'aggregator')) {
-      const l = await JetStreamHeartbeatLog.open(conn, {
+      const jsLog = await JetStreamHeartbeatLog.open(conn, {
         partitions: config.partitions,
         replicas: config.natsReplicas,
         publishTimeoutMs: config.publishTimeoutMs,
         lingerMs: config.collectorLingerMs,
       });
-      log = l;
-      opened.push({ stop: () => l.close() });
+      heartbeats = jsLog;
+      opened.push({ stop: () => jsLog.close() });
     }
     let aggregator: ClusterAggregator | undefined;
-    if (log && hasRole(config, 'aggregator')) {
-      const a = await ClusterAggregator.start(config, store, log, conn, { now });
+    if (heartbeats && hasRole(config, 'aggregator')) {
+      const agg = log('aggregator');
+      const a = await ClusterAggregator.start(config, store, heartbeats, conn, {
+        now,
+        onError: agg.onError,
+        onEvent: agg.logger ? (line) => agg.logger?.info(line) : undefined,
+      });
       aggregator = a;
       opened.push({ stop: () => a.stop() });
     }
@@ -69,8 +92,8 @@ export async function openIngestRoles(config: Config, store: Store, now: () => n
       opened.push({ stop: () => r.close() });
     }
     let collector: ClusterCollector | undefined;
-    if (log && hasRole(config, 'collector')) {
-      const c = await ClusterCollector.open(config, store, log, { now });
+    if (heartbeats && hasRole(config, 'collector')) {
+      const c = await ClusterCollector.open(config, store, heartbeats, { now, onError: log('collector').onError });
       collector = c;
       opened.push({ stop: () => c.stop() });
     }

@@ -103,6 +103,8 @@ export interface CurveStore {
    * key is still claimed by exactly this token (else throws FencedError and writes nothing).
    */
   setChannelMinutesFenced(rows: readonly ChannelMinute[], token: FenceToken, progress: string): Promise<void>;
+  /** The progress saved with every fence key starting with `keyPrefix` (undefined for a key not yet written). */
+  listFenceProgress(keyPrefix: string): Promise<Map<string, string | undefined>>;
   /**
    * Per-minute curves of users or channels overlapping the epoch-minute range [from, to), as segments
    * keyed by pull type (optionally only one pull type). A user's curve is the sum of its channels'.

@@ -2,6 +2,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Role } from '../../config/config.js';
 import type { ResolvedDeps } from '../deps.js';
 import { adminRoutes } from './admin.js';
+import { dashboardRoutes } from './dashboard.js';
+import { freshnessRoutes } from './freshness.js';
 import { healthRoutes } from './health.js';
 import { ingestRoutes } from './ingest.js';
 import { openapiRoutes } from './openapi.js';
@@ -14,6 +16,8 @@ export const routePlugins: FastifyPluginAsync<ResolvedDeps>[] = [
   adminRoutes,
   openapiRoutes,
   ingestRoutes,
+  freshnessRoutes,
+  dashboardRoutes,
 ];
 
 /**

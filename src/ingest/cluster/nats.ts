@@ -20,6 +20,9 @@ export interface ClusterNames {
   fenceKey(partition: number): string;
 }
 
+/** Fence keys of a deployment's partitions start with this (src/service/freshness.ts reads them). */
+export const fenceKeyPrefix = (prefix: string) => `${prefix}/partition/`;
+
 export function clusterNames(prefix: string): ClusterNames {
   return {
     stream: `${prefix}-heartbeats`,
@@ -27,7 +30,7 @@ export function clusterNames(prefix: string): ClusterNames {
     subjects: `${prefix}.hb.*`,
     leases: `${prefix}-leases`,
     realtime: `${prefix}-realtime`,
-    fenceKey: (p) => `${prefix}/partition/${p}`,
+    fenceKey: (p) => `${fenceKeyPrefix(prefix)}${p}`,
   };
 }
 

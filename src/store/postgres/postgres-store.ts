@@ -253,6 +253,14 @@ export class PostgresStore implements Store {
     });
   }
 
+  async listFenceProgress(keyPrefix: string): Promise<Map<string, string | undefined>> {
+    const { rows } = await this.pool.query<{ key: string; progress: string | null }>(
+      'SELECT key, progress FROM ingest_fences WHERE left(key, $1) = $2',
+      [keyPrefix.length, keyPrefix],
+    );
+    return new Map(rows.map((r) => [r.key, r.progress ?? undefined]));
+  }
+
   private async writeMinutes(db: pg.PoolClient, rows: readonly ChannelMinute[]): Promise<void> {
     const groups = groupMinutes(rows);
     const channelIds = [...new Set(groups.map((g) => g.channelId))];

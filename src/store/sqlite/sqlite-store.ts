@@ -109,7 +109,7 @@ export class SqliteStore implements Store {
         `INSERT INTO ingest_fences (key, generation, epoch) VALUES (?, ?, ?)
          ON CONFLICT (key) DO UPDATE SET generation = excluded.generation, epoch = excluded.epoch`,
       ),
-      fenceProgress: this.db.prepare('UPDATE ingest_fences SET progress = ? WHERE key = ?'),
+      saveFenceProgress: this.db.prepare('UPDATE ingest_fences SET progress = ? WHERE key = ?'),
       channel: curveCols('channel_curves', 'channel_id'),
       user: curveCols('user_curves', 'user_id'),
     };
@@ -311,9 +311,17 @@ export class SqliteStore implements Store {
     this.db.transaction(() => {
       const row = this.stmt.getFence.get(token.key) as { generation: number; epoch: number } | undefined;
       if (!row || row.generation !== token.generation || row.epoch !== token.epoch) throw new FencedError(token.key);
-      this.stmt.fenceProgress.run(progress, token.key);
+      this.stmt.saveFenceProgress.run(progress, token.key);
       this.writeMinutes(rows);
     })();
+  }
+
+  async listFenceProgress(keyPrefix: string): Promise<Map<string, string | undefined>> {
+    const rows = this.cached('SELECT key, progress FROM ingest_fences WHERE substr(key, 1, ?) = ?').all(
+      keyPrefix.length,
+      keyPrefix,
+    ) as { key: string; progress: string | null }[];
+    return new Map(rows.map((r) => [r.key, r.progress ?? undefined]));
   }
 
   private writeMinutes(rows: readonly ChannelMinute[]): void {
