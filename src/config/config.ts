@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { splitList } from '@live-ccv/client/contract';
 import { z } from 'zod';
 
 /**
@@ -23,14 +24,7 @@ const timeZone = z.string().refine((tz) => {
 export const ROLES = ['api', 'collector', 'aggregator'] as const;
 export type Role = (typeof ROLES)[number];
 /** A comma list, trimmed, blanks and repeats dropped. */
-const commaList = z.string().transform((s) => [
-  ...new Set(
-    s
-      .split(',')
-      .map((item) => item.trim())
-      .filter(Boolean),
-  ),
-]);
+const commaList = z.string().transform(splitList);
 const roles = commaList.refine(
   (list): list is Role[] => list.length > 0 && list.every((r) => (ROLES as readonly string[]).includes(r)),
   {
