@@ -280,7 +280,7 @@ async function main() {
     async () => {
       const all = await Promise.all(aggregators.map(aggStatus));
       const counted = all.reduce((n, s) => n + (s?.counted ?? 0), 0);
-      seen = JSON.stringify({ counted: counted - countedBefore, statuses: all });
+      seen = `${JSON.stringify({ counted: counted - countedBefore, statuses: all, streamMessages: await streamMessages() })} consumers: ${await consumerStates()}`;
       return counted - countedBefore >= BACKLOG || (all.every((s) => s?.lag === 0) && settled(counted - countedBefore));
     },
     120_000,
@@ -359,6 +359,23 @@ async function freshness(embedded: BenchProcess, collectors: BenchProcess[], dir
     await client.end();
   }
   return { embedded: [...embeddedSeen.values()], cluster: [...clusterSeen.values()] };
+}
+
+/** The stream's consumers as the server sees them (diagnostics when the aggregators fall behind). */
+async function consumerStates(): Promise<string> {
+  const nc = await connect({ servers: NATS_URL });
+  try {
+    const jsm = await nc.jetstreamManager();
+    const out: string[] = [];
+    for await (const c of jsm.consumers.list(`${prefix}-heartbeats`)) {
+      out.push(
+        `${c.config.filter_subject}: pending ${c.num_pending}, waiting ${c.num_waiting}, delivered ${c.delivered.stream_seq}`,
+      );
+    }
+    return out.sort().join('; ');
+  } finally {
+    await nc.close();
+  }
 }
 
 async function streamMessages(): Promise<number> {

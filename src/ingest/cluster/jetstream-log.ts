@@ -27,8 +27,12 @@ import { alreadyInUse, notFound, type ClusterConnection } from './nats.js';
 const MARK_HEADER = 'Live-Ccv-Mark';
 /** Room left under the server's max payload for the subject, headers and protocol framing. */
 const PAYLOAD_HEADROOM = 8 * 1024;
-/** Bytes a reader buffers ahead per partition. */
-const READ_AHEAD_BYTES = 4 * 1024 * 1024;
+/**
+ * Records a reader asks for ahead, per partition. Counted in messages, not bytes: with pulls bounded by bytes the
+ * cluster bench saw readers stop receiving under load (docs/benchmarks.md, Cluster). A record is at most the max
+ * payload, usually a few KB.
+ */
+const READ_AHEAD_MESSAGES = 64;
 
 export interface JetStreamLogOptions {
   partitions: number;
@@ -185,7 +189,7 @@ export class JetStreamHeartbeatLog implements HeartbeatLog {
     const received = new Received();
     this.received.set(partition, received);
     const consumer = await this.js.consumers.get(this.conn.names.stream, { filterSubjects: this.conn.names.subject(partition) });
-    const messages: ConsumerMessages = await consumer.consume({ max_bytes: READ_AHEAD_BYTES });
+    const messages: ConsumerMessages = await consumer.consume({ max_messages: READ_AHEAD_MESSAGES });
     const loop = (async () => {
       for await (const m of messages) {
         const record = toRecord(m);
