@@ -40,4 +40,17 @@ export const errors = {
   conflict: (what: string) => new ApiError(409, `${what} already exists`),
   missing: (what: string) => new ApiError(404, `${what} not found`),
   unavailable: (what: string) => new ApiError(503, `${what} unavailable`),
+  /** a full disk, an I/O error or an unreachable database: nothing was stored, the client retries */
+  storageUnavailable: (reason: string) =>
+    new ApiError(503, `storage unavailable: ${reason}`, { 'retry-after': String(STORAGE_RETRY_AFTER_S) }),
+  /** /readyz while a component fails; the detail names each failing component and why */
+  notReady: (detail: string) => new ApiError(503, `not ready: ${detail}`, { 'retry-after': String(STORAGE_RETRY_AFTER_S) }),
+  /** a bounded resource (memory for request bodies in flight) is used up; the client retries shortly */
+  busy: (detail: string, retryAfterS = 1) => new ApiError(503, `server busy: ${detail}`, { 'retry-after': String(retryAfterS) }),
+  requestTimeout: (ms: number) => new ApiError(408, `request timeout: the request was not received within ${ms} ms`),
+  headersTooLarge: () => new ApiError(431, 'request headers too large.'),
+  badRequest: () => new ApiError(400, 'malformed HTTP request.'),
 };
+
+/** How long clients wait before retrying while storage fails; recovery is checked every second. */
+export const STORAGE_RETRY_AFTER_S = 5;

@@ -1,15 +1,21 @@
 /**
- * The long-running service: opens the store, seeds a demo application on first start, listens, and shuts
- * down gracefully on SIGTERM/SIGINT (in-flight requests finish, then the store closes).
+ * The long-running service: takes the data dir's one-writer lock, opens the store, listens, seeds a demo
+ * application on first start (only once listening, so a failed bind loses no secret), and shuts down
+ * gracefully on SIGTERM/SIGINT (in-flight requests finish, closed minutes are written, then the store
+ * closes). The signal handlers are installed before anything starts, so no signal finds the process
+ * without them. The start banner goes to stderr, apart from the JSON log on stdout.
  */
 import type { FastifyInstance } from 'fastify';
+import path from 'node:path';
 import type { Config } from './config/config.js';
+import { DataDirLock } from './data-dir-lock.js';
 import { buildApp } from './http/app.js';
 import { IngestService } from './ingest/ingest-service.js';
 import { SUMMARY_PATH } from './http/routes/summary.js';
-import { openLimits } from './limits/open.js';
+import { openLimits, type Limits } from './limits/open.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/port.js';
+import { redactUrl } from './store/postgres/postgres-store.js';
 import { Tenancy } from './service/tenancy.js';
 
 export const DEMO_USER = 'demouser01';
@@ -22,24 +28,36 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+const stderr = (s: string) => process.stderr.write(`${s}\n`);
+
+/** The flags that make a CLI command reach the same store as this server. */
+export function storeArgs(config: Pick<Config, 'store' | 'dataDir' | 'databaseUrl'>): string {
+  if (config.store === 'postgres') {
+    // a password stays out of the terminal's scrollback: the operator has it in the environment
+    const url = redactUrl(config.databaseUrl);
+    return `--store postgres --database-url ${url.includes('***') ? '"$LIVE_CCV_DATABASE_URL"' : `'${url}'`}`;
+  }
+  return `--data-dir '${path.resolve(config.dataDir)}'`;
+}
+
 /** On an empty store, one demo application with a user and a channel, printed once. */
-export async function seedDemo(store: Store, config: Config, print: (s: string) => void): Promise<void> {
+export async function seedDemo(store: Store, config: Config, url: string, print: (s: string) => void): Promise<void> {
   if (!config.demo || (await store.listApps()).length > 0) return;
   const tenancy = new Tenancy(store);
   const app = await tenancy.createApp({ name: 'demo' });
   await tenancy.addUser(app.appId, DEMO_USER);
   await tenancy.addChannel(DEMO_USER, DEMO_CHANNEL);
-  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   print(
     [
       '',
-      'live-ccv: created a demo application (its secret is shown only this once):',
+      'live-ccv: created a demo application (its secret is shown only this once;',
+      `          lost it? npx live-ccv apps rotate-secret ${app.appId} ${storeArgs(config)}):`,
       `  appId:     ${app.appId}`,
       `  appSecret: ${app.appSecret}`,
       `  userId:    ${DEMO_USER}   channelId: ${DEMO_CHANNEL}`,
       'Load sample data and make a signed call:',
-      '  npx live-ccv import ccv examples/ccv-sample.csv',
-      `  npx live-ccv call summary --base-url http://${host}:${config.port} --app-id ${app.appId} --app-secret ${app.appSecret} \\`,
+      `  npx live-ccv import ccv examples/ccv-sample.csv ${storeArgs(config)}`,
+      `  npx live-ccv call summary --base-url ${url} --app-id ${app.appId} --app-secret ${app.appSecret} \\`,
       `      --users ${DEMO_USER} --start 2021-08-01 --end 2021-08-31`,
       `  (endpoint: ${SUMMARY_PATH})`,
       '',
@@ -47,43 +65,80 @@ export async function seedDemo(store: Store, config: Config, print: (s: string) 
   );
 }
 
-export async function startServer(
-  config: Config,
-  print: (s: string) => void = (s) => process.stdout.write(`${s}\n`),
-): Promise<RunningServer> {
-  const store = await openStore(config);
-  await seedDemo(store, config, print);
-  const limits = await openLimits(config);
-  // API-only servers of a scaled deployment run without the ingest: one process must own a channel's minutes.
-  const ingest = config.ingest ? await IngestService.open(config, store) : undefined;
-  const app = await buildApp({ config, store, ingest, limiter: limits.limiter, nonces: limits.nonces });
-  await app.listen({ host: config.host, port: config.port });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  let closing: Promise<void> | undefined;
-  const close = () =>
-    (closing ??= (async () => {
-      await app.close(); // waits for in-flight requests, then runs the plugins' onClose hooks
-      await ingest?.stop(); // writes the closed minutes; open ones stay in the log for the next start
-      await limits.close();
-      await store.close();
-    })());
-  return { app, store, url: `http://127.0.0.1:${port}`, close };
+/** Whether this server writes its data dir (the SQLite store, the heartbeat log), and so needs the lock. */
+const writesDataDir = (config: Config) => config.store === 'sqlite' || config.ingest;
+
+export async function startServer(config: Config, print: (s: string) => void = stderr): Promise<RunningServer> {
+  const opened: (() => Promise<void> | void)[] = [];
+  // Closed in reverse order; a failing step (a flush on a full disk) does not keep the rest open.
+  const closeOpened = async () => {
+    let first: unknown;
+    for (const close of opened.splice(0).reverse()) {
+      try {
+        await close();
+      } catch (e) {
+        first ??= e;
+      }
+    }
+    if (first !== undefined) throw first;
+  };
+  try {
+    if (writesDataDir(config)) {
+      const lock = DataDirLock.acquire(config.dataDir);
+      opened.push(() => lock.release());
+    }
+    const store = await openStore(config, { rewriteAtRest: true });
+    opened.push(() => store.close());
+    const limits: Limits = await openLimits(config);
+    opened.push(() => limits.close());
+    // API-only servers of a scaled deployment run without the ingest: one process must own a channel's minutes.
+    const ingest = config.ingest ? await IngestService.open(config, store) : undefined;
+    if (ingest) opened.push(() => ingest.stop()); // writes the closed minutes; open ones stay in the log
+    const app = await buildApp({ config, store, ingest, limiter: limits.limiter, nonces: limits.nonces });
+    opened.push(() => app.close()); // waits for in-flight requests, then runs the plugins' onClose hooks
+    await app.listen({ host: config.host, port: config.port });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    await seedDemo(store, config, url, print);
+    app.log.info({ url, store: store.kind, ingest: Boolean(ingest) }, 'live-ccv started');
+    let closing: Promise<void> | undefined;
+    return { app, store, url, close: () => (closing ??= closeOpened()) };
+  } catch (e) {
+    await closeOpened().catch(() => undefined);
+    throw e;
+  }
 }
 
-/** Runs until SIGTERM/SIGINT, then closes in order and exits 0. */
+/**
+ * Runs until SIGTERM/SIGINT, then closes in order and exits 0. The handlers are in place before the
+ * store opens: a signal during start-up stops the server as soon as it is up (never half-started).
+ */
 export async function runServer(config: Config): Promise<void> {
-  const server = await startServer(config);
-  const stop = (signal: string) => {
-    server.app.log.info({ signal }, 'shutting down');
-    server.close().then(
+  let server: RunningServer | undefined;
+  let signalled: string | undefined;
+  const shutdown = (s: RunningServer, signal: string) => {
+    s.app.log.info({ signal }, 'shutting down');
+    s.close().then(
       () => process.exit(0),
       (err: unknown) => {
-        server.app.log.error({ err }, 'shutdown failed');
+        s.app.log.error({ err }, 'shutdown failed');
         process.exit(1);
       },
     );
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  const onSignal = (signal: string) => {
+    if (signalled) {
+      // a second signal must not kill the process halfway through writing its minutes
+      server?.app.log.warn({ signal }, 'already shutting down');
+      return;
+    }
+    signalled = signal;
+    if (server) shutdown(server, signal);
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  server = await startServer(config);
+  if (signalled) shutdown(server, signalled);
 }

@@ -14,7 +14,14 @@ const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
 interface Started {
   child: ChildProcess;
   url: string;
+  /** stdout and stderr together */
   output: () => string;
+  /** the JSON log */
+  stdout: () => string;
+  /** the banner and one-line errors */
+  stderr: () => string;
+  /** resolves once the predicate holds on the output, fails when the process exits first */
+  waitFor: (re: RegExp, stream?: 'stdout' | 'stderr') => Promise<RegExpExecArray>;
   exited: Promise<number | null>;
 }
 
@@ -24,31 +31,48 @@ async function startServe(env: Record<string, string>): Promise<Started> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+    stdout += d.toString();
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    out += d.toString();
+    stderr += d.toString();
+  });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 20_000;
-  while (!/listening at (http:\/\/127\.0\.0\.1:\d+)/.test(out)) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`server did not start:\n${out}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const url = /listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)![1]!;
-  return { child, url, output: () => out, exited };
+  // No deadline of its own: under load a start may take long; the test runner's timeout bounds it.
+  const waitFor = async (re: RegExp, stream?: 'stdout' | 'stderr') => {
+    for (;;) {
+      const m = re.exec(stream === 'stdout' ? stdout : stream === 'stderr' ? stderr : out);
+      if (m) return m;
+      if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}) before ${re}:\n${out}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const url = (await waitFor(/listening at (http:\/\/127\.0\.0\.1:\d+)/))[1]!;
+  return { child, url, output: () => out, stdout: () => stdout, stderr: () => stderr, waitFor, exited };
 }
 
-test('first start prints the demo app once; it can make a signed call; logs are JSON with request ids and no secrets', async () => {
+test('first start prints the demo app once, on stderr, after listening; it can make a signed call; logs are JSON with request ids and no secrets', async () => {
   const dataDir = tempDir();
   const s = await startServe({ LIVE_CCV_DATA_DIR: dataDir });
   try {
-    const banner = s.output();
+    await s.waitFor(/appSecret:\s+\S+[\s\S]*endpoint/, 'stderr');
+    const banner = s.stderr();
     const appId = /appId:\s+(\S+)/.exec(banner)?.[1];
     const appSecret = /appSecret:\s+(\S+)/.exec(banner)?.[1];
     assert.ok(appId && appSecret, banner);
-    assert.match(banner, /live-ccv call summary/);
+    assert.match(banner, /live-ccv call summary --base-url http:\/\/127\.0\.0\.1:\d+ /);
+    // the import reaches the server's own store, and the recovery of a lost secret is named
+    assert.ok(banner.includes(`import ccv examples/ccv-sample.csv --data-dir '${dataDir}'`), banner);
+    assert.ok(banner.includes(`apps rotate-secret ${appId} --data-dir '${dataDir}'`), banner);
+    assert.ok(s.stdout().indexOf('Server listening') >= 0, 'the banner follows the listening log line');
 
     const health = await fetch(`${s.url}/healthz`);
     assert.equal(health.status, 200);
-    assert.deepEqual(((await health.json()) as { data: unknown }).data, { store: 'sqlite', ok: true });
+    assert.deepEqual(((await health.json()) as { data: unknown }).data, { ok: true });
 
     const p: Record<string, string> = {
       appId,
@@ -63,18 +87,20 @@ test('first start prints the demo app once; it can make a signed call; logs are 
     });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('x-request-id'), 'trace-123');
-    await new Promise((r) => setTimeout(r, 200));
-    const afterBanner = s.output().slice(s.output().indexOf('"level"'));
-    assert.ok(!afterBanner.includes(appSecret), 'the secret must not be logged');
-    const lines = afterBanner.split('\n').filter((l) => l.startsWith('{'));
-    assert.ok(lines.every((l) => JSON.parse(l).level !== undefined));
-    assert.ok(lines.some((l) => JSON.parse(l).reqId === 'trace-123'));
+    await s.waitFor(/"reqId":"trace-123"/, 'stdout');
+    assert.ok(!s.stdout().includes(appSecret), 'the secret must not be logged');
+    const lines = s.stdout().split('\n').filter(Boolean);
+    assert.ok(
+      lines.every((l) => JSON.parse(l).level !== undefined),
+      'stdout holds only JSON log lines',
+    );
   } finally {
     s.child.kill('SIGTERM');
     assert.equal(await s.exited, 0);
   }
   const again = await startServe({ LIVE_CCV_DATA_DIR: dataDir });
   try {
+    await again.waitFor(/live-ccv started/, 'stdout');
     assert.doesNotMatch(again.output(), /appSecret/);
   } finally {
     again.child.kill('SIGTERM');

@@ -32,7 +32,7 @@ const appColumns: Column[] = [
   { key: 'name' },
   { key: 'enabled' },
   { key: 'rateLimit', format: (v) => (v === null ? 'default' : String(v)) },
-  { key: 'ingestToken', title: 'ingestToken', format: (v) => (v ? 'set' : '-') },
+  { key: 'hasIngestToken', title: 'ingestToken', format: (v) => (v ? 'set' : '-') },
   { key: 'createdAt', format: isoTime },
 ];
 const showApp = (opts: Opts, app: App) => {

@@ -3,6 +3,7 @@ import { loadConfig, settings, kebab, type SettingName } from '../config/config.
 import { registerApps, registerChannels, registerUsers } from './admin-commands.js';
 import { registerCall } from './call-command.js';
 import { registerImport } from './import-command.js';
+import { registerSecrets } from './secrets-command.js';
 import { registerSimulate } from './simulate.js';
 
 /** `--port 9090` style flags for every setting, overriding the environment. */
@@ -38,6 +39,7 @@ const registrars: ((program: Command) => void)[] = [
   registerImport,
   registerCall,
   registerSimulate,
+  registerSecrets,
 ];
 
 export function buildProgram(): Command {

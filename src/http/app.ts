@@ -7,6 +7,8 @@ import { MemoryNonceCache, MemoryRateLimiter } from '../limits/memory.js';
 import type { NonceCache, RateLimiter } from '../limits/port.js';
 import type { HeartbeatIngest, Realtime } from '../ingest/realtime-port.js';
 import type { Store } from '../store/port.js';
+import { storageFailureReason } from '../store/storage-failure.js';
+import { clientErrorHandler } from './client-errors.js';
 import { failure } from './envelope.js';
 import { routePlugins } from './routes/index.js';
 
@@ -57,6 +59,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     return503OnClosing: false,
+    // A whole request (headers and body) must arrive in time: a body trickled byte by byte is cut off.
+    requestTimeout: config.requestTimeoutMs,
+    http: {
+      headersTimeout: config.headersTimeoutMs,
+      // how often Node looks for requests past those timeouts (its default, 30 s, would let them overstay)
+      connectionsCheckingInterval: Math.min(1_000, config.headersTimeoutMs),
+    },
+    clientErrorHandler: clientErrorHandler(config, () => app.log),
   });
 
   app.decorateReply('envelope', function (this: FastifyReply, code: number, body: unknown) {
@@ -72,7 +82,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }
 
   app.setErrorHandler((err: FastifyError | ApiError, req, reply) => {
-    const api = toApiError(err, config.bodyLimit);
+    const api = toApiError(err, req.routeOptions.bodyLimit ?? config.bodyLimit);
     if (api.code >= 500) req.log.error({ err }, 'request failed');
     for (const [k, v] of Object.entries(api.headers)) reply.header(k, v);
     return reply.envelope(api.code, failure(api.code, api.message));
@@ -98,6 +108,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
 function toApiError(err: FastifyError | ApiError, bodyLimit: number): ApiError {
   if (err instanceof ApiError) return err;
+  const storage = storageFailureReason(err);
+  if (storage !== undefined) return errors.storageUnavailable(storage);
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return errors.payloadTooLarge(bodyLimit);

@@ -397,8 +397,26 @@ export function openApiDocument(): Json {
       '/healthz': {
         get: {
           tags: ['ops'],
-          summary: 'Liveness and readiness',
-          responses: { '200': ok(object({ store: str, ok: { const: true } })), '503': errorRef('store unreachable') },
+          summary: 'Liveness: the process answers (asks no dependency)',
+          responses: { '200': ok(object({ ok: { const: true } })) },
+        },
+      },
+      '/readyz': {
+        get: {
+          tags: ['ops'],
+          summary: 'Readiness: every component of this process works (store, heartbeat log, minute flush, shared limits)',
+          responses: {
+            '200': ok(
+              object({
+                ready: { const: true },
+                components: {
+                  type: 'object',
+                  additionalProperties: object({ ok: { type: 'boolean' }, detail: str, since: { type: 'integer' } }, ['ok']),
+                },
+              }),
+            ),
+            '503': errorRef('not ready: <component>: <reason> since <time>; ... (with Retry-After)'),
+          },
         },
       },
       '/openapi.json': {

@@ -2,13 +2,19 @@
  * Heartbeat ingest endpoints: the public player beacon (CORS, 204) and the authenticated batch endpoint
  * (NDJSON or JSON array, optionally gzip). Both hand the heartbeats to the ingest service, which answers
  * only once the accepted ones are durable.
+ *
+ * Resource bounds: a beacon body is small (LIVE_CCV_BEACON_BODY_LIMIT, 64 KiB at most) whatever the
+ * batch limit; batch bodies in flight share a byte budget (LIVE_CCV_INGEST_INFLIGHT_BYTES, counted after
+ * gunzip as they arrive, or from Content-Length before reading) so many large batches at once get 503 and
+ * Retry-After instead of growing memory without bound.
  */
 import cors from '@fastify/cors';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { errors } from '../../errors.js';
 import type { HeartbeatIngest, IngestScope } from '../../ingest/realtime-port.js';
+import { ByteBudget, type ByteLease } from '../../limits/byte-budget.js';
 import type { ResolvedDeps } from '../app.js';
 import { success } from '../envelope.js';
 
@@ -28,6 +34,7 @@ export const ingestRoutes: FastifyPluginAsync<ResolvedDeps> = async (app, deps) 
       beacon.route({
         method: ['GET', 'POST'],
         url: '/',
+        bodyLimit: deps.config.beaconBodyLimit,
         handler: async (req, reply) => {
           const result = await ingest().submit([beaconFields(req)], { scope: { kind: 'global' }, acceptTs: false });
           const refused = result.rejected[0];
@@ -40,24 +47,37 @@ export const ingestRoutes: FastifyPluginAsync<ResolvedDeps> = async (app, deps) 
   );
 
   const scopes = new WeakMap<FastifyRequest, IngestScope>();
+  const budget = new ByteBudget(deps.config.ingestInflightBytes);
+  const leases = new WeakMap<FastifyRequest, ByteLease>();
+  const busy = () => errors.busy(`heartbeat batches in flight hold the memory allowed (${budget.capacity} bytes); retry shortly`);
   app.route({
     method: 'POST',
     url: HEARTBEATS_PATH,
     bodyLimit: deps.config.bodyLimit,
     // Authenticate before reading the body, so unauthenticated clients cannot make us parse megabytes.
-    onRequest: async (req) => {
+    onRequest: async (req, reply) => {
       const service = ingest();
       const header = req.headers.authorization ?? '';
       const token = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
       const scope = token ? service.authorize(token) : undefined;
       if (!scope) throw service.tokensConfigured() ? errors.ingestUnauthorized() : errors.ingestDisabled();
       scopes.set(req, scope);
+      const lease = budget.lease();
+      // held until the answer is sent or the client goes away: the body and what it parses to live that long
+      reply.raw.once('close', () => lease.release());
+      leases.set(req, lease);
+      // A declared plain body is admitted or refused before a byte of it is read.
+      const declared = Number(req.headers['content-length']);
+      const plain = (req.headers['content-encoding'] ?? 'identity') === 'identity';
+      if (plain && declared > 0 && declared <= deps.config.bodyLimit && !lease.take(declared)) throw busy();
     },
     preParsing: async (req, _reply, payload) => {
       const encoding = String(req.headers['content-encoding'] ?? 'identity').toLowerCase();
-      if (encoding === 'identity') return payload;
-      if (encoding !== 'gzip') throw errors.unsupportedMediaType(`content-encoding ${encoding} (use gzip or none)`);
-      return gunzipped(payload);
+      if (encoding !== 'identity' && encoding !== 'gzip') {
+        throw errors.unsupportedMediaType(`content-encoding ${encoding} (use gzip or none)`);
+      }
+      const body = encoding === 'gzip' ? gunzipped(payload) : payload;
+      return metered(body, leases.get(req)!, busy);
     },
     handler: async (req, reply) => {
       const { items, indexes, rejected } = batchItems(req.body);
@@ -85,6 +105,30 @@ function gunzipped(payload: NodeJS.ReadableStream): NodeJS.ReadableStream {
   gunzip.on('error', () => out.destroy(errors.param('the request body is not valid gzip')));
   payload.pipe(gunzip).pipe(out);
   return out;
+}
+
+/**
+ * The body as it arrives, each byte beyond what the lease already holds taken from the budget; the stream
+ * fails with a 503 as soon as the budget cannot take more. fastify's byte counting (receivedEncodedLength)
+ * is passed through.
+ */
+function metered(body: NodeJS.ReadableStream, lease: ByteLease, busy: () => Error): NodeJS.ReadableStream {
+  let seen = 0;
+  const out = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      seen += chunk.length;
+      const extra = seen - lease.held; // beyond a Content-Length reserved up front
+      if (extra > 0 && !lease.take(extra)) return done(busy());
+      done(null, chunk);
+    },
+  }) as Transform & { receivedEncodedLength?: number };
+  body.on('error', (err) => out.destroy(err));
+  if ('receivedEncodedLength' in body) {
+    Object.defineProperty(out, 'receivedEncodedLength', {
+      get: () => (body as { receivedEncodedLength: number }).receivedEncodedLength,
+    });
+  }
+  return body.pipe(out);
 }
 
 /** Beacon fields: the query string, overlaid by a form, JSON or text/plain (sendBeacon) body. */
