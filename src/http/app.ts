@@ -10,6 +10,7 @@ import type { Store } from '../store/port.js';
 import { storageFailureReason } from '../store/storage-failure.js';
 import { clientErrorHandler } from './client-errors.js';
 import { failure } from './envelope.js';
+import { closeConnectionsOnShutdown } from './graceful-close.js';
 import { routePlugins } from './routes/index.js';
 
 export interface AppDeps {
@@ -76,6 +77,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header('x-request-id', req.id);
     done();
   });
+  closeConnectionsOnShutdown(app);
   await app.register(formbody, { bodyLimit: config.bodyLimit });
   for (const type of ['text/csv', 'text/plain', 'application/x-ndjson', 'application/ndjson']) {
     app.addContentTypeParser(type, { parseAs: 'string' }, (_req, body, done) => done(null, body));
