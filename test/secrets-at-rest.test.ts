@@ -161,7 +161,13 @@ for (const { name, open } of stores) {
         const id1 = KeyRing.parse(K1).sealingKeyId!;
         assert.deepEqual(await atRestStatus(db.raw), { secrets: { [id1]: 2 }, tokens: { hashed: 1 } });
         assert.equal((await db.raw.getApp('old1'))?.ingestTokenHash, hashIngestToken('legacy-plain-token-01'));
-        assert.deepEqual(await rewriteAtRest(db.raw, KeyRing.parse(K1)), { apps: 2, sealed: 0, opened: 0, hashedTokens: 0, raced: 0 });
+        assert.deepEqual(await rewriteAtRest(db.raw, KeyRing.parse(K1)), {
+          apps: 2,
+          sealed: 0,
+          opened: 0,
+          hashedTokens: 0,
+          raced: 0,
+        });
 
         await assert.rejects(rewriteAtRest(db.raw, KeyRing.parse(K2)), /sealed with key .* \(and 1 more application\(s\)\)/);
         assert.deepEqual(await atRestStatus(db.raw), { secrets: { [id1]: 2 }, tokens: { hashed: 1 } }, 'nothing was written');
@@ -218,12 +224,18 @@ describe('the CLI and the server', () => {
     const refused = spawnServe({ LIVE_CCV_DATA_DIR: dataDir, LIVE_CCV_SECRET_KEY: K2 });
     assert.equal(await refused.exited, 1);
     assert.equal(refused.stderr().trim().split('\n').length, 1, refused.stderr());
-    assert.match(refused.stderr(), /^live-ccv: the appSecret of application cliapp is sealed with key [0-9a-f]{8}, which LIVE_CCV_SECRET_KEY does not hold/);
+    assert.match(
+      refused.stderr(),
+      /^live-ccv: the appSecret of application cliapp is sealed with key [0-9a-f]{8}, which LIVE_CCV_SECRET_KEY does not hold/,
+    );
     assert.ok(!refused.stderr().includes(k1) && !refused.stderr().includes(K2));
 
     const rotate = cli(['secrets', 'rotate-key', '--data-dir', dataDir], { LIVE_CCV_SECRET_KEY: `${K2},${k1}` });
     assert.equal(rotate.status, 0, rotate.stderr);
-    assert.match(rotate.stdout, /^1 application\(s\): 1 secret\(s\) sealed with key [0-9a-f]{8}, 0 written in plaintext, 0 ingest token\(s\) hashed/);
+    assert.match(
+      rotate.stdout,
+      /^1 application\(s\): 1 secret\(s\) sealed with key [0-9a-f]{8}, 0 written in plaintext, 0 ingest token\(s\) hashed/,
+    );
     const status = cli(['secrets', 'status', '--data-dir', dataDir, '--json'], { LIVE_CCV_SECRET_KEY: K2 });
     assert.equal(status.status, 0, status.stderr);
     const id2 = KeyRing.parse(K2).sealingKeyId!;

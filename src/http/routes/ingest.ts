@@ -10,11 +10,12 @@
  */
 import cors from '@fastify/cors';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { PassThrough, Transform } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { errors } from '../../errors.js';
 import type { HeartbeatIngest, IngestScope } from '../../ingest/realtime-port.js';
 import { ByteBudget, type ByteLease } from '../../limits/byte-budget.js';
+import { metered } from '../../limits/metered-body.js';
 import type { ResolvedDeps } from '../app.js';
 import { success } from '../envelope.js';
 
@@ -30,7 +31,9 @@ export const ingestRoutes: FastifyPluginAsync<ResolvedDeps> = async (app, deps) 
 
   await app.register(
     async (beacon) => {
-      await beacon.register(cors, { origin: '*', methods: ['GET', 'POST'], maxAge: 86_400 });
+      // A preflight missing its Origin or Access-Control-Request-Method gets the same empty 204 as a good
+      // one (not the plugin's plain-text 400): nothing but envelopes or empty answers leave this server.
+      await beacon.register(cors, { origin: '*', methods: ['GET', 'POST'], maxAge: 86_400, strictPreflight: false });
       beacon.route({
         method: ['GET', 'POST'],
         url: '/',
@@ -71,6 +74,7 @@ export const ingestRoutes: FastifyPluginAsync<ResolvedDeps> = async (app, deps) 
       const plain = (req.headers['content-encoding'] ?? 'identity') === 'identity';
       if (plain && declared > 0 && declared <= deps.config.bodyLimit && !lease.take(declared)) throw busy();
     },
+    onResponse: async (req) => leases.get(req)?.release(),
     preParsing: async (req, _reply, payload) => {
       const encoding = String(req.headers['content-encoding'] ?? 'identity').toLowerCase();
       if (encoding !== 'identity' && encoding !== 'gzip') {
@@ -102,33 +106,10 @@ function gunzipped(payload: NodeJS.ReadableStream): NodeJS.ReadableStream {
     out.receivedEncodedLength += chunk.length;
   });
   payload.on('error', (err) => out.destroy(err));
+  out.on('error', () => undefined); // reported through fastify's listener while it reads (see metered)
   gunzip.on('error', () => out.destroy(errors.param('the request body is not valid gzip')));
   payload.pipe(gunzip).pipe(out);
   return out;
-}
-
-/**
- * The body as it arrives, each byte beyond what the lease already holds taken from the budget; the stream
- * fails with a 503 as soon as the budget cannot take more. fastify's byte counting (receivedEncodedLength)
- * is passed through.
- */
-function metered(body: NodeJS.ReadableStream, lease: ByteLease, busy: () => Error): NodeJS.ReadableStream {
-  let seen = 0;
-  const out = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      seen += chunk.length;
-      const extra = seen - lease.held; // beyond a Content-Length reserved up front
-      if (extra > 0 && !lease.take(extra)) return done(busy());
-      done(null, chunk);
-    },
-  }) as Transform & { receivedEncodedLength?: number };
-  body.on('error', (err) => out.destroy(err));
-  if ('receivedEncodedLength' in body) {
-    Object.defineProperty(out, 'receivedEncodedLength', {
-      get: () => (body as { receivedEncodedLength: number }).receivedEncodedLength,
-    });
-  }
-  return body.pipe(out);
 }
 
 /** Beacon fields: the query string, overlaid by a form, JSON or text/plain (sendBeacon) body. */
