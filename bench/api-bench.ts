@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { sign } from '../src/auth/sign.js';
-import { SUMMARY_PATH } from '../src/http/routes/summary.js';
+import { summary } from '@live-ccv/client/contract';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { SIZES, userId } from './dataset.js';
 import { loadAll, StoreSink } from './load.js';
@@ -38,7 +38,7 @@ function signedPool(appId: string, appSecret: string): string[] {
   for (let u = 0; u < spec.users; u++) {
     for (const day of ['2024-01-01', '2024-01-02']) {
       const params: Record<string, string> = { appId, timestamp, users: userId(spec, u), start: day, end: day };
-      pool.push(`${SUMMARY_PATH}?${new URLSearchParams({ ...params, sign: sign(params, appSecret) }).toString()}`);
+      pool.push(`${summary.path}?${new URLSearchParams({ ...params, sign: sign(params, appSecret) }).toString()}`);
     }
   }
   return pool;

@@ -16,8 +16,14 @@
 import { performance } from 'node:perf_hooks';
 import { sign } from '../src/auth/sign.js';
 import { labelMinute } from '../src/domain/calendar.js';
-import { FAMILY_PATHS } from '../src/http/routes/family.js';
-import { SUMMARY_PATH } from '../src/http/routes/summary.js';
+import {
+  channelConcurrence,
+  channelMaxHistoryConcurrent,
+  channelsConcurrence,
+  summary,
+  userConcurrence,
+  userRealtimeConcurrence,
+} from '@live-ccv/client/contract';
 import { percentile } from './stats.js';
 import { CALLER, INGEST_TOKEN, startSoakServer } from './soak-server.js';
 
@@ -89,16 +95,16 @@ function signedCall(): Promise<void> {
     const n = 1 + Math.floor(Math.random() * 10);
     const chosen = Array.from({ length: n }, () => pick(users));
     return timed('summary', () =>
-      signedGet(SUMMARY_PATH, { users: chosen.join(','), start: daysAgo(Math.floor(Math.random() * 31)), end: today() }),
+      signedGet(summary.path, { users: chosen.join(','), start: daysAgo(Math.floor(Math.random() * 31)), end: today() }),
     );
   }
   if (r < 0.55)
     return timed('concurrence', () =>
-      signedGet(FAMILY_PATHS.channelConcurrence, { channelId: pick(channels), startDate: today(), endDate: today() }),
+      signedGet(channelConcurrence.path, { channelId: pick(channels), startDate: today(), endDate: today() }),
     );
   if (r < 0.7)
     return timed('max-history', () =>
-      signedGet(FAMILY_PATHS.maxHistoryConcurrent, {
+      signedGet(channelMaxHistoryConcurrent.path, {
         channelId: pick(channels),
         startTime: String(Date.now() - 3_600_000),
         endTime: String(Date.now()),
@@ -106,7 +112,7 @@ function signedCall(): Promise<void> {
     );
   if (r < 0.8)
     return timed('concurrence-mc', () =>
-      signedGet(FAMILY_PATHS.channelsConcurrence, {
+      signedGet(channelsConcurrence.path, {
         channelIds: Array.from({ length: 5 }, () => pick(channels)).join(','),
         startDate: daysAgo(6),
         endDate: today(),
@@ -114,9 +120,9 @@ function signedCall(): Promise<void> {
     );
   if (r < 0.9)
     return timed('user-concurrence', () =>
-      signedGet(FAMILY_PATHS.userConcurrence, { userId: pick(users), startDate: today(), endDate: today() }),
+      signedGet(userConcurrence.path, { userId: pick(users), startDate: today(), endDate: today() }),
     );
-  return timed('realtime', () => signedGet(FAMILY_PATHS.userRealtime, { userId: pick(users) }));
+  return timed('realtime', () => signedGet(userRealtimeConcurrence.path, { userId: pick(users) }));
 }
 
 let viewerCursor = 0;

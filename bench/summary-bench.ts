@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../src/config/config.js';
-import { summary } from '../src/service/summary.js';
+import { signedCaller } from '../src/service/signed.js';
+import type { SummaryItem } from '../src/service/summary.js';
 import type { App, Store } from '../src/store/port.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { minuteRange, userId, type DatasetSpec } from './dataset.js';
@@ -101,8 +102,8 @@ export async function timeEngines(
   const out: EngineTiming[] = [];
   const params = { users: q.users.join(','), start: q.start, end: q.end };
   for (const s of loaded.stores) {
-    const deps = { store: s.store, config: loaded.config };
-    const { timing, result } = await timeRuns(runs, () => summary(deps, s.app, params));
+    const call = signedCaller({ store: s.store, config: loaded.config });
+    const { timing, result } = await timeRuns(runs, () => call('summary', s.app, params) as Promise<SummaryItem[]>);
     out.push({ engine: s.name, timing, answer: result });
   }
   const duck = await timeRuns(refRuns, () => duckdbPeaks(loaded.duckdb.connection, q.users, q.from, q.to), 1);

@@ -5,13 +5,13 @@
  * closes). The signal handlers are installed before anything starts, so no signal finds the process
  * without them. The start banner goes to stderr, apart from the JSON log on stdout.
  */
+import { summary } from '@live-ccv/client/contract';
 import type { FastifyInstance } from 'fastify';
 import path from 'node:path';
 import type { Config } from './config/config.js';
 import { DataDirLock } from './data-dir-lock.js';
 import { buildApp } from './http/app.js';
 import { IngestService } from './ingest/ingest-service.js';
-import { SUMMARY_PATH } from './http/routes/summary.js';
 import { openLimits, type Limits } from './limits/open.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/port.js';
@@ -59,7 +59,7 @@ export async function seedDemo(store: Store, config: Config, url: string, print:
       `  npx live-ccv import ccv examples/ccv-sample.csv ${storeArgs(config)}`,
       `  npx live-ccv call summary --base-url ${url} --app-id ${app.appId} --app-secret ${app.appSecret} \\`,
       `      --users ${DEMO_USER} --start 2021-08-01 --end 2021-08-31`,
-      `  (endpoint: ${SUMMARY_PATH})`,
+      `  (endpoint: ${summary.path})`,
       '',
     ].join('\n'),
   );

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { testConfig } from './helpers.js';
-import { summary } from '../src/service/summary.js';
+import { signedCaller } from '../src/service/signed.js';
 import { Tenancy } from '../src/service/tenancy.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 
@@ -103,7 +103,7 @@ test('summary equals the brute-force peak of the per-minute sum', async () => {
           const end = addDays(anchor, span - 1);
           const config = testConfig({ timeZone });
           const users = queried.map((u) => `u${u}`).join(' , ');
-          const got = await summary({ store, config }, app, { users, start: anchor, end });
+          const got = await signedCaller({ store, config })('summary', app, { users, start: anchor, end });
           assert.deepEqual(got, oracle(cells, new Set(queried), anchor, end, timeZone));
         } finally {
           await store.close();
@@ -129,7 +129,11 @@ test('ties go to the earliest minute, and the peak is of the sum, not the sum of
     { channelId: '1', pullType: 'cdn', minute: t0 + 2, ccv: 4 },
     { channelId: '2', pullType: 'cdn', minute: t0 + 2, ccv: 6 },
   ]);
-  const got = await summary({ store, config: testConfig() }, app, { users: 'a,b', start: '2021-08-01', end: '2021-08-01' });
+  const got = await signedCaller({ store, config: testConfig() })('summary', app, {
+    users: 'a,b',
+    start: '2021-08-01',
+    end: '2021-08-01',
+  });
   assert.deepEqual(got, [{ statAt: t0 * 60_000, peakCCV: '10', pullType: 'cdn' }]);
   await store.close();
 });

@@ -9,7 +9,7 @@ import { Option, type Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { CcvImporter, type ImportFormat, type ImportResult } from '../service/import-ccv.js';
 import { emit, jsonFlag, oneLineErrors, type JsonFlag } from './output.js';
-import { settingFlags } from './program.js';
+import { settingFlags } from './setting-flags.js';
 import { storeFlags, withStore } from './store-session.js';
 
 /** Below this size an import is over before a bar would be worth drawing. */

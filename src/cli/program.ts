@@ -1,28 +1,10 @@
 import { Command } from 'commander';
-import { loadConfig, settings, kebab, type SettingName } from '../config/config.js';
 import { registerApps, registerChannels, registerUsers } from './admin-commands.js';
 import { registerCall } from './call-command.js';
 import { registerImport } from './import-command.js';
 import { registerSecrets } from './secrets-command.js';
 import { registerSimulate } from './simulate.js';
-
-/** `--port 9090` style flags for every setting, overriding the environment. */
-export function settingFlags(cmd: Command, names: SettingName[] = Object.keys(settings) as SettingName[]): Command {
-  for (const name of names) {
-    const s = settings[name];
-    cmd.option(`--${kebab(name)} <value>`, `${s.doc} (env ${s.env}, default "${s.def}")`);
-  }
-  return cmd;
-}
-
-/** The configuration from the environment with a command's setting flags on top. */
-export function configFrom(opts: Record<string, unknown>) {
-  const overrides: Record<string, string> = {};
-  for (const name of Object.keys(settings)) {
-    if (opts[name] !== undefined) overrides[name] = String(opts[name]);
-  }
-  return loadConfig(process.env, overrides);
-}
+import { configFrom, settingFlags } from './setting-flags.js';
 
 /** Each command group lives in its own module and registers itself here. */
 const registrars: ((program: Command) => void)[] = [

@@ -8,7 +8,7 @@ import { KeyRing } from '../secrets/key-ring.js';
 import { atRestStatus, rewriteAtRest } from '../secrets/secrets-at-rest.js';
 import { openAdapter } from '../store/open.js';
 import { emit, jsonFlag, oneLineErrors, record, type JsonFlag } from './output.js';
-import { configFrom } from './program.js';
+import { configFrom } from './setting-flags.js';
 import { storeFlags } from './store-session.js';
 
 type Opts = JsonFlag & { plaintext?: boolean } & Record<string, unknown>;

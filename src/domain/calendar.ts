@@ -6,40 +6,8 @@
 export const MINUTE_MS = 60_000;
 export const DAY_MINUTES = 1440;
 
-export interface Ymd {
-  y: number;
-  m: number;
-  d: number;
-}
-
-const YMD = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-/** Parses `yyyy-MM-dd`, refusing impossible dates such as 2021-02-30. */
-export function parseYmd(text: string): Ymd | undefined {
-  const match = YMD.exec(text);
-  if (!match) return undefined;
-  const y = Number(match[1]);
-  const m = Number(match[2]);
-  const d = Number(match[3]);
-  if (m < 1 || m > 12 || d < 1 || y < 1970) return undefined;
-  const probe = new Date(Date.UTC(y, m - 1, d));
-  if (probe.getUTCMonth() !== m - 1 || probe.getUTCDate() !== d) return undefined;
-  return { y, m, d };
-}
-
-export function formatYmd({ y, m, d }: Ymd): string {
-  return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
-}
-
-/** Days from a to b (b - a), counting calendar days independent of any zone. */
-export function daysBetween(a: Ymd, b: Ymd): number {
-  return Math.round((Date.UTC(b.y, b.m - 1, b.d) - Date.UTC(a.y, a.m - 1, a.d)) / 86_400_000);
-}
-
-export function addDays(a: Ymd, n: number): Ymd {
-  const t = new Date(Date.UTC(a.y, a.m - 1, a.d + n));
-  return { y: t.getUTCFullYear(), m: t.getUTCMonth() + 1, d: t.getUTCDate() };
-}
+export { addDays, daysBetween, formatYmd, type Ymd } from '@live-ccv/client/contract';
+import { addDays, formatYmd, type Ymd } from '@live-ccv/client/contract';
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 function formatter(timeZone: string): Intl.DateTimeFormat {

@@ -12,6 +12,9 @@ import type { Config } from '../config/config.js';
 import { errors, type ApiError } from '../errors.js';
 import { failure } from './envelope.js';
 
+/** A client that does not read its answer does not keep the socket past this. */
+const FLUSH_GRACE_MS = 1_000;
+
 export function clientErrorHandler(config: Pick<Config, 'requestTimeoutMs' | 'always200'>, log: () => FastifyBaseLogger) {
   return (err: NodeJS.ErrnoException, socket: Duplex | Socket): void => {
     if (err.code === 'ECONNRESET' || socket.destroyed) return;
@@ -20,16 +23,20 @@ export function clientErrorHandler(config: Pick<Config, 'requestTimeoutMs' | 'al
         ? errors.requestTimeout(config.requestTimeoutMs)
         : err.code === 'HPE_HEADER_OVERFLOW'
           ? errors.headersTooLarge()
-          : errors.badRequest();
+          : errors.param('malformed HTTP request');
     log().debug({ code: err.code }, 'client error');
-    if (socket.writable) {
-      const status = config.always200 ? 200 : api.code;
-      const body = JSON.stringify(failure(api.code, api.message));
-      socket.write(
-        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-      );
+    if (!socket.writable) {
+      socket.destroy();
+      return;
     }
-    socket.destroy();
+    const status = config.always200 ? 200 : api.code;
+    const body = JSON.stringify(failure(api.code, api.message));
+    // end, then destroy: the server keeps half-open sockets, and a slow client must not keep this one
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `X-Error-Code: ${api.errorCode}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      () => socket.destroy(),
+    );
+    setTimeout(() => socket.destroy(), FLUSH_GRACE_MS).unref();
   };
 }

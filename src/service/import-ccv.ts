@@ -3,10 +3,10 @@
  * minute's value, so importing a file twice changes nothing. Bad rows are reported by line number and
  * reason while the good rows still load.
  */
+import { CHANNEL_ID } from '@live-ccv/client/contract';
 import type { Config } from '../config/config.js';
 import { localToEpochMs, MINUTE_MS } from '../domain/calendar.js';
 import type { ChannelMinute, Store } from '../store/port.js';
-import { CHANNEL_ID } from './params.js';
 
 export interface ImportResult {
   accepted: number;

@@ -69,11 +69,8 @@ export class ConflictError extends Error {
   }
 }
 
-export interface Store {
-  readonly kind: string;
-  ping(): Promise<void>;
-  close(): Promise<void>;
-
+/** Applications, users and channels: who owns what. */
+export interface TenancyStore {
   createApp(app: NewApp): Promise<App>;
   getApp(appId: string): Promise<App | undefined>;
   listApps(): Promise<App[]>;
@@ -99,8 +96,13 @@ export interface Store {
   getChannel(channelId: string): Promise<Channel | undefined>;
   listChannels(userId: string): Promise<Channel[]>;
   listAllChannels(): Promise<Channel[]>;
+  /** The subset of channelIds owned (through their users) by appId, in one lookup. */
+  ownedChannels(appId: string, channelIds: readonly string[]): Promise<Set<string>>;
   removeChannel(channelId: string): Promise<boolean>;
+}
 
+/** Per-minute CCV: set by the aggregator and imports, read by every concurrency endpoint. */
+export interface CurveStore {
   /**
    * Sets final per-minute CCV (set, not add: writing the same rows twice changes nothing). The owning
    * user's curve follows in the same transaction. Later rows for the same key win.
@@ -111,8 +113,17 @@ export interface Store {
    * keyed by pull type (optionally only one pull type). A user's curve is the sum of its channels'.
    */
   readCurves(kind: CurveKind, ids: readonly string[], from: number, to: number, pullType?: string): Promise<Segment[]>;
+}
 
-  /** Small durable key/value state (e.g. the ingest log's flushed watermark). */
+/** Small durable key/value state (e.g. the ingest log's flushed watermark). */
+export interface MetaStore {
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;
+}
+
+/** A whole store: what one adapter (SQLite, PostgreSQL) provides. Services ask for the part they use. */
+export interface Store extends TenancyStore, CurveStore, MetaStore {
+  readonly kind: string;
+  ping(): Promise<void>;
+  close(): Promise<void>;
 }

@@ -8,7 +8,7 @@ import { errors } from '../../errors.js';
 import { checkReadiness, failingSummary, type HealthCheck } from '../../health/readiness.js';
 import { storageFailureReason } from '../../store/storage-failure.js';
 import { storageHealth } from '../../store/storage-watch.js';
-import type { ResolvedDeps } from '../app.js';
+import type { ResolvedDeps } from '../deps.js';
 import { success } from '../envelope.js';
 
 /** A check that hangs counts as failing after this long. */

@@ -9,18 +9,19 @@
  * Retry-After instead of growing memory without bound.
  */
 import cors from '@fastify/cors';
+import { BEACON_PATH, HEARTBEATS_PATH } from '@live-ccv/client/contract';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { PassThrough } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { bearerToken } from '../../auth/bearer.js';
 import { errors } from '../../errors.js';
 import type { HeartbeatIngest, IngestScope } from '../../ingest/realtime-port.js';
 import { ByteBudget, type ByteLease } from '../../limits/byte-budget.js';
 import { metered } from '../../limits/metered-body.js';
-import type { ResolvedDeps } from '../app.js';
+import type { ResolvedDeps } from '../deps.js';
 import { success } from '../envelope.js';
 
-export const BEACON_PATH = '/v1/beacon';
-export const HEARTBEATS_PATH = '/v1/heartbeats';
+export { BEACON_PATH, HEARTBEATS_PATH };
 
 export const ingestRoutes: FastifyPluginAsync<ResolvedDeps> = async (app, deps) => {
   const ingest = (): HeartbeatIngest => {
@@ -60,8 +61,7 @@ export const ingestRoutes: FastifyPluginAsync<ResolvedDeps> = async (app, deps) 
     // Authenticate before reading the body, so unauthenticated clients cannot make us parse megabytes.
     onRequest: async (req, reply) => {
       const service = ingest();
-      const header = req.headers.authorization ?? '';
-      const token = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+      const token = bearerToken(req);
       const scope = token ? service.authorize(token) : undefined;
       if (!scope) throw service.tokensConfigured() ? errors.ingestUnauthorized() : errors.ingestDisabled();
       scopes.set(req, scope);

@@ -16,26 +16,9 @@ import {
   type User,
 } from '../port.js';
 import { B64, b64, byKey, columns, curveKey, curveRows, toCurveMap, type CurveKey, type Db } from './curve-rows.js';
-import { checkSchemaName, createSchema, MIGRATION_LOCK, migrations } from './schema.js';
-
-interface AppRow {
-  app_id: string;
-  app_secret: string;
-  name: string;
-  enabled: boolean;
-  rate_limit: number | null;
-  ingest_token: string | null;
-  created_at: string;
-}
-const toApp = (r: AppRow): App => ({
-  appId: r.app_id,
-  appSecret: r.app_secret,
-  name: r.name,
-  enabled: r.enabled,
-  rateLimit: r.rate_limit,
-  ingestTokenHash: r.ingest_token,
-  createdAt: Number(r.created_at),
-});
+import { MIGRATIONS_TABLE, pending } from '../migrations.js';
+import { appPatchColumns, toApp, type AppRow } from '../rows.js';
+import { checkSchemaName, createSchema, MIGRATION_LOCK } from './schema.js';
 
 const CHANNEL_SELECT = `SELECT c.channel_id AS "channelId", c.user_id AS "userId", u.app_id AS "appId",
   c.created_at::float8 AS "createdAt" FROM channels c JOIN users u ON u.user_id = c.user_id`;
@@ -82,7 +65,7 @@ export class PostgresStore implements Store {
         try {
           const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
           if (exists.rowCount === 0) await client.query(createSchema(schema));
-          for (const sql of migrations(schema)) await client.query(sql);
+          await migrate(client);
         } finally {
           await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
         }
@@ -136,20 +119,11 @@ export class PostgresStore implements Store {
   }
 
   async updateApp(appId: string, patch: AppPatch): Promise<App | undefined> {
-    const cols: Record<keyof AppPatch, string> = {
-      name: 'name',
-      enabled: 'enabled',
-      rateLimit: 'rate_limit',
-      appSecret: 'app_secret',
-      ingestTokenHash: 'ingest_token',
-    };
-    const sets: string[] = [];
     const values: unknown[] = [appId];
-    for (const [k, col] of Object.entries(cols) as [keyof AppPatch, string][]) {
-      if (patch[k] === undefined) continue;
-      values.push(patch[k]);
-      sets.push(`${col} = $${values.length}`);
-    }
+    const sets = appPatchColumns(patch).map(([col, v]) => {
+      values.push(v);
+      return `${col} = $${values.length}`;
+    });
     if (sets.length === 0) return this.getApp(appId);
     const { rows } = await this.pool.query<AppRow>(`UPDATE apps SET ${sets.join(', ')} WHERE app_id = $1 RETURNING *`, values);
     return rows[0] && toApp(rows[0]);
@@ -240,6 +214,16 @@ export class PostgresStore implements Store {
   async listAllChannels(): Promise<Channel[]> {
     const { rows } = await this.pool.query<Channel>(`${CHANNEL_SELECT} ORDER BY c.channel_id`);
     return rows;
+  }
+
+  async ownedChannels(appId: string, channelIds: readonly string[]): Promise<Set<string>> {
+    if (channelIds.length === 0) return new Set();
+    const { rows } = await this.pool.query<{ channel_id: string }>(
+      `SELECT c.channel_id FROM channels c JOIN users u ON u.user_id = c.user_id
+       WHERE u.app_id = $1 AND c.channel_id = ANY($2::text[])`,
+      [appId, channelIds],
+    );
+    return new Set(rows.map((r) => r.channel_id));
   }
 
   async removeChannel(channelId: string): Promise<boolean> {
@@ -442,6 +426,27 @@ export class PostgresStore implements Store {
         return [key, addCurve(users.get(curveKey(key)), { off: r.off, values: decodeValues(r.data) }, sign)];
       }),
     );
+  }
+}
+
+/** Applies the missing migrations, each in its own transaction (the caller holds the migration lock). */
+async function migrate(client: pg.PoolClient): Promise<void> {
+  await client.query(MIGRATIONS_TABLE);
+  const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
+  for (const m of pending(rows.map((r) => r.version))) {
+    await client.query('BEGIN');
+    try {
+      for (const sql of m.sql.postgres) await client.query(sql);
+      await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+        m.version,
+        m.name,
+        Date.now(),
+      ]);
+      await client.query('COMMIT');
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw e;
+    }
   }
 }
 

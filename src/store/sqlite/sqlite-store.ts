@@ -7,6 +7,8 @@ import type { Segment } from '../../domain/peak.js';
 import { addCurve, addDeltas, applyUpdates, decodeValues, encodeValues, type DayCurve } from '../day-curve.js';
 import { CurveCache, type CachedCell } from '../curve-cache.js';
 import { groupMinutes } from '../group-minutes.js';
+import { MIGRATIONS_TABLE, pending } from '../migrations.js';
+import { appPatchColumns, toApp, type AppRow } from '../rows.js';
 import {
   ConflictError,
   type App,
@@ -20,25 +22,6 @@ import {
   type User,
 } from '../port.js';
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS apps (
-  app_id TEXT PRIMARY KEY, app_secret TEXT NOT NULL, name TEXT NOT NULL, enabled INTEGER NOT NULL,
-  rate_limit INTEGER, ingest_token TEXT, created_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS users (
-  user_id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES apps(app_id), created_at INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS users_by_app ON users(app_id);
-CREATE TABLE IF NOT EXISTS channels (
-  channel_id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(user_id), created_at INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS channels_by_user ON channels(user_id);
-CREATE TABLE IF NOT EXISTS channel_curves (
-  channel_id TEXT NOT NULL, day INTEGER NOT NULL, pull_type TEXT NOT NULL, off INTEGER NOT NULL, data BLOB NOT NULL,
-  PRIMARY KEY (channel_id, day, pull_type));
-CREATE TABLE IF NOT EXISTS user_curves (
-  user_id TEXT NOT NULL, day INTEGER NOT NULL, pull_type TEXT NOT NULL, off INTEGER NOT NULL, data BLOB NOT NULL,
-  PRIMARY KEY (user_id, day, pull_type));
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-`;
-
 const READ_CHUNK = 500;
 const FRESHNESS_MS = 10;
 const TENANCY_CACHE_LIMIT = 100_000;
@@ -46,15 +29,6 @@ const TENANCY_CACHE_LIMIT = 100_000;
 const CHANNEL_SELECT = `SELECT c.channel_id AS channelId, c.user_id AS userId, u.app_id AS appId,
   c.created_at AS createdAt FROM channels c JOIN users u ON u.user_id = c.user_id`;
 
-interface AppRow {
-  app_id: string;
-  app_secret: string;
-  name: string;
-  enabled: number;
-  rate_limit: number | null;
-  ingest_token: string | null;
-  created_at: number;
-}
 interface CurveRow {
   id: string;
   day: number;
@@ -62,16 +36,6 @@ interface CurveRow {
   off: number;
   data: Buffer;
 }
-
-const toApp = (r: AppRow): App => ({
-  appId: r.app_id,
-  appSecret: r.app_secret,
-  name: r.name,
-  enabled: r.enabled === 1,
-  rateLimit: r.rate_limit,
-  ingestTokenHash: r.ingest_token,
-  createdAt: r.created_at,
-});
 
 /** The embedded store: one SQLite file (WAL, synchronous=FULL: a committed minute survives a crash). */
 export class SqliteStore implements Store {
@@ -102,7 +66,7 @@ export class SqliteStore implements Store {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
-    this.db.exec(SCHEMA);
+    migrate(this.db);
     // data_version changes when another connection (a CLI import, a second process) commits
     this.dataVersion = this.db.prepare('PRAGMA data_version').pluck();
     this.seenVersion = this.dataVersion.get();
@@ -211,20 +175,9 @@ export class SqliteStore implements Store {
 
   async updateApp(appId: string, patch: AppPatch): Promise<App | undefined> {
     this.apps.delete(appId);
-    const cols: Record<keyof AppPatch, string> = {
-      name: 'name',
-      enabled: 'enabled',
-      rateLimit: 'rate_limit',
-      appSecret: 'app_secret',
-      ingestTokenHash: 'ingest_token',
-    };
-    const sets: string[] = [];
-    const values: unknown[] = [];
-    for (const [k, col] of Object.entries(cols) as [keyof AppPatch, string][]) {
-      if (patch[k] === undefined) continue;
-      sets.push(`${col} = ?`);
-      values.push(k === 'enabled' ? (patch[k] ? 1 : 0) : patch[k]);
-    }
+    const pairs = appPatchColumns(patch, (field, v) => (field === 'enabled' ? (v ? 1 : 0) : v));
+    const sets = pairs.map(([col]) => `${col} = ?`);
+    const values = pairs.map(([, v]) => v);
     if (sets.length > 0) this.db.prepare(`UPDATE apps SET ${sets.join(', ')} WHERE app_id = ?`).run(...values, appId);
     return this.getApp(appId);
   }
@@ -314,6 +267,21 @@ export class SqliteStore implements Store {
 
   async listAllChannels(): Promise<Channel[]> {
     return this.stmt.allChannels.all() as Channel[];
+  }
+
+  async ownedChannels(appId: string, channelIds: readonly string[]): Promise<Set<string>> {
+    const owned = new Set<string>();
+    for (let i = 0; i < channelIds.length; i += READ_CHUNK) {
+      const chunk = channelIds.slice(i, i + READ_CHUNK);
+      const rows = this.cached(
+        `SELECT c.channel_id FROM channels c JOIN users u ON u.user_id = c.user_id
+         WHERE u.app_id = ? AND c.channel_id IN (${marks(chunk.length)})`,
+      )
+        .pluck()
+        .all(appId, ...chunk) as string[];
+      for (const id of rows) owned.add(id);
+    }
+    return owned;
   }
 
   async removeChannel(channelId: string): Promise<boolean> {
@@ -443,6 +411,19 @@ export class SqliteStore implements Store {
     if (curve) this.stmt[kind].put.run(id, day, pullType, curve.off, encodeValues(curve.values));
     else this.stmt[kind].del.run(id, day, pullType);
   }
+}
+
+/** Applies the missing migrations in one immediate transaction, so processes opening the file at once take turns. */
+function migrate(db: Database.Database): void {
+  db.transaction(() => {
+    db.exec(MIGRATIONS_TABLE);
+    const applied = db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[];
+    const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+    for (const m of pending(applied)) {
+      for (const sql of m.sql.sqlite) db.exec(sql);
+      record.run(m.version, m.name, Date.now());
+    }
+  }).immediate();
 }
 
 const marks = (count: number) => Array.from({ length: count }, () => '?').join(',');

@@ -10,6 +10,8 @@ export class PolyvApiError extends Error {
   readonly requestId: string | undefined;
   /** Seconds the server asked us to wait (Retry-After), when it said. */
   readonly retryAfterS: number | undefined;
+  /** live-ccv's stable error code (`X-Error-Code`, e.g. CCV_ERR_INVALID_SIGNATURE); undefined from other hosts */
+  readonly errorCode: string | undefined;
 
   constructor(init: {
     code: number;
@@ -17,6 +19,7 @@ export class PolyvApiError extends Error {
     httpStatus: number;
     requestId?: string | undefined;
     retryAfterS?: number | undefined;
+    errorCode?: string | undefined;
     cause?: unknown;
   }) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -25,6 +28,7 @@ export class PolyvApiError extends Error {
     this.httpStatus = init.httpStatus;
     this.requestId = init.requestId;
     this.retryAfterS = init.retryAfterS;
+    this.errorCode = init.errorCode;
   }
 
   /** True for answers worth another attempt: rate limits, server errors, no answer at all. */

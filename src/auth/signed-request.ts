@@ -1,15 +1,18 @@
+/**
+ * Authentication of POLYV-signed calls (docs/api.md, Signing): which parameters are signed, and the checks in the
+ * catalogue's order (appId, application, timestamp, signature, nonce), then the app's quota.
+ */
+import { APP_ID, type RawParams } from '@live-ccv/client/contract';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { sign, signatureMatches } from '../auth/sign.js';
 import type { Config } from '../config/config.js';
 import { errors } from '../errors.js';
 import type { NonceCache, RateDecision, RateLimiter } from '../limits/port.js';
-import type { App, Store } from '../store/port.js';
-
-export type Params = Record<string, string>;
+import type { App, TenancyStore } from '../store/port.js';
+import { sign, signatureMatches } from './sign.js';
 
 export interface SignedDeps {
   config: Config;
-  store: Store;
+  store: Pick<TenancyStore, 'getApp'>;
   limiter: RateLimiter;
   nonces: NonceCache;
   now: () => number;
@@ -17,29 +20,48 @@ export interface SignedDeps {
 
 const TIMESTAMP = /^\d{13}$/;
 
-/** First value of each parameter; arrays from repeated names keep the first, like a servlet's getParameter. */
-function flatten(source: unknown, into: Params): void {
+/**
+ * Query and form values: the first of repeated names, as a servlet's getParameter reads them (a signature covers
+ * one value per name).
+ */
+function fromQueryOrForm(source: unknown, into: Record<string, string>): void {
   if (!source || typeof source !== 'object') return;
   for (const [k, v] of Object.entries(source as Record<string, unknown>)) {
     if (k in into) continue;
     const first = Array.isArray(v) ? v[0] : v;
-    if (first === undefined || first === null) continue;
-    into[k] = typeof first === 'object' ? JSON.stringify(first) : String(first);
+    if (typeof first === 'string') into[k] = first;
   }
 }
 
 /**
- * Splits a request into its signed parameters and its business parameters (docs/api.md):
- * GET signs the query; a form POST signs query and form together; a JSON POST signs the query only and
- * takes business parameters from the unsigned body as well.
+ * JSON body values: text, numbers and booleans as text, a list (array of text or numbers) as a list; anything
+ * nested is refused by name, never stringified.
  */
-export function requestParams(req: FastifyRequest): { signed: Params; all: Params } {
-  const signed: Params = {};
-  flatten(req.query, signed);
+function fromJsonBody(body: unknown, into: Record<string, string | readonly string[]>): void {
+  if (body === undefined || body === null) return;
+  if (typeof body !== 'object' || Array.isArray(body)) {
+    throw errors.param('the JSON body must be an object of parameters');
+  }
+  for (const [k, v] of Object.entries(body as Record<string, unknown>)) {
+    if (k in into || v === undefined || v === null) continue;
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') into[k] = String(v);
+    else if (Array.isArray(v) && v.every((x) => typeof x === 'string' || typeof x === 'number')) into[k] = v.map(String);
+    else throw errors.param(`${k} must be a string, a number or a list of them`);
+  }
+}
+
+/**
+ * Splits a request into its signed parameters and all of its parameters: GET signs the query; a form POST signs
+ * query and form together; a JSON POST signs the query only and takes business parameters from the unsigned body
+ * as well (query values win over body values of the same name).
+ */
+export function requestParams(req: FastifyRequest): { signed: Record<string, string>; all: RawParams } {
+  const signed: Record<string, string> = {};
+  fromQueryOrForm(req.query, signed);
   const type = String(req.headers['content-type'] ?? '');
-  if (req.method === 'POST' && type.includes('application/x-www-form-urlencoded')) flatten(req.body, signed);
-  const all: Params = { ...signed };
-  if (req.method === 'POST' && type.includes('json')) flatten(req.body, all);
+  if (req.method === 'POST' && type.includes('application/x-www-form-urlencoded')) fromQueryOrForm(req.body, signed);
+  const all: Record<string, string | readonly string[]> = { ...signed };
+  if (req.method === 'POST' && type.includes('json')) fromJsonBody(req.body, all);
   return { signed, all };
 }
 
@@ -67,17 +89,19 @@ export async function limitIp(deps: SignedDeps, req: FastifyRequest, reply: Fast
 }
 
 /**
- * Authenticates a signed API call, checking in the contract's order: appId, application, timestamp,
- * signature, nonce; then the app's own quota. Returns the app and every parameter of the request.
+ * Authenticates a signed API call, checking in the contract's order: appId, application, timestamp, signature,
+ * nonce; then the app's own quota. Returns the app and every parameter of the request.
  */
 export async function authenticate(
   deps: SignedDeps,
   req: FastifyRequest,
   reply: FastifyReply,
-): Promise<{ app: App; params: Params }> {
+): Promise<{ app: App; params: RawParams }> {
   const { signed, all } = requestParams(req);
   const appId = signed.appId;
   if (!appId) throw errors.appIdRequired();
+  // An id that cannot exist is not looked up: both stores answer the same, whatever bytes it holds.
+  if (!APP_ID.test(appId)) throw errors.appNotFound();
   const app = await deps.store.getApp(appId);
   if (!app?.enabled) throw errors.appNotFound();
 

@@ -1,31 +1,24 @@
 /**
- * One signed call to a POLYV-compatible host: sign with a fresh timestamp and nonce on every attempt
- * (a retried request must not be refused as a replay), time out, and retry what is worth retrying with
- * exponential backoff and jitter, waiting at least as long as the server's Retry-After says.
+ * Calls to a POLYV-compatible host: each attempt is built afresh (a signed call gets a new timestamp and nonce, so a
+ * retried request is never refused as a replay), timed out, and retried when worth it with exponential backoff and
+ * jitter, waiting at least as long as the server's Retry-After says. Runtime-neutral: fetch, AbortController and
+ * crypto.getRandomValues exist in Node 20 and in browsers.
  */
-import { randomUUID } from 'node:crypto';
-import { sign, type SignatureMethod } from '../auth/sign.js';
 import { PolyvApiError } from './errors.js';
 
-export type HttpMethod = 'GET' | 'POST';
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
 export type ParamValue = string | number | boolean | undefined | null;
 
 export interface TransportOptions {
   /** e.g. http://127.0.0.1:8080 or https://api.polyv.net */
   baseUrl: string;
-  appId: string;
-  appSecret: string;
   /** per attempt; default 10000 */
   timeoutMs?: number;
   /** attempts after the first; default 3 */
   retries?: number;
   /** default globalThis.fetch */
   fetch?: FetchLike;
-  /** GET (query string, the default) or POST (application/x-www-form-urlencoded, everything signed) */
-  method?: HttpMethod;
-  /** MD5 (default, sent implicitly) or SHA256 (sent as signatureMethod) */
-  signatureMethod?: SignatureMethod;
   /** first backoff step; default 200 ms, doubling per attempt */
   backoffMs?: number;
   /** ceiling of one backoff step; default 5000 ms */
@@ -35,10 +28,19 @@ export interface TransportOptions {
 }
 
 export interface CallOptions {
-  method?: HttpMethod;
+  method?: 'GET' | 'POST';
   signal?: AbortSignal;
   /** sent as the signed `requestId` parameter, which the server echoes in its logs */
   requestId?: string;
+}
+
+/** One attempt's request, built anew for every attempt. */
+export interface Attempt {
+  method: HttpMethod;
+  /** path and query, below the base URL */
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
 }
 
 interface Envelope {
@@ -60,8 +62,17 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   return Number.isFinite(at) ? Math.max(0, (at - now) / 1000) : undefined;
 }
 
+/** 32 random hex characters, from the platform's CSPRNG. */
+export function randomNonce(): string {
+  const bytes = new Uint8Array(16);
+  globalThis.crypto.getRandomValues(bytes);
+  let s = '';
+  for (const b of bytes) s += b.toString(16).padStart(2, '0');
+  return s;
+}
+
 export class Transport {
-  private readonly base: string;
+  readonly base: string;
   private readonly fetchImpl: FetchLike;
   private readonly timeoutMs: number;
   private readonly retries: number;
@@ -76,26 +87,24 @@ export class Transport {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw new TypeError(`baseUrl must be an http(s) URL, got ${JSON.stringify(options.baseUrl)}`);
     }
-    if (!options.appId) throw new TypeError('appId is required');
-    if (!options.appSecret) throw new TypeError('appSecret is required');
     this.base = options.baseUrl.replace(/\/+$/, '');
-    const f = options.fetch ?? globalThis.fetch;
+    const f = options.fetch ?? globalThis.fetch?.bind(globalThis);
     if (typeof f !== 'function') throw new TypeError('no fetch implementation: pass options.fetch');
     this.fetchImpl = f;
     this.timeoutMs = nonNegative('timeoutMs', options.timeoutMs, 10_000);
     this.retries = nonNegative('retries', options.retries, 3);
   }
 
-  /** Calls `path` with the business parameters and returns the envelope's data. */
-  async call<T>(path: string, business: Record<string, ParamValue>, call: CallOptions = {}): Promise<T> {
+  /** Sends the attempts `build` makes until one succeeds or fails for good; returns the envelope's data. */
+  async send<T>(build: () => Attempt, signal?: AbortSignal): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return (await this.once(path, business, call)) as T;
+        return (await this.once(build(), signal)) as T;
       } catch (e) {
-        if (!(e instanceof PolyvApiError) || !e.retryable || attempt >= this.retries || call.signal?.aborted) throw e;
+        if (!(e instanceof PolyvApiError) || !e.retryable || attempt >= this.retries || signal?.aborted) throw e;
         const wait = this.delayMs(attempt, e.retryAfterS);
         if (wait === undefined) throw e;
-        await sleep(wait, call.signal);
+        await sleep(wait, signal);
       }
     }
   }
@@ -111,33 +120,9 @@ export class Transport {
     return asked + Math.random() * Math.min(250, step);
   }
 
-  private signedParams(business: Record<string, ParamValue>, call: CallOptions): Record<string, string> {
-    const params: Record<string, string> = {};
-    for (const [k, v] of Object.entries(business)) {
-      if (v !== undefined && v !== null && String(v) !== '') params[k] = String(v);
-    }
-    params.appId = this.options.appId;
-    params.timestamp = String(Date.now());
-    params.signatureNonce = randomUUID().replace(/-/g, '');
-    if (this.options.signatureMethod === 'SHA256') params.signatureMethod = 'SHA256';
-    if (call.requestId) params.requestId = call.requestId;
-    params.sign = sign(params, this.options.appSecret);
-    return params;
-  }
-
-  private async once(path: string, business: Record<string, ParamValue>, call: CallOptions): Promise<unknown> {
-    const method = call.method ?? this.options.method ?? 'GET';
-    const form = new URLSearchParams(this.signedParams(business, call)).toString();
-    const url = `${this.base}${path.startsWith('/') ? path : `/${path}`}`;
-    const init: RequestInit =
-      method === 'GET'
-        ? { method, headers: { accept: 'application/json' } }
-        : {
-            method,
-            headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
-            body: form,
-          };
-
+  private async once(a: Attempt, signal: AbortSignal | undefined): Promise<unknown> {
+    const url = `${this.base}${a.path.startsWith('/') ? a.path : `/${a.path}`}`;
+    const what = `${a.method} ${url.split('?')[0]}`;
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -145,58 +130,67 @@ export class Transport {
       controller.abort();
     }, this.timeoutMs);
     const onAbort = () => controller.abort();
-    call.signal?.addEventListener('abort', onAbort, { once: true });
+    signal?.addEventListener('abort', onAbort, { once: true });
     let res: Response;
     let text: string;
     try {
-      if (call.signal?.aborted) throw new Error('aborted');
-      res = await this.fetchImpl(method === 'GET' ? `${url}?${form}` : url, { ...init, signal: controller.signal });
+      if (signal?.aborted) throw new Error('aborted');
+      const init: RequestInit = {
+        method: a.method,
+        headers: { accept: 'application/json', ...a.headers },
+        signal: controller.signal,
+      };
+      if (a.body !== undefined) init.body = a.body;
+      res = await this.fetchImpl(url, init);
       text = await res.text();
     } catch (cause) {
       const message = timedOut
-        ? `request timed out after ${this.timeoutMs} ms: ${method} ${url}`
-        : call.signal?.aborted
-          ? `request aborted: ${method} ${url}`
-          : `request failed: ${method} ${url}: ${describe(cause)}`;
+        ? `request timed out after ${this.timeoutMs} ms: ${what}`
+        : signal?.aborted
+          ? `request aborted: ${what}`
+          : `request failed: ${what}: ${describe(cause)}`;
       throw new PolyvApiError({ code: 0, httpStatus: 0, message, cause });
     } finally {
       clearTimeout(timer);
-      call.signal?.removeEventListener('abort', onAbort);
+      signal?.removeEventListener('abort', onAbort);
     }
-    return this.decode(res, text, `${method} ${url}`);
+    return decode(res, text, what);
   }
+}
 
-  private decode(res: Response, text: string, what: string): unknown {
-    const headerId = res.headers.get('x-request-id') ?? undefined;
-    const retryAfterS = parseRetryAfter(res.headers.get('retry-after'));
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = undefined;
-    }
-    if (!isEnvelope(body)) {
-      const snippet = text.replace(/\s+/g, ' ').trim().slice(0, 120);
-      throw new PolyvApiError({
-        code: res.status,
-        httpStatus: res.status,
-        message: `unexpected answer to ${what} (HTTP ${res.status}), not a JSON envelope${snippet ? `: ${snippet}` : ''}`,
-        requestId: headerId,
-        retryAfterS,
-      });
-    }
-    const requestId = typeof body.requestId === 'string' ? body.requestId : headerId;
-    if (body.code !== 200 || (body.status !== undefined && body.status !== 'success')) {
-      throw new PolyvApiError({
-        code: body.code,
-        httpStatus: res.status,
-        message: body.message || `request failed with code ${body.code}`,
-        requestId,
-        retryAfterS,
-      });
-    }
-    return body.data;
+function decode(res: Response, text: string, what: string): unknown {
+  const headerId = res.headers.get('x-request-id') ?? undefined;
+  const errorCode = res.headers.get('x-error-code') ?? undefined;
+  const retryAfterS = parseRetryAfter(res.headers.get('retry-after'));
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
   }
+  if (!isEnvelope(body)) {
+    const snippet = text.replace(/\s+/g, ' ').trim().slice(0, 120);
+    throw new PolyvApiError({
+      code: res.status,
+      httpStatus: res.status,
+      message: `unexpected answer to ${what} (HTTP ${res.status}), not a JSON envelope${snippet ? `: ${snippet}` : ''}`,
+      requestId: headerId,
+      retryAfterS,
+      errorCode,
+    });
+  }
+  const requestId = typeof body.requestId === 'string' ? body.requestId : headerId;
+  if (body.code !== 200 || (body.status !== undefined && body.status !== 'success')) {
+    throw new PolyvApiError({
+      code: body.code,
+      httpStatus: res.status,
+      message: body.message || `request failed with code ${body.code}`,
+      requestId,
+      retryAfterS,
+      errorCode,
+    });
+  }
+  return body.data;
 }
 
 function nonNegative(name: string, value: number | undefined, def: number): number {
