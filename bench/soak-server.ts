@@ -45,7 +45,8 @@ export async function startSoakServer(options: {
     }
   }
   await store.close();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
+  // the bench's own node flags (tsx, and the condition that resolves the client package to its sources)
+  const child = spawn(process.execPath, [...process.execArgv, 'src/cli/main.ts', 'serve'], {
     cwd: path.resolve(import.meta.dirname, '..'),
     env: {
       ...process.env,
