@@ -8,13 +8,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { settings } from '../src/config/config.js';
-import { INGEST_TOKEN, startSoakServer } from './soak-server.js';
+import { flag, INGEST_TOKEN, startSoakServer } from './soak-server.js';
 
-const argv = process.argv.slice(2);
-const flag = (name: string) => {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
 const BATCHES = Number(flag('--batches') ?? 16);
 const MB = Number(flag('--mb') ?? 8.5);
 const VIEWERS = 50_000;

@@ -10,6 +10,14 @@ import { Tenancy } from '../src/service/tenancy.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 
 export const INGEST_TOKEN = 'soak-ingest-token-0001';
+
+/** The value after `--name` on the command line. */
+export function flag(name: string): string | undefined {
+  const argv = process.argv.slice(2);
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+}
+
 export const CALLER = { appId: 'soakapp01', appSecret: 'soak-secret-00000000001' };
 
 export interface SoakServer {

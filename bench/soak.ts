@@ -25,17 +25,12 @@ import {
   userRealtimeConcurrence,
 } from '@live-ccv/client/contract';
 import { percentile } from './stats.js';
-import { CALLER, INGEST_TOKEN, startSoakServer } from './soak-server.js';
+import { CALLER, flag, INGEST_TOKEN, startSoakServer } from './soak-server.js';
 
-const argv = process.argv.slice(2);
-if (argv.includes('--burst')) {
+if (process.argv.includes('--burst')) {
   await import('./soak-burst.js');
   process.exit(0);
 }
-const flag = (name: string) => {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
 const MINUTES = Number(flag('--minutes') ?? 5);
 const LOAD = Number(flag('--load') ?? 2);
 const TICK_MS = 100;

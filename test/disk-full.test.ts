@@ -10,6 +10,8 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { spawnServe } from './serve-process.js';
+import { postBeats, Tally, type Beat } from './heartbeat-tally.js';
+import { assertRefused } from './refusals.js';
 import { mountSmallFs } from './small-fs.js';
 
 const INGEST = 'disk-full-ingest-token';
@@ -29,8 +31,7 @@ const env = (latenessMs: number) => ({
   LIVE_CCV_LOG_LEVEL: 'info',
 });
 
-type Beat = { channelId: string; viewerId: string; pullType: string; ts: number };
-const expected = new Map<string, Set<string>>();
+const tally = new Tally();
 let n = 0;
 function batch(size: number): Beat[] {
   return Array.from({ length: size }, () => {
@@ -43,22 +44,8 @@ function batch(size: number): Beat[] {
     };
   });
 }
-function record(beats: Beat[]) {
-  for (const b of beats) {
-    const key = `${b.channelId}|${b.pullType}|${Math.floor(b.ts / 60_000)}`;
-    let set = expected.get(key);
-    if (!set) expected.set(key, (set = new Set()));
-    set.add(b.viewerId);
-  }
-}
-
-async function post(url: string, beats: Beat[]) {
-  return fetch(`${url}/v1/heartbeats`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${INGEST}`, 'content-type': 'application/x-ndjson' },
-    body: beats.map((b) => JSON.stringify(b)).join('\n'),
-  });
-}
+const record = (beats: Beat[]) => tally.record(beats);
+const post = (url: string, beats: Beat[]) => postBeats(url, INGEST, beats);
 async function admin(url: string, method: string, p: string, body?: string, type = 'application/json') {
   return fetch(`${url}/admin/v1${p}`, {
     method,
@@ -98,15 +85,12 @@ test('a full disk answers 503 storage unavailable with Retry-After, readiness na
 
   fsys.fill();
 
-  const refused = await post(url, batch(3000));
-  assert.equal(refused.status, 503);
-  assert.equal(refused.headers.get('retry-after'), '5');
-  assert.deepEqual(await refused.json(), {
-    code: 503,
-    status: 'error',
-    message: 'storage unavailable: heartbeat log: no space left on device (ENOSPC)',
-    data: '',
-  });
+  await assertRefused(
+    await post(url, batch(3000)),
+    503,
+    'storage unavailable: heartbeat log: no space left on device (ENOSPC)',
+    '5',
+  );
   // A small frame may still fit in the last page of the log file: use up that slack with one-beat batches
   // (each acknowledged one counts), then a beacon of the same size finds no room either.
   for (let i = 0; ; i++) {
@@ -121,14 +105,7 @@ test('a full disk answers 503 storage unavailable with Retry-After, readiness na
   assert.match(((await beacon.json()) as { message: string }).message, /^storage unavailable: heartbeat log: /);
 
   const imported = await admin(url, 'POST', '/ccv', importCsv(DAY0, 60), 'text/csv');
-  assert.equal(imported.status, 503);
-  assert.equal(imported.headers.get('retry-after'), '5');
-  assert.deepEqual(await imported.json(), {
-    code: 503,
-    status: 'error',
-    message: 'storage unavailable: disk full (SQLITE_FULL)',
-    data: '',
-  });
+  await assertRefused(imported, 503, 'storage unavailable: disk full (SQLITE_FULL)', '5');
 
   const ready = await fetch(`${url}/readyz`);
   assert.equal(ready.status, 503);
@@ -165,7 +142,7 @@ test('a full disk answers 503 storage unavailable with Retry-After, readiness na
         for (const [i, v] of Array.from(seg.values).entries()) if (v > 0) got.set(`${ch}|${seg.key}|${seg.start + i}`, v);
       }
     }
-    assert.deepEqual(got, new Map([...expected].map(([k, v]) => [k, v.size])));
+    assert.deepEqual(got, tally.counts());
     const old = await store.readCurves('channel', ['11'], DAY0 * 1440, (DAY0 + 60) * 1440);
     const sum = old.reduce((t, seg) => t + Array.from(seg.values).reduce((a, b) => a + b, 0), 0);
     let want = 0;

@@ -8,24 +8,19 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import fc from 'fast-check';
-import pg from 'pg';
 import { sign } from '../src/auth/sign.js';
 import { buildApp } from '../src/http/app.js';
 import { IngestService } from '../src/ingest/ingest-service.js';
 import { Tenancy } from '../src/service/tenancy.js';
-import type { Store } from '../src/store/port.js';
-import { PostgresStore } from '../src/store/postgres/postgres-store.js';
-import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { watchStorage } from '../src/store/storage-watch.js';
-import { query, signed, tempDir, testConfig } from './helpers.js';
+import { query, signed, testConfig } from './helpers.js';
 import { appRoutes } from './openapi-validate.js';
+import { adapters } from './store-adapters.js';
 
-const PG_URL = process.env.LIVE_CCV_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const ADMIN = 'fuzz-admin-token-000001';
 const INGEST = 'fuzz-ingest-token-00001';
 const CALLER = { appId: 'fuzzapp01', appSecret: 'fuzz-secret-000000000001' };
@@ -254,39 +249,8 @@ function check({ method: m, url, res }: Awaited<ReturnType<typeof fire>>): void 
   }
 }
 
-interface Backend {
-  name: string;
-  open(): Promise<{ store: Store; close(): Promise<void> }>;
-}
-const backends: Backend[] = [
-  {
-    name: 'SQLite',
-    async open() {
-      const store = watchStorage(new SqliteStore(path.join(tempDir('live-ccv-fuzz-'), 'store.sqlite')));
-      return { store, close: () => store.close() };
-    },
-  },
-  {
-    name: 'PostgreSQL',
-    async open() {
-      const schema = `ccv_fuzz_${process.pid}_${randomBytes(3).toString('hex')}`;
-      const store = watchStorage(await PostgresStore.connect(PG_URL, { schema, max: 4 }));
-      return {
-        store,
-        async close() {
-          await store.close();
-          const c = new pg.Client({ connectionString: PG_URL });
-          await c.connect();
-          await c.query(`DROP SCHEMA "${schema}" CASCADE`);
-          await c.end();
-        },
-      };
-    },
-  },
-];
-
-for (const backend of backends) {
-  describe(`fuzzing every endpoint on ${backend.name}`, () => {
+for (const adapter of adapters()) {
+  describe(`fuzzing every endpoint on ${adapter.name}`, () => {
     const closers: (() => Promise<void>)[] = [];
     after(async () => {
       for (const c of closers.reverse()) await c();
@@ -295,8 +259,12 @@ for (const backend of backends) {
     it('answers every request with the envelope, code = status, never a 5xx, and keeps serving', {
       timeout: TIME_LIMIT_MS + 120_000,
     }, async () => {
-      const { store, close } = await backend.open();
-      closers.push(close);
+      const db = await adapter.open();
+      closers.push(async () => {
+        await db.drop();
+        await adapter.teardown?.();
+      });
+      const store = watchStorage(db.store);
       const config = testConfig({
         adminToken: ADMIN,
         ingestToken: INGEST,

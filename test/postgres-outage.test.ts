@@ -16,8 +16,8 @@ import { Tenancy } from '../src/service/tenancy.js';
 import { PostgresStore } from '../src/store/postgres/postgres-store.js';
 import { watchStorage } from '../src/store/storage-watch.js';
 import { query, signed, testConfig } from './helpers.js';
+import { PG_URL } from './store-adapters.js';
 
-const PG_URL = process.env.LIVE_CCV_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const target = new URL(PG_URL);
 
 /** A TCP relay to the real PostgreSQL that can be cut and restored. */

@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { startServer, type RunningServer } from '../src/server.js';
 import { Tenancy } from '../src/service/tenancy.js';
 import { testConfig } from './helpers.js';
+import { assertRefused } from './refusals.js';
 
 const TOKEN = 'limits-ingest-token-01';
 
@@ -90,6 +91,12 @@ describe('body limits and the batch byte budget', () => {
     Array.from({ length: n }, (_, i) => JSON.stringify({ channelId: '500', viewerId: `${tag}-${i}`, pullType: 'cdn' })).join(
       '\n',
     );
+  const postBatch = (body: string | Buffer, headers: Record<string, string> = {}) =>
+    fetch(`${server.url}/v1/heartbeats`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-ndjson', ...headers },
+      body,
+    });
   before(async () => {
     const config = testConfig({
       host: '127.0.0.1',
@@ -112,13 +119,7 @@ describe('body limits and the batch byte budget', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ channelId: '500', viewerId: 'v', pullType: 'cdn', pad: 'x'.repeat(2000) }),
     });
-    assert.equal(beacon.status, 413);
-    assert.deepEqual(await beacon.json(), {
-      code: 413,
-      status: 'error',
-      message: 'request body too large: at most 1024 bytes',
-      data: '',
-    });
+    await assertRefused(beacon, 413, 'request body too large: at most 1024 bytes');
     const small = await fetch(`${server.url}/v1/beacon`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -131,11 +132,7 @@ describe('body limits and the batch byte budget', () => {
     timeout: 60_000,
   }, async () => {
     const big = batch(4000, 'alone'); // ~250 KB, far over the 64 KiB budget
-    const alone = await fetch(`${server.url}/v1/heartbeats`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-ndjson' },
-      body: big,
-    });
+    const alone = await postBatch(big);
     assert.equal(alone.status, 200);
     assert.equal(((await alone.json()) as { data: { accepted: number } }).data.accepted, 4000);
 
@@ -155,43 +152,24 @@ describe('body limits and the batch byte budget', () => {
     while (!heldAnswer.includes('100 Continue')) await new Promise((r) => setTimeout(r, 10));
     socket.write(body.slice(0, 100));
 
-    const declared = await fetch(`${server.url}/v1/heartbeats`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-ndjson' },
-      body: batch(1000, 'declared'),
-    });
-    assert.equal(declared.status, 503);
-    assert.equal(declared.headers.get('retry-after'), '1');
-    assert.deepEqual(await declared.json(), {
-      code: 503,
-      status: 'error',
-      message: 'server busy: heartbeat batches in flight hold the memory allowed (65536 bytes); retry shortly',
-      data: '',
-    });
+    await assertRefused(
+      await postBatch(batch(1000, 'declared')),
+      503,
+      'server busy: heartbeat batches in flight hold the memory allowed (65536 bytes); retry shortly',
+      '1',
+    );
     // gzip: the size is known only as it inflates; refused as soon as it passes the budget
-    const zipped = await fetch(`${server.url}/v1/heartbeats`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' },
-      body: gzipSync(batch(1000, 'zipped')),
-    });
+    const zipped = await postBatch(gzipSync(batch(1000, 'zipped')), { 'content-encoding': 'gzip' });
     assert.equal(zipped.status, 503);
     assert.match(((await zipped.json()) as { message: string }).message, /^server busy: /);
     // a small batch still fits next to the held one
-    const small = await fetch(`${server.url}/v1/heartbeats`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-ndjson' },
-      body: batch(10, 'small'),
-    });
+    const small = await postBatch(batch(10, 'small'));
     assert.equal(small.status, 200);
 
     socket.write(body.slice(100)); // not end(): a half-closed request is aborted by Node
     await heldClosed;
     assert.match(heldAnswer, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
-    const after = await fetch(`${server.url}/v1/heartbeats`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-ndjson' },
-      body: batch(1000, 'after'),
-    });
+    const after = await postBatch(batch(1000, 'after'));
     assert.equal(after.status, 200, 'the budget is given back once the held batch is answered');
   });
 });

@@ -9,20 +9,17 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
-import pg from 'pg';
 import { ConfigError, loadConfig } from '../src/config/config.js';
 import { buildApp } from '../src/http/app.js';
 import { hashIngestToken } from '../src/secrets/ingest-token.js';
 import { KeyRing, SecretKeyError } from '../src/secrets/key-ring.js';
 import { atRestStatus, rewriteAtRest, sealSecrets } from '../src/secrets/secrets-at-rest.js';
 import { Tenancy } from '../src/service/tenancy.js';
-import type { Store } from '../src/store/port.js';
-import { PostgresStore } from '../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { query, signed, tempDir, testConfig } from './helpers.js';
 import { spawnServe } from './serve-process.js';
+import { adapters, type Adapter } from './store-adapters.js';
 
-const PG_URL = process.env.LIVE_CCV_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const K1 = KeyRing.generate();
 const K2 = randomBytes(32).toString('base64');
 const SECRET = 'plain-secret-0000000001';
@@ -74,41 +71,20 @@ describe('the key ring', () => {
   });
 });
 
-interface Db {
-  raw: Store;
-  close(): Promise<void>;
+/** A fresh database of the adapter: its raw store (credentials exactly as stored) and its cleanup. */
+async function openDb(adapter: Adapter) {
+  const db = await adapter.open();
+  return {
+    raw: db.store,
+    close: () => db.drop(),
+  };
 }
-const stores: { name: string; open(): Promise<Db> }[] = [
-  {
-    name: 'SQLite',
-    async open() {
-      const raw = new SqliteStore(path.join(tempDir(), 'store.sqlite'));
-      return { raw, close: () => raw.close() };
-    },
-  },
-  {
-    name: 'PostgreSQL',
-    async open() {
-      const schema = `ccv_secrets_${process.pid}_${randomBytes(3).toString('hex')}`;
-      const raw = await PostgresStore.connect(PG_URL, { schema, max: 2 });
-      return {
-        raw,
-        async close() {
-          await raw.close();
-          const c = new pg.Client({ connectionString: PG_URL });
-          await c.connect();
-          await c.query(`DROP SCHEMA "${schema}" CASCADE`);
-          await c.end();
-        },
-      };
-    },
-  },
-];
 
-for (const { name, open } of stores) {
-  describe(`secrets at rest on ${name}`, () => {
+for (const adapter of adapters()) {
+  describe(`secrets at rest on ${adapter.name}`, () => {
+    after(() => adapter.teardown?.());
     it('stores only sealed secrets and token hashes, while the service and the signed API see plaintext', async () => {
-      const db = await open();
+      const db = await openDb(adapter);
       try {
         const store = sealSecrets(db.raw, KeyRing.parse(K1));
         const tenancy = new Tenancy(store);
@@ -150,7 +126,7 @@ for (const { name, open } of stores) {
     });
 
     it('rewrites an older store: seals plaintext secrets, hashes plaintext tokens, re-seals with a new key, and refuses a missing key before writing', async () => {
-      const db = await open();
+      const db = await openDb(adapter);
       try {
         await db.raw.createApp({ appId: 'old1', appSecret: SECRET, name: 'old', ingestTokenHash: 'legacy-plain-token-01' });
         await db.raw.createApp({ appId: 'old2', appSecret: 'plain-secret-0000000002', name: 'old' });

@@ -1,63 +1,20 @@
 /**
- * The real service as a child process: first-start banner, health, structured logs without secrets,
- * graceful SIGTERM (in-flight requests finish), and one clear line for a bad setting.
+ * The real service as a child process: first-start banner, health, structured logs without secrets, and
+ * one clear line for a bad setting (signals and graceful stop: test/graceful-stop.test.ts).
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import http from 'node:http';
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { sign } from '../src/auth/sign.js';
 import { tempDir } from './helpers.js';
+import { spawnServe } from './serve-process.js';
 
 const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
 
-interface Started {
-  child: ChildProcess;
-  url: string;
-  /** stdout and stderr together */
-  output: () => string;
-  /** the JSON log */
-  stdout: () => string;
-  /** the banner and one-line errors */
-  stderr: () => string;
-  /** resolves once the predicate holds on the output, fails when the process exits first */
-  waitFor: (re: RegExp, stream?: 'stdout' | 'stderr') => Promise<RegExpExecArray>;
-  exited: Promise<number | null>;
-}
-
-async function startServe(env: Record<string, string>): Promise<Started> {
-  const child = spawn(process.execPath, [...CLI, 'serve', '--port', '0', '--host', '127.0.0.1'], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    out += d.toString();
-    stdout += d.toString();
-  });
-  child.stderr!.on('data', (d: Buffer) => {
-    out += d.toString();
-    stderr += d.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  // No deadline of its own: under load a start may take long; the test runner's timeout bounds it.
-  const waitFor = async (re: RegExp, stream?: 'stdout' | 'stderr') => {
-    for (;;) {
-      const m = re.exec(stream === 'stdout' ? stdout : stream === 'stderr' ? stderr : out);
-      if (m) return m;
-      if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}) before ${re}:\n${out}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
-  const url = (await waitFor(/listening at (http:\/\/127\.0\.0\.1:\d+)/))[1]!;
-  return { child, url, output: () => out, stdout: () => stdout, stderr: () => stderr, waitFor, exited };
-}
-
 test('first start prints the demo app once, on stderr, after listening; it can make a signed call; logs are JSON with request ids and no secrets', async () => {
   const dataDir = tempDir();
-  const s = await startServe({ LIVE_CCV_DATA_DIR: dataDir });
+  const s = spawnServe({ LIVE_CCV_DATA_DIR: dataDir, LIVE_CCV_DEMO: 'true', LIVE_CCV_LOG_LEVEL: 'info' });
+  const url = await s.listening();
   try {
     await s.waitFor(/appSecret:\s+\S+[\s\S]*endpoint/, 'stderr');
     const banner = s.stderr();
@@ -70,7 +27,7 @@ test('first start prints the demo app once, on stderr, after listening; it can m
     assert.ok(banner.includes(`apps rotate-secret ${appId} --data-dir '${dataDir}'`), banner);
     assert.ok(s.stdout().indexOf('Server listening') >= 0, 'the banner follows the listening log line');
 
-    const health = await fetch(`${s.url}/healthz`);
+    const health = await fetch(`${url}/healthz`);
     assert.equal(health.status, 200);
     assert.deepEqual(((await health.json()) as { data: unknown }).data, { ok: true });
 
@@ -82,12 +39,12 @@ test('first start prints the demo app once, on stderr, after listening; it can m
       end: '2021-08-31',
     };
     p.sign = sign(p, appSecret);
-    const res = await fetch(`${s.url}/live/internal/v3/user/concurrent/yunduo/summary?${new URLSearchParams(p)}`, {
+    const res = await fetch(`${url}/live/internal/v3/user/concurrent/yunduo/summary?${new URLSearchParams(p)}`, {
       headers: { 'x-request-id': 'trace-123' },
     });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('x-request-id'), 'trace-123');
-    await s.waitFor(/"reqId":"trace-123"/, 'stdout');
+    await s.waitFor(/"reqId":"trace-123"/);
     assert.ok(!s.stdout().includes(appSecret), 'the secret must not be logged');
     const lines = s.stdout().split('\n').filter(Boolean);
     assert.ok(
@@ -95,48 +52,15 @@ test('first start prints the demo app once, on stderr, after listening; it can m
       'stdout holds only JSON log lines',
     );
   } finally {
-    s.child.kill('SIGTERM');
-    assert.equal(await s.exited, 0);
+    assert.equal(await s.stop(), 0);
   }
-  const again = await startServe({ LIVE_CCV_DATA_DIR: dataDir });
+  const again = spawnServe({ LIVE_CCV_DATA_DIR: dataDir, LIVE_CCV_DEMO: 'true', LIVE_CCV_LOG_LEVEL: 'info' });
   try {
-    await again.waitFor(/live-ccv started/, 'stdout');
-    assert.doesNotMatch(again.output(), /appSecret/);
+    await again.waitFor(/live-ccv started/);
+    assert.doesNotMatch(again.stderr() + again.stdout(), /appSecret/);
   } finally {
-    again.child.kill('SIGTERM');
-    await again.exited;
+    await again.stop();
   }
-});
-
-test('SIGTERM lets an in-flight request finish, then exits 0', async () => {
-  const s = await startServe({ LIVE_CCV_DATA_DIR: tempDir(), LIVE_CCV_ADMIN_TOKEN: 'tok-tok-tok' });
-  const { port } = new URL(s.url);
-  const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path: '/admin/v1/apps',
-        headers: { authorization: 'Bearer tok-tok-tok', 'content-type': 'application/json' },
-      },
-      (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => (body += d.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      },
-    );
-    req.on('error', reject);
-    req.write('{"name":');
-    setTimeout(() => {
-      s.child.kill('SIGTERM');
-      setTimeout(() => req.end('"late app"}'), 300);
-    }, 200);
-  });
-  const done = await answer;
-  assert.equal(done.status, 200, done.body);
-  assert.equal(JSON.parse(done.body).data.name, 'late app');
-  assert.equal(await s.exited, 0);
 });
 
 test('a bad setting prints one line naming it and exits non-zero', () => {

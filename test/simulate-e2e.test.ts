@@ -5,7 +5,7 @@
  * With 1 s lateness the run covers the current minute, so the test lasts until that minute closes.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -13,15 +13,15 @@ import { sign } from '../src/auth/sign.js';
 import { labelMinute } from '../src/domain/calendar.js';
 import { formatTruth, parseTruth, truthPeaks } from '../src/sim/truth.js';
 import { tempDir } from './helpers.js';
+import { spawnServe, type ServeProcess } from './serve-process.js';
 
 const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
 const ADMIN = 'e2e-admin-token-0001';
 const INGEST = 'e2e-ingest-token-0001';
 const CHANNELS = ['3000001', '3000002', '3000003'];
 const dir = tempDir('live-ccv-sim-e2e-');
-let server: ChildProcess;
+let server: ServeProcess;
 let url = '';
-let log = '';
 
 function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -46,31 +46,20 @@ async function admin(method: string, pathname: string, body?: unknown): Promise<
 }
 
 before(async () => {
-  server = spawn(process.execPath, [...CLI, 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dir], {
-    env: {
-      ...process.env,
+  // no deadline of its own: a start under load may be slow, and the runner's timeout bounds it
+  server = spawnServe(
+    {
       LIVE_CCV_ALLOWED_LATENESS_MS: '1000',
       LIVE_CCV_ADMIN_TOKEN: ADMIN,
       LIVE_CCV_INGEST_TOKEN: INGEST,
-      LIVE_CCV_DEMO: 'false',
       LIVE_CCV_LOG_LEVEL: 'info',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const keep = (d: Buffer) => (log = (log + d.toString()).slice(-20_000));
-  server.stdout!.on('data', keep);
-  server.stderr!.on('data', keep);
-  const deadline = Date.now() + 20_000;
-  while (!/listening at (http:\/\/127\.0\.0\.1:\d+)/.test(log)) {
-    if (Date.now() > deadline || server.exitCode !== null) throw new Error(`server did not start:\n${log}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  url = /listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(log)![1]!;
+    ['--data-dir', dir],
+  );
+  url = await server.listening();
 });
 
-after(() => {
-  server.kill('SIGTERM');
-});
+after(() => server.stop());
 
 test('simulate then verify: the stored minutes equal the truth, late beats are refused, the summary peak matches', {
   timeout: 120_000,
@@ -144,7 +133,7 @@ test('simulate then verify: the stored minutes equal the truth, late beats are r
     '--poll',
     '500',
   ]);
-  assert.equal(verified.code, 0, `${verified.stdout}\n${verified.stderr}\n${log.slice(-2000)}`);
+  assert.equal(verified.code, 0, `${verified.stdout}\n${verified.stderr}\n${server.stdout().slice(-2000)}`);
   assert.match(verified.stdout, /verify: \d+ minute cells match, 0 mismatches/);
 
   // the peak of the sum over the user's channels, per pull type, as the signed summary computes it
