@@ -1,6 +1,6 @@
 /**
- * Ingest memory under a burst of large batches: `npm run bench:soak -- --burst` (or
- * `node --import tsx bench/soak-burst.ts [--batches 16] [--mb 8.5]`). 16 clients each post one 8.5 MB NDJSON
+ * Ingest memory under a burst of large batches: `npm run bench:soak -- --burst [--batches 16] [--mb 8.5]
+ * [--budget BYTES]`. 16 clients each post one 8.5 MB NDJSON
  * batch at the same moment, retrying after Retry-After when refused, against two real server processes
  * in turn: the default in-flight budget (LIVE_CCV_INGEST_INFLIGHT_BYTES) and the reference, the same
  * server with the budget lifted (1 GiB: every batch admitted at once, as before the budget existed).

@@ -24,8 +24,8 @@ import { adapters } from './store-adapters.js';
 const ADMIN = 'fuzz-admin-token-000001';
 const INGEST = 'fuzz-ingest-token-00001';
 const CALLER = { appId: 'fuzzapp01', appSecret: 'fuzz-secret-000000000001' };
-const TIME_LIMIT_MS = Number(process.env.LIVE_CCV_FUZZ_MS ?? 20_000);
-const RUNS = Number(process.env.LIVE_CCV_FUZZ_RUNS ?? 400);
+const TIME_LIMIT_MS = Number(process.env.LIVE_CCV_TEST_FUZZ_MS ?? 20_000);
+const RUNS = Number(process.env.LIVE_CCV_TEST_FUZZ_RUNS ?? 400);
 
 /** Percent-encodes any string, lone surrogates included (encodeURIComponent throws on those). */
 const encode = (s: string) =>
