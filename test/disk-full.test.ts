@@ -1,16 +1,20 @@
 /**
  * A full disk for real: the real server runs with its data dir on a small tmpfs, which the test fills.
  * While full, heartbeats (batch and beacon) and imports answer the 503 `storage unavailable: <reason>`
- * envelope with Retry-After, /readyz names the failing components and /healthz stays 200. Once the space
- * is back, readiness and writes recover by themselves, without a restart; in the end the stored minutes
- * equal exactly the distinct viewers of every acknowledged heartbeat (nothing lost, nothing counted twice).
+ * envelope with Retry-After (the CLI import says it on its one line), /readyz names the failing components
+ * and /healthz stays 200. Once the space is back, readiness and writes recover by themselves, without a
+ * restart; in the end the stored minutes equal exactly the distinct viewers of every acknowledged heartbeat
+ * (nothing lost, nothing counted twice).
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { spawnServe } from './serve-process.js';
 import { postBeats, Tally, type Beat } from './heartbeat-tally.js';
+import { tempDir } from './helpers.js';
 import { assertRefused } from './refusals.js';
 import { mountSmallFs } from './small-fs.js';
 
@@ -106,6 +110,14 @@ test('a full disk answers 503 storage unavailable with Retry-After, readiness na
 
   const imported = await admin(url, 'POST', '/ccv', importCsv(DAY0, 60), 'text/csv');
   await assertRefused(imported, 503, 'storage unavailable: disk full (SQLITE_FULL)', '5');
+  // the CLI import on the same store says it in its one line
+  const csv = path.join(tempDir('live-ccv-import-'), 'rows.csv');
+  fs.writeFileSync(csv, importCsv(DAY0, 60));
+  const cli = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'import', 'ccv', csv, '--data-dir', dataDir], {
+    encoding: 'utf8',
+  });
+  assert.equal(cli.status, 1);
+  assert.equal(cli.stderr, 'live-ccv: storage unavailable: disk full (SQLITE_FULL)\n');
 
   const ready = await fetch(`${url}/readyz`);
   assert.equal(ready.status, 503);
