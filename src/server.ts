@@ -8,14 +8,16 @@
 import { summary } from '@live-ccv/client/contract';
 import type { FastifyInstance } from 'fastify';
 import path from 'node:path';
-import type { Config } from './config/config.js';
+import { clockOf, settings, type Config } from './config/config.js';
 import { DataDirLock } from './data-dir-lock.js';
 import { buildApp } from './http/app.js';
 import { IngestService } from './ingest/ingest-service.js';
-import { openLimits, type Limits } from './limits/open.js';
+import { openLimits } from './limits/open.js';
+import { createLogger } from './logging/logger.js';
+import { startMetricsServer } from './metrics/http.js';
+import { instrumentStore } from './metrics/store.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/port.js';
-import { redactUrl } from './store/postgres/postgres-store.js';
 import { Tenancy } from './service/tenancy.js';
 
 export const DEMO_USER = 'demouser01';
@@ -25,19 +27,30 @@ export interface RunningServer {
   app: FastifyInstance;
   store: Store;
   url: string;
+  /** the /metrics URL when LIVE_CCV_METRICS_PORT gives it its own listener */
+  metricsUrl: string | undefined;
   close(): Promise<void>;
 }
 
 const stderr = (s: string) => process.stderr.write(`${s}\n`);
 
-/** The flags that make a CLI command reach the same store as this server. */
-export function storeArgs(config: Pick<Config, 'store' | 'dataDir' | 'databaseUrl'>): string {
-  if (config.store === 'postgres') {
-    // a password stays out of the terminal's scrollback: the operator has it in the environment
-    const url = redactUrl(config.databaseUrl);
-    return `--store postgres --database-url ${url.includes('***') ? '"$LIVE_CCV_DATABASE_URL"' : `'${url}'`}`;
-  }
-  return `--data-dir '${path.resolve(config.dataDir)}'`;
+/** A shell word: as is when plain, single-quoted otherwise. */
+const shellWord = (s: string) => (/^[\w./:@%+=-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+/**
+ * The flags that make a CLI command reach this server's store: its admin API when it has a token, else the
+ * same store (what a CLI in another directory or shell needs to find it; a password stays in the environment).
+ */
+function cliTarget(config: Config, baseUrl: string): string {
+  if (config.adminToken) return ` --base-url ${baseUrl}   # with LIVE_CCV_ADMIN_TOKEN set`;
+  if (config.store === 'postgres') return ' --store postgres --database-url "$LIVE_CCV_DATABASE_URL"';
+  const dir = path.resolve(config.dataDir);
+  return dir === path.resolve(settings.dataDir.def) ? '' : ` --data-dir ${shellWord(dir)}`;
+}
+
+/** The import command that reaches this server's store. */
+export function importCommand(config: Config, baseUrl: string): string {
+  return `npx live-ccv import ccv examples/ccv-sample.csv${cliTarget(config, baseUrl)}`;
 }
 
 /** On an empty store, one demo application with a user and a channel, printed once. */
@@ -50,13 +63,13 @@ export async function seedDemo(store: Store, config: Config, url: string, print:
   print(
     [
       '',
-      'live-ccv: created a demo application (its secret is shown only this once;',
-      `          lost it? npx live-ccv apps rotate-secret ${app.appId} ${storeArgs(config)}):`,
+      'live-ccv: created a demo application (its secret is shown only this once; lost it? a new one:',
+      `          npx live-ccv apps rotate-secret ${app.appId}${cliTarget(config, url)})`,
       `  appId:     ${app.appId}`,
       `  appSecret: ${app.appSecret}`,
       `  userId:    ${DEMO_USER}   channelId: ${DEMO_CHANNEL}`,
       'Load sample data and make a signed call:',
-      `  npx live-ccv import ccv examples/ccv-sample.csv ${storeArgs(config)}`,
+      `  ${importCommand(config, url)}`,
       `  npx live-ccv call summary --base-url ${url} --app-id ${app.appId} --app-secret ${app.appSecret} \\`,
       `      --users ${DEMO_USER} --start 2021-08-01 --end 2021-08-31`,
       `  (endpoint: ${summary.path})`,
@@ -87,16 +100,27 @@ export async function startServer(config: Config, print: (s: string) => void = s
       const lock = DataDirLock.acquire(config.dataDir);
       opened.push(() => lock.release());
     }
-    const store = await openStore(config, { rewriteAtRest: true });
+    const store = instrumentStore(await openStore(config, { rewriteAtRest: true }));
     opened.push(() => store.close());
-    const limits: Limits = await openLimits(config);
+    const limits = await openLimits(config);
     opened.push(() => limits.close());
     // API-only servers of a scaled deployment run without the ingest: one process must own a channel's minutes.
-    const ingest = config.ingest ? await IngestService.open(config, store) : undefined;
+    const now = clockOf(config);
+    const closerLog = createLogger(config, { component: 'minute-closer' });
+    const ingest = config.ingest
+      ? await IngestService.open(config, store, {
+          now,
+          logger: closerLog,
+          onError: (err, what) => closerLog.error({ err }, what),
+        })
+      : undefined;
     if (ingest) opened.push(() => ingest.stop()); // writes the closed minutes; open ones stay in the log
-    const app = await buildApp({ config, store, ingest, limiter: limits.limiter, nonces: limits.nonces });
+    const app = await buildApp({ config, store, ingest, limiter: limits.limiter, nonces: limits.nonces, now });
     opened.push(() => app.close()); // waits for in-flight requests, then runs the plugins' onClose hooks
+    const metricsServer = config.metricsPort !== undefined ? await startMetricsServer(config) : undefined;
+    if (metricsServer) opened.push(() => metricsServer.close());
     await app.listen({ host: config.host, port: config.port });
+    if (metricsServer) app.log.info(`metrics listening at ${metricsServer.url}`);
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
@@ -104,7 +128,7 @@ export async function startServer(config: Config, print: (s: string) => void = s
     await seedDemo(store, config, url, print);
     app.log.info({ url, store: store.kind, ingest: Boolean(ingest) }, 'live-ccv started');
     let closing: Promise<void> | undefined;
-    return { app, store, url, close: () => (closing ??= closeOpened()) };
+    return { app, store, url, metricsUrl: metricsServer?.url, close: () => (closing ??= closeOpened()) };
   } catch (e) {
     await closeOpened().catch(() => undefined);
     throw e;

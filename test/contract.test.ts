@@ -8,9 +8,19 @@ import { test } from 'node:test';
 import { catalogue, signedEndpoints } from '@live-ccv/client/contract';
 import { errorTable } from '../src/errors-table.js';
 
-test("the signed family's paths and methods are POLYV's", () => {
+test("the signed family's paths and methods are POLYV's; live-ccv's own signed endpoints are under /live/ccv/", () => {
+  const own = (e: { path: string }) => e.path.startsWith('/live/ccv/');
   assert.deepEqual(
-    signedEndpoints.map((e) => [e.name, e.path, e.methods.join(',')]),
+    signedEndpoints.filter(own).map((e) => [e.name, e.path, e.methods.join(',')]),
+    [
+      ['summaryCurve', '/live/ccv/v1/summary/curve', 'GET,POST'],
+      ['channelsCurve', '/live/ccv/v1/channels/curve', 'GET,POST'],
+      ['accounts', '/live/ccv/v1/accounts', 'GET'],
+      ['realtimeViewers', '/live/ccv/v1/realtime', 'GET'],
+    ],
+  );
+  assert.deepEqual(
+    signedEndpoints.filter((e) => !own(e)).map((e) => [e.name, e.path, e.methods.join(',')]),
     [
       ['summary', '/live/internal/v3/user/concurrent/yunduo/summary', 'GET,POST'],
       ['channelConcurrence', '/live/v3/channel/statistics/concurrence', 'GET'],

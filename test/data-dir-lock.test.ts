@@ -4,19 +4,18 @@
  * dies with its process (SIGKILL included), so a restart never finds a stale lock.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import { tempDir } from './helpers.js';
-import { spawnServe } from './serve-process.js';
+import { cli, tempDir } from './helpers.js';
+import { spawnCli, spawnServer } from './server-process.js';
 
 test('a second server on the same data dir refuses to start with one line; the lock goes with its process', {
   timeout: 120_000,
 }, async () => {
   const dataDir = tempDir('live-ccv-lock-');
-  const first = spawnServe({ LIVE_CCV_DATA_DIR: dataDir, LIVE_CCV_LOG_LEVEL: 'info' });
-  await first.listening();
+  const env = { LIVE_CCV_DATA_DIR: dataDir, LIVE_CCV_LOG_LEVEL: 'info', LIVE_CCV_DEMO: 'false' };
+  const first = await spawnServer(env);
 
-  const second = spawnServe({ LIVE_CCV_DATA_DIR: dataDir, LIVE_CCV_LOG_LEVEL: 'info' });
+  const second = spawnCli(['serve', '--port', '0', '--host', '127.0.0.1'], env);
   assert.notEqual(await second.exited, 0);
   const lines = second.stderr().trim().split('\n');
   assert.equal(lines.length, 1, second.stderr());
@@ -27,18 +26,11 @@ test('a second server on the same data dir refuses to start with one line; the l
   assert.doesNotMatch(second.stdout(), /Server listening/, 'it never listened');
 
   // the CLI works on the same store while the server runs (it does not take the server's lock)
-  const cli = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', 'src/cli/main.ts', 'apps', 'create', '--name', 'side', '--data-dir', dataDir],
-    {
-      encoding: 'utf8',
-    },
-  );
-  assert.equal(cli.status, 0, cli.stderr);
+  const side = await cli(['apps', 'create', '--name', 'side', '--data-dir', dataDir]);
+  assert.equal(side.code, 0, side.stderr);
 
   first.child.kill('SIGKILL');
   await first.exited;
-  const third = spawnServe({ LIVE_CCV_DATA_DIR: dataDir, LIVE_CCV_LOG_LEVEL: 'info' });
-  await third.listening();
+  const third = await spawnServer(env);
   assert.equal(await third.stop(), 0);
 });

@@ -7,14 +7,13 @@
  * (nothing lost, nothing counted twice).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
-import { spawnServe } from './serve-process.js';
+import { spawnServer } from './server-process.js';
 import { postBeats, Tally, type Beat } from './heartbeat-tally.js';
-import { tempDir } from './helpers.js';
+import { cli, tempDir } from './helpers.js';
 import { assertRefused } from './refusals.js';
 import { mountSmallFs } from './small-fs.js';
 
@@ -33,6 +32,7 @@ const env = (latenessMs: number) => ({
   LIVE_CCV_ADMIN_TOKEN: ADMIN,
   LIVE_CCV_ALLOWED_LATENESS_MS: String(latenessMs),
   LIVE_CCV_LOG_LEVEL: 'info',
+  LIVE_CCV_DEMO: 'false',
 });
 
 const tally = new Tally();
@@ -72,8 +72,8 @@ const DAY0 = Math.floor(Date.UTC(2021, 0, 1) / 86_400_000);
 test('a full disk answers 503 storage unavailable with Retry-After, readiness names it, and everything recovers without a restart', {
   timeout: 180_000,
 }, async () => {
-  const s = spawnServe(env(10 * 60_000));
-  const url = await s.listening();
+  const s = await spawnServer(env(10 * 60_000));
+  const { url } = s;
   assert.equal((await admin(url, 'POST', '/apps', JSON.stringify({ name: 'full', appId: 'fullapp' }))).status, 200);
   assert.equal((await admin(url, 'POST', '/apps/fullapp/users', JSON.stringify({ userId: 'fulluser' }))).status, 200);
   for (const ch of CHANNELS) {
@@ -113,11 +113,9 @@ test('a full disk answers 503 storage unavailable with Retry-After, readiness na
   // the CLI import on the same store says it in its one line
   const csv = path.join(tempDir('live-ccv-import-'), 'rows.csv');
   fs.writeFileSync(csv, importCsv(DAY0, 60));
-  const cli = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'import', 'ccv', csv, '--data-dir', dataDir], {
-    encoding: 'utf8',
-  });
-  assert.equal(cli.status, 1);
-  assert.equal(cli.stderr, 'live-ccv: storage unavailable: disk full (SQLITE_FULL)\n');
+  const imported2 = await cli(['import', 'ccv', csv, '--data-dir', dataDir]);
+  assert.equal(imported2.code, 1);
+  assert.equal(imported2.stderr, 'live-ccv: storage unavailable: disk full (SQLITE_FULL)\n');
 
   const ready = await fetch(`${url}/readyz`);
   assert.equal(ready.status, 503);
@@ -143,8 +141,7 @@ test('a full disk answers 503 storage unavailable with Retry-After, readiness na
   assert.equal(await s.stop(), 0);
 
   // Every minute closes at the next start: the store must hold exactly the acknowledged viewers.
-  const closing = spawnServe(env(0));
-  await closing.listening();
+  const closing = await spawnServer(env(0));
   assert.equal(await closing.stop(), 0);
   const store = new SqliteStore(path.join(dataDir, 'live-ccv.sqlite'));
   try {

@@ -10,12 +10,14 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { LOCK_FILE } from '../src/data-dir-lock.js';
 import { tempDir } from './helpers.js';
-import { spawnServe } from './serve-process.js';
+import { spawnCli, spawnServer } from './server-process.js';
 
-const env = (dataDir: string) => ({ LIVE_CCV_DATA_DIR: dataDir, LIVE_CCV_LOG_LEVEL: 'info' });
+const env = (dataDir: string) => ({ LIVE_CCV_DATA_DIR: dataDir, LIVE_CCV_LOG_LEVEL: 'info', LIVE_CCV_DEMO: 'false' });
+/** `serve` started without waiting for it: these tests signal it before it is up. */
+const serve = (dataDir: string) => spawnCli(['serve', '--port', '0', '--host', '127.0.0.1'], env(dataDir));
 
 test('SIGTERM the moment the server logs that it listens: exit 0', { timeout: 60_000 }, async () => {
-  const s = spawnServe(env(tempDir()));
+  const s = serve(tempDir());
   s.child.stdout!.on('data', (d: Buffer) => {
     if (d.toString().includes('Server listening')) s.child.kill('SIGTERM');
   });
@@ -26,7 +28,7 @@ test('SIGINT during start-up (the data dir lock is taken, the port not yet bound
   timeout: 60_000,
 }, async () => {
   const dataDir = tempDir();
-  const s = spawnServe(env(dataDir));
+  const s = serve(dataDir);
   while (!fs.existsSync(path.join(dataDir, LOCK_FILE))) {
     if (s.child.exitCode !== null) break;
     await new Promise((r) => setTimeout(r, 5));
@@ -39,8 +41,8 @@ test('SIGINT during start-up (the data dir lock is taken, the port not yet bound
 test('a second SIGTERM while shutting down does not cut it short: the in-flight request still finishes', {
   timeout: 60_000,
 }, async () => {
-  const s = spawnServe({ ...env(tempDir()), LIVE_CCV_ADMIN_TOKEN: 'stop-admin-token' });
-  const { port } = new URL(await s.listening());
+  const s = await spawnServer({ ...env(tempDir()), LIVE_CCV_ADMIN_TOKEN: 'stop-admin-token' });
+  const { port } = new URL(s.url);
   // a request whose body is still arriving keeps the shutdown waiting
   const answer = new Promise<{ status: number; body: string; connection?: string }>((resolve, reject) => {
     const req = http.request(
@@ -60,7 +62,7 @@ test('a second SIGTERM while shutting down does not cut it short: the in-flight 
     req.on('error', reject);
     req.write('{"name":');
     void (async () => {
-      await s.waitFor(/"msg":"incoming request"/);
+      await s.waitFor(/"method":"POST","url":"\/admin\/v1\/apps"/);
       s.child.kill('SIGTERM');
       await s.waitFor(/"msg":"shutting down"/);
       s.child.kill('SIGTERM');

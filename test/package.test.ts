@@ -45,6 +45,10 @@ test('the server package ships its entry points and bin, and they import by name
   }
   for (const bin of Object.values(pkg.bin)) assert.ok(files.includes(bin), `bin ${bin} is not in the package`);
   assert.ok(!files.some((f) => f.startsWith('test/') || f.startsWith('src/')), 'sources or tests are packed');
+  assert.ok(
+    files.includes('dist/dashboard/index.html') && files.some((f) => /^dist\/dashboard\/assets\/.+\.js\.br$/.test(f)),
+    'the dashboard build is not in the package',
+  );
   // the unpacked package resolves its dependencies from this checkout's node_modules, as an install would
   fs.symlinkSync(path.resolve('node_modules'), path.join(dir, 'node_modules'));
   const out = run(
@@ -72,5 +76,5 @@ test('the client package installs and runs with its own dependencies only', () =
        timestamp: '1660270926732' }, 'fsq2k5weced1h8vui657xtdva66whf0g');
      console.log(s, typeof createClient, signedEndpoints.length);`,
   );
-  assert.equal(out, '0D2BDA2FD04D93A2B8832B91FD973C4D function 6\n');
+  assert.equal(out, '0D2BDA2FD04D93A2B8832B91FD973C4D function 10\n');
 });

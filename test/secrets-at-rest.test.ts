@@ -4,7 +4,6 @@
  * one-line refusals when a key is missing or malformed (never echoing a key).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -16,8 +15,8 @@ import { KeyRing, SecretKeyError } from '../src/secrets/key-ring.js';
 import { atRestStatus, rewriteAtRest, sealSecrets } from '../src/secrets/secrets-at-rest.js';
 import { Tenancy } from '../src/service/tenancy.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
-import { query, signed, tempDir, testConfig } from './helpers.js';
-import { spawnServe } from './serve-process.js';
+import { cli, query, signed, tempDir, testConfig } from './helpers.js';
+import { spawnCli, spawnServer } from './server-process.js';
 import { adapters, type Adapter } from './store-adapters.js';
 
 const K1 = KeyRing.generate();
@@ -163,11 +162,6 @@ for (const adapter of adapters()) {
 }
 
 describe('the CLI and the server', () => {
-  const cli = (args: string[], env: Record<string, string> = {}) =>
-    spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-      encoding: 'utf8',
-      env: { ...process.env, ...env },
-    });
   const dataDir = tempDir('live-ccv-secrets-');
   const rawStore = () => new SqliteStore(path.join(dataDir, 'live-ccv.sqlite'));
   const cleanups: (() => Promise<void>)[] = [];
@@ -178,8 +172,8 @@ describe('the CLI and the server', () => {
   it('generate-key, serve sealing an older store at start, rotate-key and status; a missing key stops serve with one line', {
     timeout: 120_000,
   }, async () => {
-    const key = cli(['secrets', 'generate-key']);
-    assert.equal(key.status, 0);
+    const key = await cli(['secrets', 'generate-key']);
+    assert.equal(key.code, 0);
     assert.match(key.stdout, /^[0-9a-f]{64}\n$/);
     const k1 = key.stdout.trim();
 
@@ -187,8 +181,7 @@ describe('the CLI and the server', () => {
     await legacy.createApp({ appId: 'cliapp', appSecret: SECRET, name: 'legacy', ingestTokenHash: 'legacy-plain-token-02' });
     await legacy.close();
 
-    const s = spawnServe({ LIVE_CCV_DATA_DIR: dataDir, LIVE_CCV_SECRET_KEY: k1, LIVE_CCV_LOG_LEVEL: 'info' });
-    await s.listening();
+    const s = await spawnServer({ LIVE_CCV_DATA_DIR: dataDir, LIVE_CCV_SECRET_KEY: k1, LIVE_CCV_DEMO: 'false' });
     assert.equal(await s.stop(), 0);
     let check = rawStore();
     cleanups.push(() => check.close());
@@ -197,7 +190,10 @@ describe('the CLI and the server', () => {
     assert.equal(sealed.ingestTokenHash, hashIngestToken('legacy-plain-token-02'));
     await check.close();
 
-    const refused = spawnServe({ LIVE_CCV_DATA_DIR: dataDir, LIVE_CCV_SECRET_KEY: K2 });
+    const refused = spawnCli(['serve', '--port', '0', '--host', '127.0.0.1'], {
+      LIVE_CCV_DATA_DIR: dataDir,
+      LIVE_CCV_SECRET_KEY: K2,
+    });
     assert.equal(await refused.exited, 1);
     assert.equal(refused.stderr().trim().split('\n').length, 1, refused.stderr());
     assert.match(
@@ -206,26 +202,26 @@ describe('the CLI and the server', () => {
     );
     assert.ok(!refused.stderr().includes(k1) && !refused.stderr().includes(K2));
 
-    const rotate = cli(['secrets', 'rotate-key', '--data-dir', dataDir], { LIVE_CCV_SECRET_KEY: `${K2},${k1}` });
-    assert.equal(rotate.status, 0, rotate.stderr);
+    const rotate = await cli(['secrets', 'rotate-key', '--data-dir', dataDir], { LIVE_CCV_SECRET_KEY: `${K2},${k1}` });
+    assert.equal(rotate.code, 0, rotate.stderr);
     assert.match(
       rotate.stdout,
       /^1 application\(s\): 1 secret\(s\) sealed with key [0-9a-f]{8}, 0 written in plaintext, 0 ingest token\(s\) hashed/,
     );
-    const status = cli(['secrets', 'status', '--data-dir', dataDir, '--json'], { LIVE_CCV_SECRET_KEY: K2 });
-    assert.equal(status.status, 0, status.stderr);
+    const status = await cli(['secrets', 'status', '--data-dir', dataDir, '--json'], { LIVE_CCV_SECRET_KEY: K2 });
+    assert.equal(status.code, 0, status.stderr);
     const id2 = KeyRing.parse(K2).sealingKeyId!;
     assert.deepEqual(JSON.parse(status.stdout), { secrets: { [id2]: 1 }, tokens: { hashed: 1 }, sealingKey: id2 });
 
-    const created = cli(['apps', 'create', '--name', 'new', '--data-dir', dataDir, '--json'], { LIVE_CCV_SECRET_KEY: K2 });
-    assert.equal(created.status, 0, created.stderr);
+    const created = await cli(['apps', 'create', '--name', 'new', '--data-dir', dataDir, '--json'], { LIVE_CCV_SECRET_KEY: K2 });
+    assert.equal(created.code, 0, created.stderr);
     const { appId, appSecret } = JSON.parse(created.stdout) as { appId: string; appSecret: string };
     check = rawStore();
     assert.equal(KeyRing.keyIdOf((await check.getApp(appId))!.appSecret), id2);
     assert.equal((await sealSecrets(check, KeyRing.parse(K2)).getApp(appId))?.appSecret, appSecret);
 
-    const noKey = cli(['secrets', 'rotate-key', '--data-dir', dataDir]);
-    assert.equal(noKey.status, 1);
+    const noKey = await cli(['secrets', 'rotate-key', '--data-dir', dataDir]);
+    assert.equal(noKey.code, 1);
     assert.match(noKey.stderr, /^live-ccv: LIVE_CCV_SECRET_KEY is empty: set the key to seal with first/);
   });
 });

@@ -6,15 +6,16 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { sign } from '../src/auth/sign.js';
+import { version } from '../src/version.js';
 import { tempDir } from './helpers.js';
-import { spawnServe } from './serve-process.js';
+import { spawnServer } from './server-process.js';
 
 const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
 
 test('first start prints the demo app once, on stderr, after listening; it can make a signed call; logs are JSON with request ids and no secrets', async () => {
   const dataDir = tempDir();
-  const s = spawnServe({ LIVE_CCV_DATA_DIR: dataDir, LIVE_CCV_DEMO: 'true', LIVE_CCV_LOG_LEVEL: 'info' });
-  const url = await s.listening();
+  const s = await spawnServer({ LIVE_CCV_DATA_DIR: dataDir, LIVE_CCV_LOG_LEVEL: 'info' });
+  const { url } = s;
   try {
     await s.waitFor(/appSecret:\s+\S+[\s\S]*endpoint/, 'stderr');
     const banner = s.stderr();
@@ -23,13 +24,13 @@ test('first start prints the demo app once, on stderr, after listening; it can m
     assert.ok(appId && appSecret, banner);
     assert.match(banner, /live-ccv call summary --base-url http:\/\/127\.0\.0\.1:\d+ /);
     // the import reaches the server's own store, and the recovery of a lost secret is named
-    assert.ok(banner.includes(`import ccv examples/ccv-sample.csv --data-dir '${dataDir}'`), banner);
-    assert.ok(banner.includes(`apps rotate-secret ${appId} --data-dir '${dataDir}'`), banner);
+    assert.ok(banner.includes(`import ccv examples/ccv-sample.csv --data-dir ${dataDir}`), banner);
+    assert.ok(banner.includes(`apps rotate-secret ${appId} --data-dir ${dataDir}`), banner);
     assert.ok(s.stdout().indexOf('Server listening') >= 0, 'the banner follows the listening log line');
 
     const health = await fetch(`${url}/healthz`);
     assert.equal(health.status, 200);
-    assert.deepEqual(((await health.json()) as { data: unknown }).data, { ok: true });
+    assert.deepEqual(((await health.json()) as { data: unknown }).data, { ok: true, version });
 
     const p: Record<string, string> = {
       appId,
@@ -54,7 +55,7 @@ test('first start prints the demo app once, on stderr, after listening; it can m
   } finally {
     assert.equal(await s.stop(), 0);
   }
-  const again = spawnServe({ LIVE_CCV_DATA_DIR: dataDir, LIVE_CCV_DEMO: 'true', LIVE_CCV_LOG_LEVEL: 'info' });
+  const again = await spawnServer({ LIVE_CCV_DATA_DIR: dataDir, LIVE_CCV_LOG_LEVEL: 'info' });
   try {
     await again.waitFor(/live-ccv started/);
     assert.doesNotMatch(again.stderr() + again.stdout(), /appSecret/);

@@ -7,6 +7,7 @@ import { fieldsOf, signedEndpoints, type KindName, type SignedEndpoint } from '@
 import { createClient, PolyvApiError, type PolyvClient } from '../client/index.js';
 import { settings } from '../config/config.js';
 import { localToEpochMs, toLocal } from '../domain/calendar.js';
+import { io } from './io.js';
 import { emit, jsonFlag, oneLineErrors, table, type Column, type JsonFlag, type Row } from './output.js';
 
 export const DEFAULT_BASE_URL = 'http://127.0.0.1:8080';
@@ -45,7 +46,7 @@ function count(name: string, text: string | undefined): number | undefined {
 }
 
 function clientFrom(o: CallOpts): PolyvClient {
-  const env = process.env;
+  const env = io().env;
   const appId = o.appId ?? env.LIVE_CCV_APP_ID;
   const appSecret = o.appSecret ?? env.LIVE_CCV_APP_SECRET;
   if (!appId) throw new Error('no application id: pass --app-id or set LIVE_CCV_APP_ID');
@@ -63,7 +64,7 @@ function clientFrom(o: CallOpts): PolyvClient {
 
 function zoneOf(o: CallOpts): string {
   // The deployment's zone by default: its days are the ones --start/--end and the answers are in.
-  const zone = o.timeZone ?? process.env.LIVE_CCV_TIME_ZONE ?? settings.timeZone.def;
+  const zone = o.timeZone ?? io().env.LIVE_CCV_TIME_ZONE ?? settings.timeZone.def;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
   } catch {
@@ -123,7 +124,8 @@ function human(e: SignedEndpoint, data: unknown, zone: string): string {
   for (const key of e.instants ?? []) {
     columns.push({ key, title: `local time (${zone})`, format: (v) => localLabel(Number(v), zone) });
   }
-  return table(data as Row[], columns);
+  const rows = e.tableRows?.(data) ?? (e.csv.rows ? e.csv.rows(data) : data);
+  return table(rows as Row[], columns);
 }
 
 /**

@@ -1,9 +1,12 @@
 import { Command } from 'commander';
+import { io } from './io.js';
 import { registerApps, registerChannels, registerUsers } from './admin-commands.js';
 import { registerCall } from './call-command.js';
+import { registerCompare } from './compare.js';
 import { registerImport } from './import-command.js';
 import { registerSecrets } from './secrets-command.js';
 import { registerSimulate } from './simulate.js';
+import { version } from '../version.js';
 import { configFrom, settingFlags } from './setting-flags.js';
 
 /** Each command group lives in its own module and registers itself here. */
@@ -21,14 +24,22 @@ const registrars: ((program: Command) => void)[] = [
   registerImport,
   registerCall,
   registerSimulate,
+  registerCompare,
   registerSecrets,
 ];
 
 export function buildProgram(): Command {
   const program = new Command('live-ccv')
     .description('Concurrent-viewer metering for live streaming, wire-compatible with POLYV v3')
-    // usage errors stay one line, like every other error of the CLI
-    .configureOutput({ outputError: (text, write) => write(`live-ccv: ${text.replace(/^error: /, '')}`) });
+    .version(version, '-V, --version', 'print the version and exit')
+    // errors and help reach the caller through the CLI's terminal, never process.exit (subcommands inherit this)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io().out(text),
+      writeErr: (text) => io().err(text),
+      // usage errors stay one line, like every other error of the CLI
+      outputError: (text, write) => write(`live-ccv: ${text.replace(/^error: /, '')}`),
+    });
   for (const register of registrars) register(program);
   return program;
 }

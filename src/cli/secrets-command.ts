@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { KeyRing } from '../secrets/key-ring.js';
 import { atRestStatus, rewriteAtRest } from '../secrets/secrets-at-rest.js';
 import { openAdapter } from '../store/open.js';
-import { emit, jsonFlag, oneLineErrors, record, type JsonFlag } from './output.js';
+import { emit, jsonFlag, oneLineErrors, out, record, type JsonFlag } from './output.js';
 import { configFrom } from './setting-flags.js';
 import { storeFlags } from './store-session.js';
 
@@ -40,9 +40,7 @@ export function registerSecrets(program: Command): void {
   secrets
     .command('generate-key')
     .description('print a new random key for LIVE_CCV_SECRET_KEY (32 bytes, hex)')
-    .action(() => {
-      process.stdout.write(`${KeyRing.generate()}\n`);
-    });
+    .action(() => out(KeyRing.generate()));
 
   jsonFlag(storeFlags(secrets.command('status').description('how the stored credentials are kept now'))).action(
     async (opts: Opts) => {

@@ -1,6 +1,7 @@
 /** The service's settings as command flags, and the configuration a command's flags and the environment give. */
 import type { Command } from 'commander';
 import { kebab, loadConfig, settings, type SettingName } from '../config/config.js';
+import { io } from './io.js';
 
 /** `--port 9090` style flags for every setting, overriding the environment. */
 export function settingFlags(cmd: Command, names: SettingName[] = Object.keys(settings) as SettingName[]): Command {
@@ -17,5 +18,5 @@ export function configFrom(opts: Record<string, unknown>) {
   for (const name of Object.keys(settings)) {
     if (opts[name] !== undefined) overrides[name] = String(opts[name]);
   }
-  return loadConfig(process.env, overrides);
+  return loadConfig(io().env, overrides);
 }

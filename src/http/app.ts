@@ -3,6 +3,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import { randomUUID } from 'node:crypto';
 import { parseTrustProxy } from '../config/config.js';
 import { ApiError, errors } from '../errors.js';
+import { logStream } from '../logging/logger.js';
+import { metricsPlugin } from '../metrics/http.js';
 import { storageFailureReason } from '../store/storage-failure.js';
 import { clientErrorHandler } from './client-errors.js';
 import { resolveDeps, type AppDeps } from './deps.js';
@@ -36,6 +38,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
             level: config.logLevel,
             serializers: logSerializers,
             redact: { paths: ['req.headers.authorization', 'appSecret', '*.appSecret'], censor: '[redacted]' },
+            ...logStream(config),
           },
         }),
     // A hop count is valid at runtime (proxy-addr) though fastify's types omit it.
@@ -95,6 +98,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return sendError(reply, e, config.always200);
   });
 
+  await app.register(metricsPlugin, resolved);
   for (const plugin of routePlugins) await app.register(plugin, resolved);
   return app;
 }

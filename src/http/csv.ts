@@ -43,7 +43,7 @@ function field(value: unknown): string {
 /** The data of a success envelope as CSV text; the header row is there even without data rows. */
 export function toCsv(data: unknown, shape: CsvShape): string {
   if ('scalar' in shape) return `${field(shape.scalar)}\r\n${field(data)}\r\n`;
-  const rows = Array.isArray(data) ? data : [data];
+  const rows = shape.rows ? shape.rows(data) : Array.isArray(data) ? data : [data];
   const lines = [shape.columns.map(field).join(',')];
   for (const row of rows) {
     const record = (row ?? {}) as Record<string, unknown>;

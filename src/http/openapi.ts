@@ -113,7 +113,11 @@ function signedPaths(): Record<string, Json> {
           },
           content: { ...json(envelopeOf(schema(e.answer))), 'text/csv': { schema: str } },
         },
-        ...errorResponses(e.name === 'userRealtimeConcurrence' ? [...SIGNED_ERRORS, 'unavailable'] : SIGNED_ERRORS),
+        ...errorResponses([
+          ...SIGNED_ERRORS,
+          ...(e.name === 'userRealtimeConcurrence' ? (['unavailable'] as const) : []),
+          ...(e.errors ?? []),
+        ]),
       },
     };
     const ops: Json = { get };
@@ -160,7 +164,11 @@ function adminPaths(): Record<string, Json> {
       ],
       responses: {
         '200': ok(schema(e.answer)),
-        ...errorResponses(e.name.endsWith('Realtime') ? [...ADMIN_ERRORS, 'unavailable'] : ADMIN_ERRORS),
+        ...errorResponses([
+          ...ADMIN_ERRORS,
+          ...(e.name.endsWith('Realtime') ? (['unavailable'] as const) : []),
+          ...('errors' in e && e.errors ? e.errors : []),
+        ]),
       },
     };
     if ('body' in e && e.body) op.requestBody = { required: true, content: json(schema(e.body, 'input')) };
@@ -240,18 +248,28 @@ function ingestPaths(): Record<string, Json> {
 function opsPaths(): Record<string, Json> {
   const out: Record<string, Json> = {};
   for (const e of opsEndpoints) {
+    const types = typeof e.raw === 'string' ? [e.raw] : (e.raw ?? ['text/plain']);
     const responses: Record<string, Json> = e.answer
       ? { '200': ok(schema(e.answer)) }
       : {
           '200': {
             description: e.summary,
-            content: { [e.raw ?? 'text/plain']: { schema: e.raw === 'application/json' ? { type: 'object' } : str } },
+            content: Object.fromEntries(types.map((t) => [t, { schema: t === 'application/json' ? { type: 'object' } : str }])),
           },
         };
     for (const [status, description] of Object.entries(e.errors ?? {})) {
       responses[status] = { description, content: json({ $ref: '#/components/schemas/ErrorEnvelope' }) };
     }
-    out[e.path] = { get: { tags: ['ops'], summary: e.summary, responses } };
+    const parameters = Object.entries(e.pathParams ?? {}).map(([name, description]) => ({
+      name,
+      in: 'path',
+      required: true,
+      description,
+      schema: str,
+    }));
+    out[e.path.replace(/:([A-Za-z]+)/g, '{$1}')] = {
+      get: { tags: ['ops'], summary: e.summary, ...(parameters.length > 0 ? { parameters } : {}), responses },
+    };
   }
   return out;
 }

@@ -19,6 +19,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { asStorageFailure, StorageUnavailableError } from '../store/storage-failure.js';
+import { metrics, timed } from '../metrics/metrics.js';
 import { decodeFrames } from './log-codec.js';
 import type { Heartbeat } from './heartbeat.js';
 
@@ -105,10 +106,14 @@ export class SegmentLog {
   /** Resolves once the frame is written (and fsync'd in mode `always`). */
   append(frame: Buffer, maxMinute: number): Promise<void> {
     if (this.closed) return Promise.reject(new Error('heartbeat log is closed'));
-    return new Promise((resolve, reject) => {
-      this.pending.push({ frame, maxMinute, resolve, reject });
-      this.writing ??= this.drain();
-    });
+    return timed(
+      metrics.logAppendSeconds,
+      () =>
+        new Promise<void>((resolve, reject) => {
+          this.pending.push({ frame, maxMinute, resolve, reject });
+          this.writing ??= this.drain();
+        }),
+    );
   }
 
   /** Deletes sealed segments whose heartbeats all belong to minutes before `flushedBefore`. */
@@ -187,7 +192,7 @@ export class SegmentLog {
             this.fh!,
             batch.map((p) => p.frame),
           );
-          if (this.opts.fsync === 'always') await this.fh!.datasync();
+          if (this.opts.fsync === 'always') await timed(metrics.logFsyncSeconds, () => this.fh!.datasync());
           this.dirty = false;
         } catch (e) {
           const error = this.fail(e);

@@ -135,7 +135,7 @@ export class CcvImporter {
 const cellsOf = (line: string) => line.split(',').map((c) => c.trim().replace(/^"|"$/g, ''));
 
 /** The columns named by a header line, or undefined when the line is data. */
-function csvHeader(line: string): Column[] | undefined {
+export function csvHeader(line: string): Column[] | undefined {
   const cells = cellsOf(line);
   const named = cells.length === COLUMNS.length && COLUMNS.every((c) => cells.includes(c));
   return named ? (cells as Column[]) : undefined;

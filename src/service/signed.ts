@@ -26,9 +26,14 @@ import {
   userRealtimeConcurrence,
 } from './family.js';
 import { summary } from './summary.js';
+import { accounts, realtimeViewers } from './accounts.js';
+import { channelsCurve, summaryCurve } from './curves.js';
+
+/** What every signed service may use: the family's dependencies, the accepted pull types and the clock. */
+export type ServiceDeps = FamilyDeps & { config: Pick<Config, 'timeZone' | 'pullTypes'>; now?: () => number };
 
 export type SignedService<E extends SignedEndpoints> = (
-  deps: FamilyDeps,
+  deps: ServiceDeps,
   app: App,
   input: Parsed<E['params']>,
 ) => Promise<z.output<E['answer']>>;
@@ -40,6 +45,10 @@ export const signedServices: { [E in SignedEndpoints as E['name']]: SignedServic
   channelsConcurrence,
   userConcurrence,
   userRealtimeConcurrence,
+  summaryCurve,
+  channelsCurve,
+  accounts,
+  realtimeViewers,
 };
 
 export const limitsOf = (config: Pick<Config, 'maxUsers' | 'maxDays' | 'pullTypes'>): Limits => ({
@@ -58,7 +67,7 @@ export function paramError(f: ParamFailure): ApiError {
 export type SignedCall = (name: SignedName, app: App, raw: RawParams) => Promise<unknown>;
 
 /** Parsers built once for the deployment's limits; the returned function runs one authenticated call. */
-export function signedCaller(deps: FamilyDeps & { config: Pick<Config, 'maxUsers' | 'maxDays' | 'pullTypes'> }): SignedCall {
+export function signedCaller(deps: ServiceDeps & { config: Pick<Config, 'maxUsers' | 'maxDays'> }): SignedCall {
   const limits = limitsOf(deps.config);
   const parsers = new Map(signedEndpoints.map((e) => [e.name as SignedName, compileParams(e.params, limits)]));
   return async (name, app, raw) => {

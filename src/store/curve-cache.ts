@@ -4,6 +4,7 @@
  * cells are all cached touches no database at all. The adapter that owns it invalidates a cell on every
  * write through it and clears everything when another process has written (see SqliteStore).
  */
+import { track } from '../metrics/metrics.js';
 import type { DayCurve } from './day-curve.js';
 
 export type CachedCell = { pullType: string; curve: DayCurve }[];
@@ -13,8 +14,13 @@ const ENTRY_OVERHEAD = 96;
 export class CurveCache {
   private readonly cells = new Map<string, { value: CachedCell; bytes: number }>();
   private bytes = 0;
+  /** lookups answered and not answered, since the cache was made (read by /metrics) */
+  hits = 0;
+  misses = 0;
 
-  constructor(private readonly maxBytes: number) {}
+  constructor(private readonly maxBytes: number) {
+    track(this, { cacheBytes: (c) => c.size.bytes, cacheHits: (c) => c.hits, cacheMisses: (c) => c.misses });
+  }
 
   get enabled(): boolean {
     return this.maxBytes > 0;
@@ -26,7 +32,11 @@ export class CurveCache {
 
   get(key: string): CachedCell | undefined {
     const hit = this.cells.get(key);
-    if (!hit) return undefined;
+    if (!hit) {
+      this.misses++;
+      return undefined;
+    }
+    this.hits++;
     // re-insert: a Map iterates in insertion order, so the first key is the least recently used
     this.cells.delete(key);
     this.cells.set(key, hit);

@@ -66,11 +66,12 @@ export class StorageHealth {
   }
 }
 
-const healthOf = new WeakMap<object, StorageHealth>();
+/** Read through any wrapper that forwards properties (metrics, secrets), so the health is found on the outside. */
+const HEALTH = Symbol('live-ccv storage health');
 
-/** The health of a watched store; undefined for a store that is not watched. */
+/** The health of a watched store (or of a wrapper around one); undefined for a store that is not watched. */
 export function storageHealth(store: object): StorageHealth | undefined {
-  return healthOf.get(store);
+  return (store as { [HEALTH]?: StorageHealth })[HEALTH];
 }
 
 /** The store, with storage failures classified and remembered (see the header). */
@@ -84,6 +85,7 @@ export function watchStorage<S extends Store>(store: S): S {
   const wrappers = new Map<PropertyKey, unknown>();
   const watched: S = new Proxy(store, {
     get(target, prop) {
+      if (prop === HEALTH) return health;
       const value = Reflect.get(target, prop, target);
       if (typeof value !== 'function') return value;
       let wrapper = wrappers.get(prop);
@@ -102,6 +104,5 @@ export function watchStorage<S extends Store>(store: S): S {
       return wrapper;
     },
   });
-  healthOf.set(watched, health);
   return watched;
 }

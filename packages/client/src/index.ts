@@ -11,8 +11,20 @@ export { createClient, PATHS, type ClientOptions, type InputOf, type PolyvClient
 export { parseRetryAfter, type CallOptions, type FetchLike, type HttpMethod } from './transport.js';
 
 import type { z } from 'zod';
+import type { DashboardSettings as SettingsSchema, Freshness as FreshnessSchema } from './contract/ops.js';
 import type { SummaryItem as SummaryItemSchema, ViewerPoint } from './contract/signed.js';
+import type { Accounts as AccountsSchema, Curves as CurvesSchema, RealtimeViewers as RealtimeSchema } from './contract/views.js';
 /** One pull type's peak over the range: statAt is epoch ms of the earliest peak minute. */
 export type SummaryItem = z.output<typeof SummaryItemSchema>;
 /** One minute (or, for multi-day concurrence-mc, one day's peak) in the deployment's time zone. */
 export type ConcurrenceItem = z.output<typeof ViewerPoint>;
+/** Per-minute sums of several users or channels, one number array per pull type, with peaks and shares. */
+export type Curves = z.output<typeof CurvesSchema>;
+/** An application's users and their channels. */
+export type Accounts = z.output<typeof AccountsSchema>;
+/** Viewers now per user and channel, by pull type. */
+export type RealtimeViewers = z.output<typeof RealtimeSchema>;
+/** How far behind the stored minutes are (GET /freshness). */
+export type Freshness = z.output<typeof FreshnessSchema>;
+/** The deployment's zone, pull types and limits (GET /dashboard/settings). */
+export type DashboardSettings = z.output<typeof SettingsSchema>;

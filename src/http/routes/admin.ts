@@ -19,6 +19,8 @@ import type { z } from 'zod';
 import { requireAdmin } from '../../auth/bearer.js';
 import { errors } from '../../errors.js';
 import { CcvImporter, type ImportFormat } from '../../service/import-ccv.js';
+import { accounts, realtimeViewers } from '../../service/accounts.js';
+import { channelsCurve, summaryCurve } from '../../service/curves.js';
 import { limitsOf, paramError } from '../../service/signed.js';
 import { publicApp, Tenancy } from '../../service/tenancy.js';
 import { Viewers } from '../../service/viewers.js';
@@ -108,6 +110,11 @@ export const adminRoutes: FastifyPluginAsync<ResolvedDeps> = async (app, deps) =
       const { text, format } = importText(req);
       return new CcvImporter(deps.store, deps.config).importLines(text.split('\n'), { format });
     },
+    // The signed views of an application, for an operator: the same services, the application named by the path.
+    appAccounts: async ({ params }) => accounts(deps, await tenancy.app(params.appId)),
+    appSummaryCurve: async ({ params, query }) => summaryCurve(deps, await tenancy.app(params.appId), query),
+    appChannelsCurve: async ({ params, query }) => channelsCurve(deps, await tenancy.app(params.appId), query),
+    appRealtimeViewers: async ({ params }) => realtimeViewers(deps, await tenancy.app(params.appId)),
   };
 
   const limits = limitsOf(deps.config);

@@ -8,6 +8,7 @@ import { errors } from '../../errors.js';
 import { checkReadiness, failingSummary, type HealthCheck } from '../../health/readiness.js';
 import { storageFailureReason } from '../../store/storage-failure.js';
 import { storageHealth } from '../../store/storage-watch.js';
+import { version } from '../../version.js';
 import type { ResolvedDeps } from '../deps.js';
 import { success } from '../envelope.js';
 
@@ -45,7 +46,7 @@ export const healthRoutes: FastifyPluginAsync<ResolvedDeps> = async (app, deps) 
     };
   }
 
-  app.get('/healthz', async (_req, reply) => reply.envelope(200, success({ ok: true })));
+  app.get('/healthz', async (_req, reply) => reply.envelope(200, success({ ok: true, version })));
 
   app.get('/readyz', async (req, reply) => {
     const readiness = await checkReadiness(checks, CHECK_TIMEOUT_MS);

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ResolvedDeps } from '../deps.js';
 import { adminRoutes } from './admin.js';
+import { dashboardRoutes } from './dashboard.js';
+import { freshnessRoutes } from './freshness.js';
 import { healthRoutes } from './health.js';
 import { ingestRoutes } from './ingest.js';
 import { openapiRoutes } from './openapi.js';
@@ -13,4 +15,6 @@ export const routePlugins: FastifyPluginAsync<ResolvedDeps>[] = [
   adminRoutes,
   openapiRoutes,
   ingestRoutes,
+  freshnessRoutes,
+  dashboardRoutes,
 ];

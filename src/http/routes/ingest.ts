@@ -18,6 +18,7 @@ import { errors } from '../../errors.js';
 import type { HeartbeatIngest, IngestScope } from '../../ingest/realtime-port.js';
 import { ByteBudget, type ByteLease } from '../../limits/byte-budget.js';
 import { metered } from '../../limits/metered-body.js';
+import { recordHeartbeats } from '../../metrics/metrics.js';
 import type { ResolvedDeps } from '../deps.js';
 import { success } from '../envelope.js';
 
@@ -41,6 +42,7 @@ export const ingestRoutes: FastifyPluginAsync<ResolvedDeps> = async (app, deps) 
         bodyLimit: deps.config.beaconBodyLimit,
         handler: async (req, reply) => {
           const result = await ingest().submit([beaconFields(req)], { scope: { kind: 'global' }, acceptTs: false });
+          recordHeartbeats('beacon', result.accepted, result.rejected);
           const refused = result.rejected[0];
           if (refused) throw errors.param(refused.reason);
           return reply.code(204).send();
@@ -89,6 +91,7 @@ export const ingestRoutes: FastifyPluginAsync<ResolvedDeps> = async (app, deps) 
       const result =
         items.length > 0 ? await ingest().submit(items, { scope, acceptTs: true, indexes }) : { accepted: 0, rejected: [] };
       const all = rejected.length > 0 ? [...rejected, ...result.rejected].sort((a, b) => a.index - b.index) : result.rejected;
+      recordHeartbeats('batch', result.accepted, all);
       return reply.envelope(200, success({ accepted: result.accepted, rejected: all }));
     },
   });

@@ -11,6 +11,7 @@ import { signedCaller } from '../../service/signed.js';
 import { CSV_TYPE, toCsv, wantsCsv } from '../csv.js';
 import type { ResolvedDeps } from '../deps.js';
 import { success } from '../envelope.js';
+import { signedRefusal } from '../signed-refusal.js';
 
 export const signedRoutes: FastifyPluginAsync<ResolvedDeps> = async (app, deps) => {
   const call = signedCaller(deps);
@@ -19,6 +20,7 @@ export const signedRoutes: FastifyPluginAsync<ResolvedDeps> = async (app, deps) 
       method: [...endpoint.methods],
       url: endpoint.path,
       onRequest: async (req, reply) => limitIp(deps, req, reply),
+      onError: signedRefusal,
       handler: async (req, reply) => {
         const { app: caller, params } = await authenticate(deps, req, reply);
         const { requestId, format } = params;

@@ -4,7 +4,9 @@
  * OpenAPI document and the SDK's admin client are derived from them.
  */
 import { z } from 'zod';
+import type { CatalogueKey } from './errors.js';
 import { dayRange, optional, required, type ParamDef } from './params.js';
+import { Accounts, Curves, channelsCurveParams, RealtimeViewers, usersCurveParams } from './views.js';
 
 export const ADMIN_PREFIX = '/admin/v1';
 export const APP_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -83,6 +85,8 @@ export interface AdminEndpoint<
   /** the body is text (CSV or NDJSON), not JSON */
   textBody?: boolean;
   answer: A;
+  /** refusals besides every admin call's (token, parameters, missing, conflict) */
+  errors?: readonly CatalogueKey[];
 }
 
 const define = <const E extends AdminEndpoint>(e: E): E => e;
@@ -210,6 +214,40 @@ export const adminEndpoints = [
     summary: 'set per-minute channel CCV from CSV or NDJSON rows channelId,pullType,minute,ccv (idempotent)',
     textBody: true,
     answer: ImportResult,
+  }),
+  // What the dashboard shows an operator: the signed views of ./views.ts, for any application.
+  define({
+    name: 'appAccounts',
+    method: 'GET',
+    path: '/apps/:appId/accounts',
+    summary: "an application's users and their channels",
+    answer: Accounts,
+  }),
+  define({
+    name: 'appSummaryCurve',
+    method: 'GET',
+    path: '/apps/:appId/curves/users',
+    summary: "the summary's per-minute sum of users of the application, with the peak and each user's share",
+    query: usersCurveParams,
+    answer: Curves,
+    errors: ['illegalUser'],
+  }),
+  define({
+    name: 'appChannelsCurve',
+    method: 'GET',
+    path: '/apps/:appId/curves/channels',
+    summary: "channels of the application summed per minute, with the peak and each channel's share",
+    query: channelsCurveParams,
+    answer: Curves,
+    errors: ['illegalChannel', 'notDigit'],
+  }),
+  define({
+    name: 'appRealtimeViewers',
+    method: 'GET',
+    path: '/apps/:appId/realtime',
+    summary: "viewers now of each of the application's users and channels, by pull type",
+    answer: RealtimeViewers,
+    errors: ['unavailable'],
   }),
 ] as const;
 

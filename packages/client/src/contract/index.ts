@@ -7,3 +7,4 @@ export * from './signed.js';
 export * from './ymd.js';
 export { canonicalString, methodOf, type SignParams, type SignatureMethod } from './canonical.js';
 export * from './ops.js';
+export * from './views.js';

@@ -62,6 +62,18 @@ function refusing<T>(parse: (text: string) => T | ParamFailure): z.ZodType<T, st
 const isFailure = (v: unknown): v is ParamFailure =>
   typeof v === 'object' && v !== null && 'error' in v && 'detail' in v && !Array.isArray(v);
 
+/** The items of a comma list: spaces around commas tolerated, empty items and duplicates dropped. */
+export function splitList(text: string): string[] {
+  return [
+    ...new Set(
+      text
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ];
+}
+
 /** A comma list of ids; spaces around commas tolerated, duplicates dropped (a user counts once). */
 function idList(pattern: RegExp, malformed: (name: string, id: string) => ParamFailure): Kind<string[]> {
   return {
@@ -69,14 +81,7 @@ function idList(pattern: RegExp, malformed: (name: string, id: string) => ParamF
     list: true,
     schema: (name, limits) =>
       refusing((text) => {
-        const ids = [
-          ...new Set(
-            text
-              .split(',')
-              .map((s) => s.trim())
-              .filter(Boolean),
-          ),
-        ];
+        const ids = splitList(text);
         if (ids.length === 0) return fail(`${name} is required`);
         const bad = ids.find((id) => !pattern.test(id));
         if (bad !== undefined) return malformed(name, bad);

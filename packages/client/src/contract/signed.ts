@@ -4,7 +4,9 @@
  * commands are all derived from these definitions.
  */
 import { z } from 'zod';
+import type { CatalogueKey } from './errors.js';
 import { dayRange, optional, required, timeSpan, type ParamDef } from './params.js';
+import { Accounts, Curves, channelsCurveParams, curveRows, RealtimeViewers, usersCurveParams } from './views.js';
 
 /** "At most 2 months": 62 days, the longest two consecutive calendar months (July and August). */
 export const CONCURRENCE_MAX_DAYS = 62;
@@ -12,8 +14,11 @@ export const CONCURRENCE_MAX_DAYS = 62;
 export const HISTORY_MAX_SPAN_MS = 92 * 86_400_000;
 export const MC_MAX_DAYS = 31;
 
-/** How an answer becomes CSV rows: records by column, or one value in one column. */
-export type CsvShape = { columns: readonly string[] } | { scalar: string };
+/**
+ * How an answer becomes CSV rows: records by column (the answer's array, or the records `rows` draws from it), or
+ * one value in one column.
+ */
+export type CsvShape = { columns: readonly string[]; rows?: (data: unknown) => readonly unknown[] } | { scalar: string };
 
 export interface SignedEndpoint<
   N extends string = string,
@@ -33,6 +38,10 @@ export interface SignedEndpoint<
   instants?: readonly string[];
   /** the columns of a table for people, when not the CSV order */
   display?: readonly string[];
+  /** the rows of a table for people, when not the CSV rows (a curve's peaks rather than its every minute) */
+  tableRows?: (data: unknown) => readonly unknown[];
+  /** refusals besides every signed call's (authentication, parameters, ownership, rate limit) */
+  errors?: readonly CatalogueKey[];
 }
 
 const define = <const N extends string, const P extends readonly ParamDef[], A extends z.ZodType>(
@@ -163,6 +172,79 @@ export const userRealtimeConcurrence = define({
   csv: { scalar: 'viewers' },
 });
 
+/* live-ccv's own signed endpoints (not POLYV's): what the dashboard shows a partner; see ./views.ts. */
+
+/** A curve endpoint: its ids, the days and an optional pull type in; Curves out (CSV: a row per minute). */
+const curve = <const N extends string, const P extends readonly ParamDef[]>(
+  name: N,
+  path: string,
+  params: P,
+  summary: string,
+  description: string,
+) =>
+  define({
+    name,
+    path,
+    methods: ['GET', 'POST'],
+    summary,
+    description,
+    params,
+    answer: Curves,
+    csv: { columns: ['minute', 'pullType', 'viewers'], rows: curveRows },
+    display: ['pullType', 'peakCCV', 'statAt'],
+    tableRows: (data) => (data as { series: readonly unknown[] }).series,
+    instants: ['statAt'],
+  });
+
+export const summaryCurve = curve(
+  'summaryCurve',
+  '/live/ccv/v1/summary/curve',
+  usersCurveParams,
+  "The summary's per-minute sum of the users' CCV, per pull type, with the peak and each user's share of it",
+  "The curve behind the summary: for each pull type with viewers, the sum of the users' CCV for every minute of the local days start..end as one number array, its peak and statAt (equal to the summary's), and each user's CCV in the peak minute.",
+);
+
+export const channelsCurve = curve(
+  'channelsCurve',
+  '/live/ccv/v1/channels/curve',
+  channelsCurveParams,
+  "Channels summed per minute, per pull type, with the peak and each channel's share of it",
+  "For each pull type with viewers, the sum of the channels' CCV for every minute of the local days start..end as one number array, its peak, and each channel's CCV in the peak minute. Adding the pull types gives concurrence-mc's minutes; a local day's largest sum is its concurrence-mc day point.",
+);
+
+export const accounts = define({
+  name: 'accounts',
+  path: '/live/ccv/v1/accounts',
+  methods: ['GET'],
+  summary: "The calling application's users and their channels",
+  description: 'The users of the calling application, sorted, each with its channels.',
+  params: [],
+  answer: Accounts,
+  csv: {
+    columns: ['userId', 'channelId'],
+    rows: (data) =>
+      (data as { users: { userId: string; channels: string[] }[] }).users.flatMap((u) =>
+        u.channels.length === 0 ? [{ userId: u.userId }] : u.channels.map((channelId) => ({ userId: u.userId, channelId })),
+      ),
+  },
+});
+
+export const realtimeViewers = define({
+  name: 'realtimeViewers',
+  path: '/live/ccv/v1/realtime',
+  methods: ['GET'],
+  summary: "Viewers now of each of the calling application's users and channels, by pull type",
+  description:
+    'Distinct viewers with a heartbeat in the last 60 s, per channel and per user (its channels summed), with the split by pull type.',
+  params: [],
+  answer: RealtimeViewers,
+  csv: {
+    columns: ['userId', 'channelId', 'viewers'],
+    rows: (data) => (data as { channels: { userId: string; channelId: string; viewers: number }[] }).channels,
+  },
+  errors: ['unavailable'],
+});
+
 /** Every signed endpoint, in the order the docs list them. */
 export const signedEndpoints = [
   summary,
@@ -171,6 +253,10 @@ export const signedEndpoints = [
   channelsConcurrence,
   userConcurrence,
   userRealtimeConcurrence,
+  summaryCurve,
+  channelsCurve,
+  accounts,
+  realtimeViewers,
 ] as const;
 
 export type SignedEndpoints = (typeof signedEndpoints)[number];

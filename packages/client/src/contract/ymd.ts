@@ -36,3 +36,45 @@ export function addDays(a: Ymd, n: number): Ymd {
   const t = new Date(Date.UTC(a.y, a.m - 1, a.d + n));
   return { y: t.getUTCFullYear(), m: t.getUTCMonth() + 1, d: t.getUTCDate() };
 }
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+/** A wall-clock time in a zone. */
+export interface LocalTime extends Ymd {
+  hh: number;
+  mm: number;
+  ss: number;
+}
+
+/** The wall-clock time of an instant in an IANA time zone (one cached Intl formatter per zone). */
+export function toLocal(ms: number, timeZone: string): LocalTime {
+  const parts: Record<string, number> = {};
+  for (const p of formatter(timeZone).formatToParts(ms)) {
+    if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  }
+  return {
+    y: parts.year ?? 1970,
+    m: parts.month ?? 1,
+    d: parts.day ?? 1,
+    hh: parts.hour ?? 0,
+    mm: parts.minute ?? 0,
+    ss: parts.second ?? 0,
+  };
+}
