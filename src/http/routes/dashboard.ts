@@ -57,7 +57,8 @@ export const dashboardRoutes: FastifyPluginAsync<ResolvedDeps> = async (app, dep
   if (built) await app.register(fastifyStatic, { root: dir, serve: false, preCompressed: true });
 
   const page = async (_req: unknown, reply: FastifyReply) => {
-    if (!built) throw errors.unavailable(`dashboard (no build in ${dir}: run npm run build)`);
+    // the build path stays in the server log: an answer never shows the server's file system
+    if (!built) throw errors.unavailable('dashboard (not built: run npm run build, or set LIVE_CCV_DASHBOARD_DIR)');
     return reply.headers(PAGE_HEADERS).sendFile('index.html', dir, { cacheControl: false });
   };
   app.get('/dashboard', page);
