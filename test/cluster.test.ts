@@ -114,7 +114,12 @@ test('two of each role: exact minutes through collector and aggregator kills, re
     const live = new Set([...((await health(agg1))?.live ?? []), ...((await health(agg2))?.live ?? [])]);
     return live.size === PARTITIONS ? true : undefined;
   });
-  for (const p of [api1, api2, coll1, coll2, agg1, agg2]) assert.equal((await p.json('/healthz')).status, 200, p.name);
+  for (const p of [api1, api2, coll1, coll2, agg1, agg2]) {
+    assert.equal((await p.json('/healthz')).status, 200, p.name);
+    const ready = await p.json<{ components: Record<string, { ok: boolean }> }>('/readyz');
+    assert.equal(ready.status, 200, `${p.name}: ${JSON.stringify(ready.body)}`);
+    assert.equal(ready.body.data.components.nats?.ok, true, `${p.name} reports its NATS connection`);
+  }
   // a collector serves no API; an api process says it does not collect
   assert.equal((await coll1.json('/admin/v1/apps', { headers: adminHeaders })).status, 404);
   assert.equal((await agg1.json('/live/v3/user/statistics/realtime-concurrence')).status, 404);

@@ -1,6 +1,7 @@
 /** What the HTTP application needs, as given (AppDeps) and with defaults filled in (ResolvedDeps). */
 import type { FastifyServerOptions } from 'fastify';
 import type { Config } from '../config/config.js';
+import type { ComponentHealth } from '../health/readiness.js';
 import { isRealtime, type HeartbeatCollector, type Realtime } from '../ingest/realtime-port.js';
 import { MemoryNonceCache, MemoryRateLimiter } from '../limits/memory.js';
 import type { NonceCache, RateLimiter } from '../limits/port.js';
@@ -18,13 +19,15 @@ export interface AppDeps {
   ingest?: HeartbeatCollector;
   /** "now" viewer counts; defaults to the ingest when it counts too (the embedded mode) */
   realtime?: Realtime;
-  /** the ingest's part of /healthz: details to show, and a problem that makes the process unhealthy */
+  /** the ingest's part of /healthz (details) and /readyz (components) */
   health?: () => IngestHealth;
 }
 
 export interface IngestHealth {
+  /** in-memory facts for /healthz (asks no dependency) */
   detail: Record<string, unknown>;
-  problem?: string;
+  /** components for /readyz beyond what the collector reports itself (a cluster process's NATS connection) */
+  components?: Record<string, ComponentHealth>;
 }
 
 export type ResolvedDeps = Required<Omit<AppDeps, 'logger' | 'realtime' | 'ingest' | 'health'>> &

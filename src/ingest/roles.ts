@@ -18,6 +18,8 @@ import { IngestService } from './ingest-service.js';
 import type { HeartbeatCollector, Realtime } from './realtime-port.js';
 
 export interface IngestRoles {
+  /** which ingest runs here: the embedded one, the cluster's parts, or none (an API-only server without NATS) */
+  mode: 'embedded' | 'cluster' | 'none';
   collector?: HeartbeatCollector;
   realtime?: Realtime;
   aggregator?: ClusterAggregator;
@@ -45,12 +47,14 @@ export async function openIngestRoles(config: Config, store: Store, options: Ing
     };
   };
   if (!config.natsUrl) {
-    if (!hasRole(config, 'collector')) return { health: () => ({ detail: { log: 'none' } }), stop: async () => {} };
+    if (!hasRole(config, 'collector')) return { mode: 'none', health: () => ({ detail: { log: 'none' } }), stop: async () => {} };
     const closer = log('minute-closer');
     const service = await IngestService.open(config, store, { now, logger: closer.logger, onError: closer.onError });
     return {
+      mode: 'embedded',
       collector: service,
       realtime: service,
+      // readiness of its log and flushes comes from the service itself (HeartbeatCollector.health)
       health: () => ({ detail: { log: 'local', flushedBeforeMinute: service.flushedBefore() } }),
       stop: () => service.stop(),
     };
@@ -98,6 +102,7 @@ export async function openIngestRoles(config: Config, store: Store, options: Ing
       opened.push({ stop: () => c.stop() });
     }
     return {
+      mode: 'cluster',
       collector,
       realtime,
       aggregator,
@@ -111,13 +116,16 @@ export async function openIngestRoles(config: Config, store: Store, options: Ing
 }
 
 function clusterHealth(conn: ClusterConnection, config: Config, aggregator: ClusterAggregator | undefined): IngestHealth {
-  const status = conn.state();
+  const state = conn.state();
   const detail: Record<string, unknown> = {
     log: 'jetstream',
-    nats: status,
+    nats: state,
     prefix: config.natsPrefix,
     partitions: config.partitions,
   };
   if (aggregator) detail.aggregator = aggregator.status();
-  return status === 'connected' ? { detail } : { detail, problem: `NATS ${status} (LIVE_CCV_NATS_URL)` };
+  return {
+    detail,
+    components: { nats: state === 'connected' ? { ok: true } : { ok: false, detail: `${state} (LIVE_CCV_NATS_URL)` } },
+  };
 }

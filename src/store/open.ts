@@ -2,9 +2,31 @@ import { sqlitePath, type Config } from '../config/config.js';
 import type { Store } from './port.js';
 import { PostgresStore } from './postgres/postgres-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
+import { watchStorage } from './storage-watch.js';
+import { KeyRing } from '../secrets/key-ring.js';
+import { rewriteAtRest, sealSecrets } from '../secrets/secrets-at-rest.js';
 
-/** Opens the store the configuration names. */
-export async function openStore(config: Config): Promise<Store> {
-  if (config.store === 'postgres') return PostgresStore.connect(config.databaseUrl, { schema: config.databaseSchema });
-  return new SqliteStore(sqlitePath(config), { cacheBytes: config.curveCacheMb * 1024 * 1024 });
+/** The adapter the configuration names, as it is: credentials exactly as stored, failures unclassified. */
+export async function openAdapter(config: Config): Promise<Store> {
+  return config.store === 'postgres'
+    ? PostgresStore.connect(config.databaseUrl, { schema: config.databaseSchema })
+    : new SqliteStore(sqlitePath(config), { cacheBytes: config.curveCacheMb * 1024 * 1024 });
+}
+
+/**
+ * Opens the store the configuration names: app secrets sealed at rest with LIVE_CCV_SECRET_KEY
+ * (secrets/secrets-at-rest.ts), storage failures classified and watched (storage-watch.ts). With
+ * `rewriteAtRest` (serve), stored credentials are first brought to the configured form (plaintext secrets
+ * sealed, plaintext ingest tokens hashed); a secret the key cannot open stops the start with one line.
+ */
+export async function openStore(config: Config, options: { rewriteAtRest?: boolean } = {}): Promise<Store> {
+  const ring = KeyRing.parse(config.secretKey);
+  const adapter = await openAdapter(config);
+  try {
+    if (options.rewriteAtRest) await rewriteAtRest(adapter, ring);
+  } catch (e) {
+    await adapter.close();
+    throw e;
+  }
+  return watchStorage(sealSecrets(adapter, ring));
 }

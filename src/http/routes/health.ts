@@ -1,29 +1,66 @@
+/**
+ * Liveness (`/healthz`: the process answers; it asks no dependency, so an orchestrator never restarts a
+ * process for a full disk or a database outage a restart cannot fix) and readiness (`/readyz`: every
+ * component this process runs works now; 503 naming each failing one otherwise). docs/operations.md.
+ */
 import type { FastifyPluginAsync } from 'fastify';
+import { errors } from '../../errors.js';
+import { checkReadiness, failingSummary, type HealthCheck } from '../../health/readiness.js';
+import { storageFailureReason } from '../../store/storage-failure.js';
+import { storageHealth } from '../../store/storage-watch.js';
 import { version } from '../../version.js';
 import type { ResolvedDeps } from '../deps.js';
-import { failure, success } from '../envelope.js';
+import { success } from '../envelope.js';
 
-/**
- * Liveness and readiness, on every role: 200 when the store answers and the ingest's parts (the NATS
- * connection of a cluster process) are healthy, 503 naming the problem otherwise; the answer names the version.
- */
+/** A check that hangs counts as failing after this long. */
+const CHECK_TIMEOUT_MS = 3_000;
+
 export const healthRoutes: FastifyPluginAsync<ResolvedDeps> = async (app, deps) => {
-  app.get('/healthz', async (req, reply) => {
-    try {
-      await deps.store.ping();
-    } catch (err) {
-      req.log.error({ err }, 'store unreachable');
-      return reply.envelope(503, failure(503, 'store unreachable'));
-    }
-    const ingest = deps.health?.();
-    if (ingest?.problem) return reply.envelope(503, failure(503, ingest.problem));
-    const data = {
-      store: deps.store.kind,
-      ok: true,
-      version,
-      roles: deps.config.roles,
-      ...(ingest ? { ingest: ingest.detail } : {}),
+  const checks: Record<string, HealthCheck> = {
+    store: async () => {
+      const watched = storageHealth(deps.store);
+      // while writes fail, readiness tries one (at most once a second): it clears as soon as one works
+      const writes = watched ? await watched.probe() : { ok: true };
+      if (!writes.ok) return { ok: false, detail: writes.error, since: writes.since };
+      try {
+        await deps.store.ping();
+        return { ok: true, detail: deps.store.kind };
+      } catch (err) {
+        return { ok: false, detail: storageFailureReason(err) ?? 'does not answer' };
+      }
+    },
+  };
+  const { ingest, limiter, health } = deps;
+  // the ingest's parts (its log, its flushes; a cluster process's NATS connection) are components of their own
+  if (ingest?.health) {
+    for (const name of Object.keys(ingest.health())) checks[name] = () => ingest.health!()[name] ?? { ok: true };
+  }
+  for (const name of Object.keys(health?.().components ?? {})) checks[name] = () => health!().components?.[name] ?? { ok: true };
+  if (limiter.ping) {
+    checks.limits = async () => {
+      try {
+        await limiter.ping!();
+        return { ok: true };
+      } catch (err) {
+        return { ok: false, detail: storageFailureReason(err) ?? 'does not answer' };
+      }
     };
-    return reply.envelope(200, success(data));
+  }
+
+  // Liveness asks no dependency: the roles and the ingest's in-memory state (partitions owned) are facts of the process.
+  app.get('/healthz', async (_req, reply) => {
+    const ingestDetail = health?.().detail;
+    return reply.envelope(
+      200,
+      success({ ok: true, version, roles: deps.config.roles, ...(ingestDetail ? { ingest: ingestDetail } : {}) }),
+    );
+  });
+
+  app.get('/readyz', async (req, reply) => {
+    const readiness = await checkReadiness(checks, CHECK_TIMEOUT_MS);
+    if (readiness.ready) return reply.envelope(200, success(readiness));
+    const summary = failingSummary(readiness);
+    req.log.warn({ readiness }, 'not ready');
+    throw errors.notReady(summary);
   });
 };

@@ -6,7 +6,7 @@
  */
 import type { Heartbeat } from '../heartbeat.js';
 import { encodeFrame } from '../log-codec.js';
-import { SegmentLog, type SegmentLogOptions } from '../segment-log.js';
+import { SegmentLog, type LogHealth, type SegmentLogOptions } from '../segment-log.js';
 import { maxMinuteOf, type HeartbeatLog, type LogReader, type RecordHandler } from './port.js';
 
 export class LocalHeartbeatLog implements HeartbeatLog {
@@ -59,6 +59,16 @@ export class LocalHeartbeatLog implements HeartbeatLog {
 
   async release(_partition: number, closedBefore: number): Promise<void> {
     await this.segments?.compact(closedBefore);
+  }
+
+  /** Whether the last write failed (a full disk): readiness of the embedded ingest. */
+  health(): LogHealth {
+    return this.segments?.health() ?? { ok: true };
+  }
+
+  /** While failing and idle, tests whether the disk takes a write again (see SegmentLog.probe). */
+  async probe(): Promise<LogHealth> {
+    return (await this.segments?.probe()) ?? { ok: true };
   }
 
   /** Segment files and their bytes, for tests and diagnostics. */

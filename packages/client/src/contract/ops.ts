@@ -42,21 +42,33 @@ export const DashboardSettings = z
 export const opsEndpoints: readonly OpsEndpoint[] = [
   {
     path: '/healthz',
-    summary:
-      'Liveness and readiness: 200 when the store answers and, on a cluster process, NATS is connected; names the running version',
+    summary: 'Liveness: 200 while the process answers (it asks no dependency); names the running version and its roles',
     answer: z
       .object({
-        store: z.string(),
         ok: z.literal(true),
         version: z.string(),
         roles: z.array(z.enum(['api', 'collector', 'aggregator'])),
         ingest: z
           .record(z.string(), z.unknown())
           .optional()
-          .describe('the heartbeat log in use and, on aggregators, the partitions owned and counted live'),
+          .describe('the heartbeat log in use and, on aggregators, the partitions owned and counted live (in-memory state)'),
       })
       .strict(),
-    errors: { 503: 'store unreachable, or the NATS connection of a cluster process is down' },
+  },
+  {
+    path: '/readyz',
+    summary:
+      'Readiness: every component this process runs works now (store, heartbeat log, minute flush, shared limits, NATS); 503 names each failing one',
+    answer: z
+      .object({
+        ready: z.literal(true),
+        components: z.record(
+          z.string(),
+          z.object({ ok: z.boolean(), detail: z.string().optional(), since: z.number().int().optional() }).strict(),
+        ),
+      })
+      .strict(),
+    errors: { 503: 'not ready: <component>: <reason> since <time>; ... (with Retry-After)' },
   },
   {
     path: '/metrics',
