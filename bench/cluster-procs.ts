@@ -7,8 +7,6 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 
 export class BenchProcess {
   url = '';
-  /** ownership changes the process reported */
-  readonly events: string[] = [];
   private output = '';
   private readonly exited: Promise<unknown>;
 
@@ -17,25 +15,22 @@ export class BenchProcess {
     private readonly child: ChildProcess,
   ) {
     this.exited = new Promise((r) => child.once('exit', r));
-    // Kept only until the listening line: the request log of a loaded server is not worth holding.
-    const keep = (d: Buffer) => {
-      if (!this.url) this.output = (this.output + d.toString()).slice(-20_000);
-    };
-    child.stdout!.on('data', keep);
-    child.stderr!.on('data', (d: Buffer) => {
-      keep(d);
+    // Kept only until the listening line: the request log of a loaded server is not worth holding. After it,
+    // errors are echoed (pino lines at error level, or plain ones on stderr).
+    const scan = (d: Buffer) => {
       const text = d.toString();
-      if (this.url && (/"level":[56]0/.test(text) || /live-ccv [a-z]+: (?!partition \d+ (acquired|released))/.test(text))) {
-        process.stderr.write(`[${name}] ${text}`);
+      if (!this.url) {
+        this.output = (this.output + text).slice(-20_000);
+        return;
       }
-      if (this.url)
-        this.events.push(
-          ...d
-            .toString()
-            .split('\n')
-            .filter((l) => l.startsWith('live-ccv aggregator: partition')),
-        );
-    });
+      for (const line of text.split('\n')) {
+        if (/"level":[56]0/.test(line) || /^live-ccv [a-z]+: (?!partition \d+ (acquired|released))/.test(line)) {
+          process.stderr.write(`[${name}] ${line}\n`);
+        }
+      }
+    };
+    child.stdout!.on('data', scan);
+    child.stderr!.on('data', scan);
   }
 
   static async start(name: string, env: Record<string, string>): Promise<BenchProcess> {

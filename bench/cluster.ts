@@ -304,7 +304,6 @@ async function main() {
     return counted;
   });
   const failoverMs = performance.now() - t;
-  for (const a of aggregators) for (const e of a.events) report(`  [${a.name}] ${e}`);
   report(
     `failover: SIGKILL of the aggregator owning ${lost} of ${PARTITIONS} partitions -> all counted live again in ${(failoverMs / 1000).toFixed(1)} s ` +
       `(lease TTL 6 s; ${BACKLOG.toLocaleString('en-US')} heartbeats of open minutes in ${backlog.toLocaleString('en-US')} retained records, ` +
