@@ -3,7 +3,9 @@
  * Adapters: ./sqlite (embedded default) and ./postgres. test/store-contract.test.ts runs one suite
  * against every adapter.
  */
-import type { Segment } from '../domain/peak.js';
+import type { Peak, Segment } from '../domain/peak.js';
+import type { CacheStats } from './curve-cache.js';
+import type { MinuteBatch } from './group-minutes.js';
 
 export interface App {
   appId: string;
@@ -91,10 +93,23 @@ export interface Store {
    */
   setChannelMinutes(rows: readonly ChannelMinute[]): Promise<void>;
   /**
+   * The same for rows already grouped by channel-day (bulk import): each channel-day, user-day and hour block
+   * is written once, in one transaction, whatever the order the rows came in.
+   */
+  setMinuteBatch(batch: MinuteBatch): Promise<void>;
+  /**
    * Per-minute curves of users or channels overlapping the epoch-minute range [from, to), as segments
    * keyed by pull type (optionally only one pull type). A user's curve is the sum of its channels'.
    */
   readCurves(kind: CurveKind, ids: readonly string[], from: number, to: number, pullType?: string): Promise<Segment[]>;
+  /**
+   * The summary's math: per pull type, the largest per-minute sum of the users' curves over [from, to) and the
+   * earliest minute reaching it, sorted by pull type; pull types never above zero are left out. Equal to
+   * peaksOfSum(readCurves('user', ...)), computed from hour maxima without reading every curve.
+   */
+  userPeaks(userIds: readonly string[], from: number, to: number): Promise<Peak[]>;
+  /** Figures of the store's in-memory curve caches (none for stores without one), for metrics. */
+  cacheStats(): CacheStats[];
 
   /** Small durable key/value state (e.g. the ingest log's flushed watermark). */
   getMeta(key: string): Promise<string | undefined>;

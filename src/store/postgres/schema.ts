@@ -30,7 +30,7 @@ export function migrations(schema: string): string[] {
     `CREATE TABLE IF NOT EXISTS "${schema}".channels (
       channel_id text PRIMARY KEY, user_id text NOT NULL REFERENCES "${schema}".users(user_id), created_at bigint NOT NULL)`,
     `CREATE INDEX IF NOT EXISTS channels_by_user ON "${schema}".channels(user_id)`,
-    // One row per UTC day and pull type; data is the shared little-endian uint32 codec of store/day-curve.ts.
+    // One row per UTC day and pull type; data is the shared codec of store/day-curve.ts.
     `CREATE TABLE IF NOT EXISTS "${schema}".channel_curves (
       channel_id text NOT NULL, day integer NOT NULL, pull_type text NOT NULL, off integer NOT NULL, data bytea NOT NULL,
       PRIMARY KEY (channel_id, day, pull_type))`,
@@ -38,5 +38,9 @@ export function migrations(schema: string): string[] {
       user_id text NOT NULL, day integer NOT NULL, pull_type text NOT NULL, off integer NOT NULL, data bytea NOT NULL,
       PRIMARY KEY (user_id, day, pull_type))`,
     `CREATE TABLE IF NOT EXISTS "${schema}".meta (key text PRIMARY KEY, value text NOT NULL)`,
+    // Hour maxima of user curves in blocks of 32 UTC days (src/store/hour-blocks.ts), the summary's bounds.
+    `CREATE TABLE IF NOT EXISTS "${schema}".user_hours (
+      user_id text NOT NULL, block integer NOT NULL, pull_type text NOT NULL, data bytea NOT NULL,
+      PRIMARY KEY (user_id, block, pull_type))`,
   ];
 }

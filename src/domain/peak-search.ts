@@ -1,0 +1,273 @@
+/**
+ * The peak of a per-minute sum without summing every minute. Pure: no I/O.
+ *
+ * Promise (exactness): for each key, the answer is the largest per-minute sum over [from, to) of the
+ * curves given and the earliest minute reaching it, exactly what summing every minute (peaksOfSum in
+ * ./peak.ts) answers, provided every hour maximum given is at least the largest value of its curve in
+ * that UTC hour. test/summary-property.test.ts checks it against a brute-force oracle (ties at the bound,
+ * ties across hours, DST and non-hour zone offsets, keys without viewers).
+ *
+ * How: the sum of the curves' hourly maxima bounds every minute of that hour. Hours are visited in falling
+ * order of that bound (the earlier hour first when bounds are equal) and only their minutes are summed
+ * exactly. The search stops at the first hour whose bound is below the best exact sum found, or equal to
+ * it but starting after the best minute: such an hour could at most tie, later, and ties go to the earliest
+ * minute. Minute curves are asked for day by day, only for the days of the hours it visits, so a caller
+ * holding only the (small) hour maxima reads few minute curves.
+ */
+import { DAY_MINUTES } from './calendar.js';
+import type { Peak, Segment } from './peak.js';
+
+export const HOUR_MINUTES = 60;
+export const DAY_HOURS = 24;
+
+/** Hour maxima of one curve: values[i] bounds the curve over the UTC hour `start + i` (epoch hours). */
+export interface HourSegment {
+  key: string;
+  /** epoch hour (epoch minute / 60) of values[0] */
+  start: number;
+  values: ArrayLike<number>;
+}
+
+/** What a search did, for benchmarks and metrics. */
+export interface SearchStats {
+  /** hours with any viewers in the range, over all keys */
+  hours: number;
+  /** hours whose minutes were summed */
+  visited: number;
+  /** UTC days whose minute curves were asked for */
+  days: number;
+}
+
+interface KeyState {
+  key: string;
+  /** per hour of the range: the sum of the curves' maxima in that hour */
+  bound: Float64Array;
+  /** max-heap of hour indexes by (bound desc, hour asc) */
+  heap: Int32Array;
+  size: number;
+  best: number;
+  bestMinute: number;
+  done: boolean;
+  /** minute curves of this key by UTC day, for the days given so far */
+  days: Map<number, Segment[]>;
+}
+
+const NO_SEGMENTS: readonly Segment[] = [];
+
+/**
+ * Adds values[lo..hi) into target at target index i - shift. One copy per element type keeps each loop
+ * monomorphic: a loop seeing three typed-array kinds runs several times slower.
+ */
+function addU8(target: Float64Array, values: Uint8Array, lo: number, hi: number, shift: number): void {
+  for (let i = lo; i < hi; i++) target[i - shift]! += values[i]!;
+}
+function addU16(target: Float64Array, values: Uint16Array, lo: number, hi: number, shift: number): void {
+  for (let i = lo; i < hi; i++) target[i - shift]! += values[i]!;
+}
+function addU32(target: Float64Array, values: Uint32Array, lo: number, hi: number, shift: number): void {
+  for (let i = lo; i < hi; i++) target[i - shift]! += values[i]!;
+}
+function addAny(target: Float64Array, values: ArrayLike<number>, lo: number, hi: number, shift: number): void {
+  for (let i = lo; i < hi; i++) target[i - shift]! += values[i]!;
+}
+
+/**
+ * Adds the part of a curve (values[0] at `start`) inside [from, to) into target, where target[0] is
+ * `from`. Units are whatever both use (minutes or hours).
+ */
+export function addRange(target: Float64Array, start: number, values: ArrayLike<number>, from: number, to: number): void {
+  const lo = Math.max(start, from) - start;
+  const hi = Math.min(start + values.length, to) - start;
+  if (hi <= lo) return;
+  const shift = from - start;
+  if (values instanceof Uint8Array) addU8(target, values, lo, hi, shift);
+  else if (values instanceof Uint16Array) addU16(target, values, lo, hi, shift);
+  else if (values instanceof Uint32Array) addU32(target, values, lo, hi, shift);
+  else addAny(target, values, lo, hi, shift);
+}
+
+export class PeakSearch {
+  private readonly states: KeyState[] = [];
+  private readonly firstHour: number;
+  private readonly loaded = new Set<number>();
+  private readonly scratch = new Float64Array(HOUR_MINUTES);
+  private visited = 0;
+  private hours = 0;
+
+  /** `hours`: the hour maxima of every curve to sum; keys without any are absent from the answer. */
+  constructor(
+    private readonly from: number,
+    private readonly to: number,
+    hours: Iterable<HourSegment>,
+  ) {
+    this.firstHour = Math.floor(from / HOUR_MINUTES);
+    const count = to > from ? Math.floor((to - 1) / HOUR_MINUTES) - this.firstHour + 1 : 0;
+    const byKey = new Map<string, KeyState>();
+    for (const seg of hours) {
+      if (count === 0) break;
+      let state = byKey.get(seg.key);
+      if (!state) {
+        state = {
+          key: seg.key,
+          bound: new Float64Array(count),
+          heap: new Int32Array(0),
+          size: 0,
+          best: 0,
+          bestMinute: Number.POSITIVE_INFINITY,
+          done: false,
+          days: new Map(),
+        };
+        byKey.set(seg.key, state);
+      }
+      addRange(state.bound, seg.start, seg.values, this.firstHour, this.firstHour + count);
+    }
+    for (const state of [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
+      let n = 0;
+      for (let h = 0; h < count; h++) if (state.bound[h]! > 0) n++;
+      state.heap = new Int32Array(n);
+      for (let h = 0, i = 0; h < count; h++) if (state.bound[h]! > 0) state.heap[i++] = h;
+      state.size = n;
+      for (let i = (n >> 1) - 1; i >= 0; i--) this.siftDown(state, i);
+      this.hours += n;
+      this.states.push(state);
+    }
+  }
+
+  /**
+   * Advances every key as far as the minute curves given allow. Returns the next UTC day (epoch minute /
+   * 1440) whose minute curves are needed, or undefined when every key's peak is settled.
+   */
+  need(): number | undefined {
+    for (const state of this.states) {
+      if (state.done) continue;
+      const day = this.advance(state);
+      if (day !== undefined) return day;
+    }
+    return undefined;
+  }
+
+  /** The minute curves of one UTC day (every key; curves outside that day are ignored). */
+  give(day: number, segments: Iterable<Segment>): void {
+    if (this.loaded.has(day)) return;
+    this.loaded.add(day);
+    const byKey = new Map<string, Segment[]>();
+    for (const seg of segments) {
+      const list = byKey.get(seg.key);
+      if (list) list.push(seg);
+      else byKey.set(seg.key, [seg]);
+    }
+    for (const state of this.states) {
+      const list = byKey.get(state.key);
+      if (list) state.days.set(day, list);
+    }
+  }
+
+  /** The settled peaks, sorted by key; keys whose sum never rises above zero are left out. */
+  peaks(): Peak[] {
+    const out: Peak[] = [];
+    for (const s of this.states) {
+      if (!s.done) throw new Error('PeakSearch.peaks() before the search finished (need() must return undefined first)');
+      if (s.best > 0) out.push({ key: s.key, minute: s.bestMinute, value: s.best });
+    }
+    return out;
+  }
+
+  stats(): SearchStats {
+    return { hours: this.hours, visited: this.visited, days: this.loaded.size };
+  }
+
+  private advance(state: KeyState): number | undefined {
+    while (state.size > 0) {
+      const h = state.heap[0]!;
+      const bound = state.bound[h]!;
+      const hourStart = (this.firstHour + h) * HOUR_MINUTES;
+      if (bound < state.best || (bound === state.best && Math.max(hourStart, this.from) > state.bestMinute)) break;
+      const day = Math.floor(hourStart / DAY_MINUTES);
+      if (!this.loaded.has(day)) return day;
+      this.pop(state);
+      this.visit(state, hourStart, day);
+    }
+    state.done = true;
+    return undefined;
+  }
+
+  /** Sums the hour's minutes exactly and keeps the earliest largest. */
+  private visit(state: KeyState, hourStart: number, day: number): void {
+    this.visited++;
+    const lo = Math.max(hourStart, this.from);
+    const hi = Math.min(hourStart + HOUR_MINUTES, this.to);
+    const sums = this.scratch;
+    sums.fill(0);
+    for (const seg of state.days.get(day) ?? NO_SEGMENTS) addRange(sums, seg.start, seg.values, lo, hi);
+    let index = 0;
+    let value = sums[0]!;
+    for (let i = 1, n = hi - lo; i < n; i++) {
+      if (sums[i]! > value) {
+        value = sums[i]!;
+        index = i;
+      }
+    }
+    const minute = lo + index;
+    if (value > state.best || (value > 0 && value === state.best && minute < state.bestMinute)) {
+      state.best = value;
+      state.bestMinute = minute;
+    }
+  }
+
+  /** a comes before b: larger bound, or the same bound and an earlier hour */
+  private static before(bound: Float64Array, a: number, b: number): boolean {
+    const x = bound[a]!;
+    const y = bound[b]!;
+    return x > y || (x === y && a < b);
+  }
+
+  private siftDown(state: KeyState, i: number): void {
+    const { heap, bound, size } = state;
+    const item = heap[i]!;
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= size) break;
+      if (child + 1 < size && PeakSearch.before(bound, heap[child + 1]!, heap[child]!)) child++;
+      if (!PeakSearch.before(bound, heap[child]!, item)) break;
+      heap[i] = heap[child]!;
+      i = child;
+    }
+    heap[i] = item;
+  }
+
+  private pop(state: KeyState): void {
+    state.size--;
+    if (state.size > 0) {
+      state.heap[0] = state.heap[state.size]!;
+      this.siftDown(state, 0);
+    }
+  }
+}
+
+/** Runs a search to the end with a synchronous source of minute curves by UTC day. */
+export function searchPeaks(search: PeakSearch, dayCurves: (day: number) => Iterable<Segment>): Peak[] {
+  for (let day = search.need(); day !== undefined; day = search.need()) search.give(day, dayCurves(day));
+  return search.peaks();
+}
+
+/** The same with an asynchronous source (a database round trip per day). */
+export async function searchPeaksAsync(
+  search: PeakSearch,
+  dayCurves: (day: number) => Promise<Iterable<Segment>>,
+): Promise<Peak[]> {
+  for (let day = search.need(); day !== undefined; day = search.need()) search.give(day, await dayCurves(day));
+  return search.peaks();
+}
+
+/** Hour maxima of a minute curve (values[0] at epoch minute `start`), one per UTC hour it touches. */
+export function hourMaxima(start: number, values: ArrayLike<number>): Uint32Array {
+  if (values.length === 0) return new Uint32Array(0);
+  const first = Math.floor(start / HOUR_MINUTES);
+  const last = Math.floor((start + values.length - 1) / HOUR_MINUTES);
+  const out = new Uint32Array(last - first + 1);
+  for (let i = 0; i < values.length; i++) {
+    const h = Math.floor((start + i) / HOUR_MINUTES) - first;
+    if (values[i]! > out[h]!) out[h] = values[i]!;
+  }
+  return out;
+}

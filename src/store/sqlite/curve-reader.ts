@@ -1,0 +1,215 @@
+/**
+ * Reads curves from a SQLite connection through a curve cache: the day curves the family endpoints sum, and
+ * the summary's pruned search (hour blocks first, then only the day curves of the hours it visits). Used by
+ * SqliteStore's own connection and by each query thread's read-only one (./query-worker.ts).
+ *
+ * Promise: every read runs in one read transaction that first follows the change log, so it answers from a
+ * single snapshot of the database, cached cells included (exactness across concurrent writers).
+ */
+import type Database from 'better-sqlite3';
+import { DAY_MINUTES } from '../../domain/calendar.js';
+import type { Peak, Segment } from '../../domain/peak.js';
+import { DAY_HOURS, PeakSearch, searchPeaks, type HourSegment, type SearchStats } from '../../domain/peak-search.js';
+import type { CurveKind } from '../port.js';
+import { decodeValues } from '../day-curve.js';
+import { BLOCK_DAYS, blockOf, blockSegment } from '../hour-blocks.js';
+import type { Cell, CellCurve, CellKind, CurveCache } from '../curve-cache.js';
+import { ChangeLog } from './change-log.js';
+import { dayRange } from './curve-tables.js';
+
+const CHUNK = 500;
+const TABLE: Record<CellKind, { table: string; id: string; n: string; off: string }> = {
+  user: { table: 'user_curves', id: 'user_id', n: 'day', off: 'off' },
+  channel: { table: 'channel_curves', id: 'channel_id', n: 'day', off: 'off' },
+  hours: { table: 'user_hours', id: 'user_id', n: 'block', off: '0' },
+};
+const EMPTY: Cell = [];
+
+export interface PeaksResult {
+  peaks: Peak[];
+  search: SearchStats;
+}
+
+export class CurveReader {
+  readonly log: ChangeLog;
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(
+    private readonly db: Database.Database,
+    readonly cache: CurveCache,
+  ) {
+    this.log = new ChangeLog(db);
+  }
+
+  /** Applies other connections' committed changes to the cache now (idle threads call it periodically). */
+  follow(): void {
+    this.db.transaction(() => this.log.follow(this.cache))();
+  }
+
+  /**
+   * One cell (every pull type of a day, or of a block) through the cache. `keep` false leaves a miss out of
+   * the cache (bulk writes would otherwise flood it with cells nobody reads); `count` false leaves the look-up
+   * out of the hit rate (writers' look-ups say nothing about how well reads are served).
+   */
+  cell(kind: CellKind, id: string, n: number, keep = true, count = true): Cell {
+    const hit = count ? this.cache.get(kind, id, n) : this.cache.peek(kind, id, n);
+    if (hit) return hit;
+    const { table, id: idCol, n: nCol, off } = TABLE[kind];
+    const rows = this.statement(`SELECT pull_type, ${off}, data FROM ${table} WHERE ${idCol} = ? AND ${nCol} = ?`).all(id, n) as [
+      string,
+      number,
+      Buffer,
+    ][];
+    const cell: Cell =
+      rows.length === 0 ? EMPTY : rows.map(([pullType, o, data]) => ({ pullType, off: o, values: decodeValues(data) }));
+    if (keep) this.cache.set(kind, id, n, cell);
+    return cell;
+  }
+
+  /** Per-minute curves of users or channels overlapping [from, to), as segments keyed by pull type. */
+  readCurves(kind: CurveKind, ids: readonly string[], from: number, to: number, pullType?: string): Segment[] {
+    if (ids.length === 0 || to <= from) return [];
+    return this.db.transaction(() => {
+      this.log.follow(this.cache);
+      const { first, last } = dayRange(from, to);
+      const segments: Segment[] = [];
+      const push = (cell: Cell, day: number) => {
+        for (const c of cell) {
+          if (pullType === undefined || c.pullType === pullType) {
+            segments.push({ key: c.pullType, start: day * DAY_MINUTES + c.off, values: c.values });
+          }
+        }
+      };
+      const missing: [string, number][] = [];
+      for (const id of ids) {
+        for (let day = first; day <= last; day++) {
+          const cell = this.cache.get(kind, id, day);
+          if (cell) push(cell, day);
+          else missing.push([id, day]);
+        }
+      }
+      if (missing.length === 0) return segments;
+      let lo = last;
+      let hi = first;
+      for (const [, day] of missing) {
+        lo = Math.min(lo, day);
+        hi = Math.max(hi, day);
+      }
+      const found = this.readRange(kind, [...new Set(missing.map((m) => m[0]))], lo, hi);
+      for (const [id, day] of missing) {
+        const cell = found.get(id)?.get(day) ?? EMPTY;
+        this.cache.set(kind, id, day, cell);
+        push(cell, day);
+      }
+      return segments;
+    })();
+  }
+
+  /**
+   * The summary: the peak of the users' summed curves over [from, to) per pull type, earliest minute on ties
+   * (src/domain/peak-search.ts), from the hour blocks and the day curves of the visited hours only.
+   */
+  userPeaks(ids: readonly string[], from: number, to: number): PeaksResult {
+    if (ids.length === 0 || to <= from) return { peaks: [], search: { hours: 0, visited: 0, days: 0 } };
+    return this.db.transaction(() => {
+      this.log.follow(this.cache);
+      const { first, last } = dayRange(from, to);
+      const b0 = blockOf(first);
+      const b1 = blockOf(last);
+      const blocks = this.cells('hours', ids, b0, b1);
+      const hours: HourSegment[] = [];
+      for (let u = 0; u < ids.length; u++) {
+        for (let b = b0; b <= b1; b++) for (const c of blocks[u]![b - b0]!) hours.push(blockSegment(c.pullType, b, c.values));
+      }
+      const search = new PeakSearch(from, to, hours);
+      const peaks = searchPeaks(search, (day) => {
+        // only the users whose block says they had viewers that day
+        const b = blockOf(day) - b0;
+        const at = (day - blockOf(day) * BLOCK_DAYS) * DAY_HOURS;
+        const active: string[] = [];
+        for (let u = 0; u < ids.length; u++) if (blocks[u]![b]!.some((c) => hasAny(c, at))) active.push(ids[u]!);
+        const cells = this.cells('user', active, day, day);
+        const segments: Segment[] = [];
+        const start = day * DAY_MINUTES;
+        for (const [cell] of cells)
+          for (const c of cell!) segments.push({ key: c.pullType, start: start + c.off, values: c.values });
+        return segments;
+      });
+      return { peaks, search: search.stats() };
+    })();
+  }
+
+  /** cells[i][n - n0] for ids[i] and n in [n0, n1], through the cache; misses read in chunks of ids. */
+  private cells(kind: CellKind, ids: readonly string[], n0: number, n1: number): Cell[][] {
+    const out: Cell[][] = [];
+    const missingIds: string[] = [];
+    for (const id of ids) {
+      const row: Cell[] = [];
+      let miss = false;
+      for (let n = n0; n <= n1; n++) {
+        const cell = this.cache.get(kind, id, n);
+        if (!cell) miss = true;
+        row.push(cell ?? EMPTY);
+      }
+      if (miss) missingIds.push(id);
+      out.push(row);
+    }
+    if (missingIds.length === 0) return out;
+    const found = this.readRange(kind, missingIds, n0, n1);
+    const position = new Map(ids.map((id, i) => [id, i]));
+    for (const id of missingIds) {
+      const row = out[position.get(id)!]!;
+      for (let n = n0; n <= n1; n++) {
+        if (this.cache.has(kind, id, n)) continue;
+        const cell = found.get(id)?.get(n) ?? EMPTY;
+        this.cache.set(kind, id, n, cell);
+        row[n - n0] = cell;
+      }
+    }
+    return out;
+  }
+
+  /** Rows of the ids with number in [lo, hi], grouped id -> number -> cell. */
+  private readRange(kind: CellKind, ids: readonly string[], from: number, to: number): Map<string, Map<number, CellCurve[]>> {
+    const { table, id, n, off } = TABLE[kind];
+    const found = new Map<string, Map<number, CellCurve[]>>();
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const chunk = ids.slice(i, i + CHUNK);
+      const where = from === to ? `${n} = ?` : `${n} BETWEEN ? AND ?`;
+      const sql = `SELECT ${id}, ${n}, pull_type, ${off}, data FROM ${table} WHERE ${id} IN (${marks(chunk.length)}) AND ${where}`;
+      const args = from === to ? [...chunk, from] : [...chunk, from, to];
+      for (const [rowId, num, pullType, o, data] of this.statement(sql).all(...args) as [
+        string,
+        number,
+        string,
+        number,
+        Buffer,
+      ][]) {
+        let byNumber = found.get(rowId);
+        if (!byNumber) found.set(rowId, (byNumber = new Map()));
+        let cell = byNumber.get(num);
+        if (!cell) byNumber.set(num, (cell = []));
+        cell.push({ pullType, off: o, values: decodeValues(data) });
+      }
+    }
+    return found;
+  }
+
+  /** Prepared once per distinct text (IN lists differ only by their length), returning rows as arrays. */
+  private statement(sql: string): Database.Statement {
+    let stmt = this.statements.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql).raw();
+      this.statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+}
+
+function hasAny(c: CellCurve, at: number): boolean {
+  const v = c.values;
+  for (let h = at; h < at + DAY_HOURS; h++) if (v[h] !== 0) return true;
+  return false;
+}
+
+export const marks = (count: number) => Array.from({ length: count }, () => '?').join(',');
