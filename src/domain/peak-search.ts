@@ -259,15 +259,12 @@ export async function searchPeaksAsync(
   return search.peaks();
 }
 
-/** Hour maxima of a minute curve (values[0] at epoch minute `start`), one per UTC hour it touches. */
-export function hourMaxima(start: number, values: ArrayLike<number>): Uint32Array {
-  if (values.length === 0) return new Uint32Array(0);
-  const first = Math.floor(start / HOUR_MINUTES);
-  const last = Math.floor((start + values.length - 1) / HOUR_MINUTES);
-  const out = new Uint32Array(last - first + 1);
-  for (let i = 0; i < values.length; i++) {
-    const h = Math.floor((start + i) / HOUR_MINUTES) - first;
-    if (values[i]! > out[h]!) out[h] = values[i]!;
+/** The largest of each day's 24 values, for hour maxima aligned on UTC days. */
+export function dayMaxima(hours: ArrayLike<number>): Uint32Array {
+  const out = new Uint32Array(Math.ceil(hours.length / DAY_HOURS));
+  for (let i = 0; i < hours.length; i++) {
+    const d = (i / DAY_HOURS) | 0;
+    if (hours[i]! > out[d]!) out[d] = hours[i]!;
   }
   return out;
 }

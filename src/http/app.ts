@@ -8,6 +8,7 @@ import type { NonceCache, RateLimiter } from '../limits/port.js';
 import type { HeartbeatIngest, Realtime } from '../ingest/realtime-port.js';
 import type { Store } from '../store/port.js';
 import { failure } from './envelope.js';
+import { requestLogController } from './request-log.js';
 import { routePlugins } from './routes/index.js';
 
 export interface AppDeps {
@@ -57,6 +58,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     return503OnClosing: false,
+    logController: requestLogController(config),
   });
 
   app.decorateReply('envelope', function (this: FastifyReply, code: number, body: unknown) {

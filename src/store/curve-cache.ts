@@ -22,6 +22,8 @@ export interface CellCurve {
   pullType: string;
   off: number;
   values: CurveValues;
+  /** blocks only: the largest hour maximum of each day, derived once when the cell is made */
+  dayMax?: Uint32Array;
 }
 export type Cell = readonly CellCurve[];
 
@@ -100,7 +102,7 @@ export class CurveCache {
       this.cells--;
     }
     let bytes = CELL_OVERHEAD;
-    for (const c of cell) bytes += CURVE_OVERHEAD + c.values.byteLength;
+    for (const c of cell) bytes += CURVE_OVERHEAD + c.values.byteLength + (c.dayMax?.byteLength ?? 0);
     byNumber.set(n, { cell, bytes, used: ++this.clock });
     this.bytes += bytes;
     this.cells++;

@@ -85,6 +85,8 @@ export interface Store {
   getChannel(channelId: string): Promise<Channel | undefined>;
   listChannels(userId: string): Promise<Channel[]>;
   listAllChannels(): Promise<Channel[]>;
+  /** The subset of channelIds that exist (have an owner), in one query (bulk import checks each id once). */
+  existingChannels(channelIds: readonly string[]): Promise<Set<string>>;
   removeChannel(channelId: string): Promise<boolean>;
 
   /**

@@ -147,7 +147,7 @@ export const adminRoutes: FastifyPluginAsync<ResolvedDeps> = async (app, deps) =
               ? req.body.map((r) => JSON.stringify(r)).join('\n')
               : '';
         if (!text.trim()) throw errors.param('body must hold CSV or NDJSON rows channelId,pullType,minute,ccv');
-        const result = await new CcvImporter(deps.store, deps.config).importLines(text.split('\n'), { format });
+        const result = await new CcvImporter(deps.store, deps.config).importText([text], { format });
         return reply.envelope(200, success(result));
       });
     },

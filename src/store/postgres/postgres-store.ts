@@ -232,6 +232,15 @@ export class PostgresStore implements Store {
     return rows;
   }
 
+  async existingChannels(channelIds: readonly string[]): Promise<Set<string>> {
+    if (channelIds.length === 0) return new Set();
+    const { rows } = await this.pool.query<{ channel_id: string }>(
+      'SELECT channel_id FROM channels WHERE channel_id = ANY($1::text[])',
+      [channelIds],
+    );
+    return new Set(rows.map((r) => r.channel_id));
+  }
+
   async removeChannel(channelId: string): Promise<boolean> {
     return this.transaction(async (db) => {
       await this.lockChannels(db, [channelId]);

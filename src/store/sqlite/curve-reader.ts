@@ -9,9 +9,9 @@
 import type Database from 'better-sqlite3';
 import { DAY_MINUTES } from '../../domain/calendar.js';
 import type { Peak, Segment } from '../../domain/peak.js';
-import { DAY_HOURS, PeakSearch, searchPeaks, type HourSegment, type SearchStats } from '../../domain/peak-search.js';
+import { dayMaxima, PeakSearch, searchPeaks, type HourSegment, type SearchStats } from '../../domain/peak-search.js';
 import type { CurveKind } from '../port.js';
-import { decodeValues } from '../day-curve.js';
+import { decodeValues, type CurveValues } from '../day-curve.js';
 import { BLOCK_DAYS, blockOf, blockSegment } from '../hour-blocks.js';
 import type { Cell, CellCurve, CellKind, CurveCache } from '../curve-cache.js';
 import { ChangeLog } from './change-log.js';
@@ -125,9 +125,16 @@ export class CurveReader {
       const peaks = searchPeaks(search, (day) => {
         // only the users whose block says they had viewers that day
         const b = blockOf(day) - b0;
-        const at = (day - blockOf(day) * BLOCK_DAYS) * DAY_HOURS;
+        const at = day - blockOf(day) * BLOCK_DAYS;
         const active: string[] = [];
-        for (let u = 0; u < ids.length; u++) if (blocks[u]![b]!.some((c) => hasAny(c, at))) active.push(ids[u]!);
+        for (let u = 0; u < ids.length; u++) {
+          for (const c of blocks[u]![b]!) {
+            if (c.dayMax![at]! > 0) {
+              active.push(ids[u]!);
+              break;
+            }
+          }
+        }
         const cells = this.cells('user', active, day, day);
         const segments: Segment[] = [];
         const start = day * DAY_MINUTES;
@@ -189,7 +196,7 @@ export class CurveReader {
         if (!byNumber) found.set(rowId, (byNumber = new Map()));
         let cell = byNumber.get(num);
         if (!cell) byNumber.set(num, (cell = []));
-        cell.push({ pullType, off: o, values: decodeValues(data) });
+        cell.push(cellCurve(kind, pullType, o, decodeValues(data)));
       }
     }
     return found;
@@ -206,10 +213,9 @@ export class CurveReader {
   }
 }
 
-function hasAny(c: CellCurve, at: number): boolean {
-  const v = c.values;
-  for (let h = at; h < at + DAY_HOURS; h++) if (v[h] !== 0) return true;
-  return false;
+/** A cell's curve; blocks get their day maxima derived once, here, not on every search. */
+export function cellCurve(kind: CellKind, pullType: string, off: number, values: CurveValues): CellCurve {
+  return kind === 'hours' ? { pullType, off, values, dayMax: dayMaxima(values) } : { pullType, off, values };
 }
 
 export const marks = (count: number) => Array.from({ length: count }, () => '?').join(',');

@@ -11,7 +11,7 @@ import type { CurveIO } from '../curve-writes.js';
 import { encodeValues, type CurveValues, type DayCurve } from '../day-curve.js';
 import type { Cell, CellKind } from '../curve-cache.js';
 import { invalidate, type ChangeKey } from './change-log.js';
-import type { CurveReader } from './curve-reader.js';
+import { cellCurve, type CurveReader } from './curve-reader.js';
 
 /** Batches touching more channel-days than this do not fill the cache with what they write. */
 export const WRITE_THROUGH_MAX_GROUPS = 20_000;
@@ -114,7 +114,7 @@ export class CurveWriter implements CurveIO {
     const old = cache.peek(kind, id, n);
     if (!old) return;
     const next: Cell = old.filter((c) => c.pullType !== pullType);
-    cache.set(kind, id, n, curve ? [...next, { pullType, off: curve.off, values: curve.values }] : next);
+    cache.set(kind, id, n, curve ? [...next, cellCurve(kind, pullType, curve.off, curve.values)] : next);
   }
 }
 

@@ -11,8 +11,17 @@ import type { CacheStats } from '../curve-cache.js';
 import type { PeaksResult } from './curve-reader.js';
 import type { QueryBody, QueryReply, QueryRequest, QueryThreadInit } from './query-protocol.js';
 
-// The thread runs the same kind of file as this one: .ts under tsx (tests, benchmarks), .js once built.
-const WORKER = new URL(`./query-worker${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url);
+// The thread runs the same kind of file as this one: .js once built, .ts under tsx (tests, benchmarks),
+// where the thread must register tsx itself: a worker does not inherit the parent's --import hooks.
+const EXT = path.extname(fileURLToPath(import.meta.url));
+const WORKER = new URL(`./query-worker${EXT}`, import.meta.url);
+
+function spawnThread(init: QueryThreadInit): Worker {
+  if (EXT !== '.ts') return new Worker(WORKER, { workerData: init });
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(WORKER.href)}); })`;
+  return new Worker(boot, { eval: true, workerData: init });
+}
 
 interface Slot {
   name: string;
@@ -78,7 +87,7 @@ export class QueryPool {
 
   private start(name: string): Slot {
     const init: QueryThreadInit = { file: this.file, cacheBytes: this.cacheBytes, name };
-    const worker = new Worker(WORKER, { workerData: init });
+    const worker = spawnThread(init);
     const slot: Slot = { name, worker, pending: new Map(), stats: emptyStats(name, this.cacheBytes) };
     worker.on('message', (m: QueryReply) => {
       slot.stats = m.cache;

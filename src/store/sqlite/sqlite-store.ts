@@ -322,6 +322,18 @@ export class SqliteStore implements Store {
     return this.stmt.allChannels.all() as Channel[];
   }
 
+  async existingChannels(channelIds: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (let i = 0; i < channelIds.length; i += READ_CHUNK) {
+      const chunk = channelIds.slice(i, i + READ_CHUNK);
+      const rows = this.cached(`SELECT channel_id FROM channels WHERE channel_id IN (${marks(chunk.length)})`)
+        .pluck()
+        .all(...chunk) as string[];
+      for (const id of rows) found.add(id);
+    }
+    return found;
+  }
+
   async removeChannel(channelId: string): Promise<boolean> {
     return this.db.transaction(() => {
       const owner = this.stmt.channelOwner.get(channelId) as string | undefined;
