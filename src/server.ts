@@ -52,6 +52,7 @@ export async function startServer(
   print: (s: string) => void = (s) => process.stdout.write(`${s}\n`),
 ): Promise<RunningServer> {
   const store = await openStore(config);
+  await store.ping(); // query threads ready before the first request
   await seedDemo(store, config, print);
   const limits = await openLimits(config);
   // API-only servers of a scaled deployment run without the ingest: one process must own a channel's minutes.

@@ -8,9 +8,14 @@
  *   owner's day), and the user's hour blocks stay the hour maxima of its curves (./hour-blocks.ts);
  * - each channel-day, user-day and block is read once and written once per batch, whatever the row order:
  *   channel-days are visited sorted by (owner, pull type, day), so one user-day accumulator and one block
- *   accumulator are open at a time, and memory stays a few full-day arrays.
+ *   accumulator are open at a time, and memory stays a few full-day arrays;
+ * - a change of a few minutes (a CDN's minute push, the ingest's minute flush) patches the stored spans
+ *   (./curve-patch.ts) instead of rebuilding whole days, and a block whose hour maxima did not move is not
+ *   rewritten.
  */
 import { DAY_MINUTES } from '../domain/calendar.js';
+import { DAY_HOURS, HOUR_MINUTES } from '../domain/peak-search.js';
+import { addMinutes, hourMax, PATCH_MAX_MINUTES, setMinutes, valueAt } from './curve-patch.js';
 import { addInto, fromFull, toFull, type CurveValues, type DayCurve } from './day-curve.js';
 import type { DayUpdates } from './group-minutes.js';
 import { BLOCK_DAYS, blockOf, dayMaxima, patchBlock } from './hour-blocks.js';
@@ -28,16 +33,23 @@ export interface CurveIO {
   putBlock(userId: string, pullType: string, block: number, values: CurveValues | undefined): void;
 }
 
-/** Collects the new maxima of user-days and writes each block once, when the next one starts. */
+/**
+ * Collects the new maxima of user-days and writes each block once, when the next one starts. A user-day
+ * changed in a few hours only updates those hours; a block whose maxima all stayed is left as it is.
+ */
 class BlockPatcher {
   private userId = '';
   private pullType = '';
   private block = Number.NaN;
+  /** day within the block -> 24 maxima (whole day) */
   private days = new Map<number, Uint32Array>();
+  /** day within the block -> hour -> maximum (a few hours) */
+  private hours = new Map<number, Map<number, number>>();
 
   constructor(private readonly io: CurveIO) {}
 
-  add(userId: string, pullType: string, day: number, curve: DayCurve | undefined): void {
+  /** `hours`: the hours of the day that changed, or undefined for all of them. */
+  add(userId: string, pullType: string, day: number, curve: DayCurve | undefined, hours?: Iterable<number>): void {
     const block = blockOf(day);
     if (userId !== this.userId || pullType !== this.pullType || block !== this.block) {
       this.flush();
@@ -45,14 +57,40 @@ class BlockPatcher {
       this.pullType = pullType;
       this.block = block;
     }
-    this.days.set(day - block * BLOCK_DAYS, dayMaxima(curve));
+    const d = day - block * BLOCK_DAYS;
+    if (!hours) {
+      this.days.set(d, dayMaxima(curve));
+      this.hours.delete(d);
+      return;
+    }
+    const whole = this.days.get(d);
+    let some = this.hours.get(d);
+    if (!whole && !some) this.hours.set(d, (some = new Map()));
+    for (const h of hours) {
+      const max = hourMax(curve, h);
+      if (whole) whole[h] = max;
+      else some!.set(h, max);
+    }
   }
 
   flush(): void {
-    if (this.days.size === 0) return;
+    if (this.days.size === 0 && this.hours.size === 0) return;
     const current = this.io.block(this.userId, this.pullType, this.block);
-    this.io.putBlock(this.userId, this.pullType, this.block, patchBlock(current, this.days));
+    let changed = this.days.size > 0;
+    const days = this.days;
+    for (const [d, byHour] of this.hours) {
+      for (const [h, max] of byHour) {
+        if ((current?.[d * DAY_HOURS + h] ?? 0) !== max) changed = true;
+      }
+      // partial days become whole ones only when something moved (then patchBlock rewrites the block)
+      const maxima = new Uint32Array(DAY_HOURS);
+      if (current) for (let h = 0; h < DAY_HOURS; h++) maxima[h] = current[d * DAY_HOURS + h]!;
+      for (const [h, max] of byHour) maxima[h] = max;
+      days.set(d, maxima);
+    }
+    if (changed) this.io.putBlock(this.userId, this.pullType, this.block, patchBlock(current, days));
     this.days = new Map();
+    this.hours = new Map();
   }
 }
 
@@ -78,52 +116,97 @@ export function writeGroups(groups: readonly DayUpdates[], io: CurveIO): { chann
   const before = new Float64Array(DAY_MINUTES);
   const delta = new Float64Array(DAY_MINUTES);
   const userFull = new Float64Array(DAY_MINUTES);
+  // minutes of the open user-day whose delta may be non-zero (each once)
+  const marked = new Uint8Array(DAY_MINUTES);
+  let touched: number[] = [];
+  let wide = false; // more touched minutes than the patch path takes
   const blocks = new BlockPatcher(io);
   let channelDays = 0;
   let userDays = 0;
   // the user-day whose delta is accumulating
   let open: { userId: string; pullType: string; day: number } | undefined;
-  let dirty = false;
+
+  const addDelta = (m: number, d: number) => {
+    delta[m]! += d;
+    if (wide || marked[m]) return;
+    marked[m] = 1;
+    touched.push(m);
+    if (touched.length > PATCH_MAX_MINUTES) wide = true;
+  };
 
   const closeUserDay = () => {
-    if (open && dirty) {
-      toFull(io.userCurve(open.userId, open.pullType, open.day), userFull);
-      for (let m = 0; m < DAY_MINUTES; m++) userFull[m]! += delta[m]!;
-      const next = fromFull(userFull);
+    if (open && touched.length > 0) {
+      const current = io.userCurve(open.userId, open.pullType, open.day);
+      let next: DayCurve | undefined;
+      let hours: Set<number> | undefined;
+      if (wide) {
+        toFull(current, userFull);
+        for (let m = 0; m < DAY_MINUTES; m++) userFull[m]! += delta[m]!;
+        next = fromFull(userFull);
+        delta.fill(0);
+        marked.fill(0);
+      } else {
+        next = addMinutes(
+          current,
+          touched,
+          touched.map((m) => delta[m]!),
+        );
+        hours = new Set(touched.map((m) => Math.floor(m / HOUR_MINUTES)));
+        for (const m of touched) {
+          delta[m] = 0;
+          marked[m] = 0;
+        }
+      }
       io.putUser(open.userId, open.pullType, open.day, next);
-      blocks.add(open.userId, open.pullType, open.day, next);
+      blocks.add(open.userId, open.pullType, open.day, next, hours);
       userDays++;
-      delta.fill(0);
     }
     open = undefined;
-    dirty = false;
+    touched = [];
+    wide = false;
   };
 
   for (const { i, owner } of order) {
     const g = groups[i]!;
-    if (owner && (!open || open.userId !== owner || open.pullType !== g.pullType || open.day !== g.day)) {
+    if (!open || open.userId !== owner || open.pullType !== g.pullType || open.day !== g.day) {
       closeUserDay();
-      open = { userId: owner, pullType: g.pullType, day: g.day };
+      if (owner) open = { userId: owner, pullType: g.pullType, day: g.day };
     }
-    toFull(io.channelCurve(g.channelId, g.pullType, g.day), full);
-    before.set(full);
+    const current = io.channelCurve(g.channelId, g.pullType, g.day);
     const { minutes, values } = g;
-    for (let k = 0; k < minutes.length; k++) full[minutes[k]!] = values[k]!;
+    let next: DayCurve | undefined;
     let changed = false;
-    for (let k = 0; k < minutes.length; k++) {
-      const m = minutes[k]!;
-      const d = full[m]! - before[m]!;
-      if (d !== 0) {
-        delta[m]! += d;
-        before[m] = full[m]!; // a repeated minute counts its change once
+    if (minutes.length <= PATCH_MAX_MINUTES) {
+      // a few minutes: the change of each distinct minute is its last value minus what was stored
+      for (let k = 0; k < minutes.length; k++) {
+        const m = minutes[k]!;
+        let last = true;
+        for (let j = k + 1; j < minutes.length; j++) if (minutes[j] === m) last = false;
+        if (!last) continue;
+        const d = values[k]! - valueAt(current, m);
+        if (d === 0) continue;
         changed = true;
+        if (owner) addDelta(m, d);
       }
+      if (changed) next = setMinutes(current, minutes, values);
+    } else {
+      toFull(current, full);
+      before.set(full);
+      for (let k = 0; k < minutes.length; k++) full[minutes[k]!] = values[k]!;
+      for (let k = 0; k < minutes.length; k++) {
+        const m = minutes[k]!;
+        const d = full[m]! - before[m]!;
+        if (d !== 0) {
+          if (owner) addDelta(m, d);
+          before[m] = full[m]!; // a repeated minute counts its change once
+          changed = true;
+        }
+      }
+      if (changed) next = fromFull(full);
     }
     if (!changed) continue;
-    io.putChannel(g.channelId, g.pullType, g.day, fromFull(full));
+    io.putChannel(g.channelId, g.pullType, g.day, next);
     channelDays++;
-    if (owner) dirty = true;
-    else delta.fill(0);
   }
   closeUserDay();
   blocks.flush();

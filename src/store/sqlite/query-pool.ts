@@ -23,9 +23,14 @@ function spawnThread(init: QueryThreadInit): Worker {
   return new Worker(boot, { eval: true, workerData: init });
 }
 
+/** How often the first thread checkpoints the WAL (the main connection's automatic checkpoints are off). */
+const CHECKPOINT_MS = 1000;
+
 interface Slot {
   name: string;
   worker: Worker;
+  /** resolves when the thread has opened its connection (its first message, id 0) */
+  ready: Promise<void>;
   pending: Map<number, { resolve(r: PeaksResult | undefined): void; reject(e: Error): void }>;
   stats: CacheStats;
 }
@@ -40,11 +45,16 @@ export class QueryPool {
     threads: number,
     private readonly cacheBytes: number,
   ) {
-    for (let i = 0; i < threads; i++) this.slots.push(this.start(`query-${i + 1}`));
+    for (let i = 0; i < threads; i++) this.slots.push(this.start(`query-${i + 1}`, i === 0 ? CHECKPOINT_MS : undefined));
   }
 
   get threads(): number {
     return this.slots.length;
+  }
+
+  /** Resolves once every thread has opened its connection (servers wait for it before listening). */
+  async ready(): Promise<void> {
+    await Promise.all(this.slots.map((s) => s.ready));
   }
 
   /** The summary's peaks, computed on a query thread. */
@@ -85,12 +95,20 @@ export class QueryPool {
     });
   }
 
-  private start(name: string): Slot {
-    const init: QueryThreadInit = { file: this.file, cacheBytes: this.cacheBytes, name };
+  private start(name: string, checkpointMs?: number): Slot {
+    const init: QueryThreadInit = { file: this.file, cacheBytes: this.cacheBytes, name, checkpointMs };
     const worker = spawnThread(init);
-    const slot: Slot = { name, worker, pending: new Map(), stats: emptyStats(name, this.cacheBytes) };
+    let opened = () => {};
+    const ready = new Promise<void>((resolve) => {
+      opened = resolve;
+    });
+    const slot: Slot = { name, worker, ready, pending: new Map(), stats: emptyStats(name, this.cacheBytes) };
     worker.on('message', (m: QueryReply) => {
       slot.stats = m.cache;
+      if (m.id === 0) {
+        opened();
+        if (slot.pending.size === 0) worker.unref();
+      }
       const p = slot.pending.get(m.id);
       if (!p) return;
       slot.pending.delete(m.id);
@@ -99,18 +117,18 @@ export class QueryPool {
       else p.resolve(m.result);
     });
     const fail = (reason: string) => {
+      opened();
       for (const p of slot.pending.values()) p.reject(new Error(`${name} stopped: ${reason}`));
       slot.pending.clear();
       if (this.closing) return;
       const i = this.slots.indexOf(slot);
-      if (i >= 0) this.slots[i] = this.start(name);
+      if (i >= 0) this.slots[i] = this.start(name, checkpointMs);
     };
     worker.on('error', (e) => fail(e.message));
     worker.on('exit', (code) => {
       if (this.slots.includes(slot)) fail(`exited with code ${code}`);
     });
-    // an idle pool must not keep a CLI process alive
-    worker.unref();
+    // an idle pool must not keep a process alive; a starting one must (someone may be awaiting ready())
     return slot;
   }
 }

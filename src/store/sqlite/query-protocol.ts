@@ -6,6 +6,8 @@ export interface QueryThreadInit {
   file: string;
   cacheBytes: number;
   name: string;
+  /** set on one thread: checkpoint the WAL this often (ms) through a read-write connection of its own */
+  checkpointMs?: number;
 }
 
 export type QueryBody = { op: 'peaks'; ids: readonly string[]; from: number; to: number } | { op: 'stats' };

@@ -3,7 +3,12 @@
  * searches for the main thread (./query-pool.ts), so a heavy summary never holds the event loop that
  * acknowledges heartbeats. It follows the change log on every query (read-your-writes: a query sees every
  * transaction committed before it was sent) and every second while idle, so its cache stays small to update.
+ *
+ * One thread also checkpoints the WAL: the main connection does not (wal_autocheckpoint = 0 when query
+ * threads run), because an automatic checkpoint runs inside whichever commit crosses the threshold and
+ * copies megabytes there, stalling that write (a minute flush, a CDN push) and the event loop with it.
  */
+import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { CurveCache } from '../curve-cache.js';
@@ -11,9 +16,20 @@ import { CurveReader } from './curve-reader.js';
 import type { QueryReply, QueryRequest, QueryThreadInit } from './query-protocol.js';
 
 const FOLLOW_IDLE_MS = 1000;
+/**
+ * Query threads run at a lower scheduling priority (nice +10; on Linux niceness is per thread) than the main
+ * thread: when cores are scarce the event loop acknowledging heartbeats and answering small requests gets the
+ * CPU first, and summaries take what is left. Lowering one's priority needs no privilege.
+ */
+const QUERY_NICE = 10;
 
 const init = workerData as QueryThreadInit;
 const port = parentPort!;
+try {
+  os.setPriority(0, QUERY_NICE);
+} catch {
+  // not permitted here (some containers): the thread runs at the main thread's priority
+}
 const db = new Database(init.file, { readonly: true, fileMustExist: true });
 db.pragma('cache_size = -65536');
 db.pragma('mmap_size = 1073741824');
@@ -32,6 +48,21 @@ port.on('message', (m: QueryRequest) => {
   }
   port.postMessage(reply);
 });
+
+if (init.checkpointMs) {
+  const writer = new Database(init.file, { fileMustExist: true });
+  writer.pragma('busy_timeout = 1000');
+  setInterval(() => {
+    try {
+      // PASSIVE: copies what no reader still needs, never waits for or blocks the writer
+      writer.pragma('wal_checkpoint(PASSIVE)');
+    } catch {
+      // busy or failing now: the next tick tries again; the WAL only grows meanwhile
+    }
+  }, init.checkpointMs).unref();
+}
+
+port.postMessage({ id: 0, result: undefined, cache: reader.cache.stats() } satisfies QueryReply);
 
 setInterval(() => {
   try {

@@ -120,6 +120,8 @@ export class SqliteStore implements Store {
     this.reader = new CurveReader(this.db, new CurveCache(share, 'main'));
     this.writer = new CurveWriter(this.db, this.reader, (channelId) => this.ownerOf(channelId));
     this.pool = threads > 0 ? new QueryPool(path.resolve(file), threads, share) : undefined;
+    // a query thread checkpoints the WAL in the background instead of the commit that crosses the threshold
+    if (this.pool) this.db.pragma('wal_autocheckpoint = 0');
 
     this.stmt = {
       insertApp: this.db.prepare(
@@ -149,8 +151,10 @@ export class SqliteStore implements Store {
     };
   }
 
+  /** Answers once the database answers and every query thread has opened its connection. */
   async ping(): Promise<void> {
     this.cached('SELECT 1').get();
+    await this.pool?.ready();
   }
 
   /**
