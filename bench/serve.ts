@@ -21,6 +21,15 @@ export interface Served {
   stop(): Promise<void>;
 }
 
+// servers never outlive the bench, even when it fails or is interrupted
+const children = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => process.exit(130));
+}
+
 /** User + system CPU of a process so far, from /proc (Linux), in ms. */
 export function cpuMs(pid: number): number {
   const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -50,9 +59,11 @@ export async function serve(dataDir: string, env: Record<string, string> = {}, t
     stdio: ['ignore', log, 'inherit'],
   });
   fs.closeSync(log);
+  children.add(child);
   let exited: number | null | undefined;
   child.once('exit', (code) => {
     exited = code;
+    children.delete(child);
   });
   const deadline = Date.now() + 60_000;
   for (;;) {

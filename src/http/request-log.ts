@@ -1,8 +1,8 @@
 /**
  * Which requests are logged. fastify's default, two info lines per request, costs a large share of a small
  * request's time (docs/benchmarks.md measures it), so the default (`notable`) logs only the requests worth
- * reading, one line each with the request id, status and time: server errors, refusals (4xx) and slow
- * requests. `all` restores fastify's lines, `off` logs none (errors still reach the error handler's log).
+ * reading, one line each with the request id, status and time: server errors (the error handler also logs
+ * their stack), refusals (4xx) and slow requests. `all` restores fastify's lines, `off` logs none of these.
  */
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.js';

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { DAY_MINUTES } from '../../domain/calendar.js';
 import type { Peak, Segment } from '../../domain/peak.js';
 import { CurveCache, type CacheStats } from '../curve-cache.js';
 import { moveChannel, writeGroups } from '../curve-writes.js';
@@ -37,6 +38,8 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
 
 const READ_CHUNK = 500;
+/** Summaries of at most this many user-days run on the calling thread even when query threads exist. */
+export const INLINE_USER_DAYS = 1000;
 const FRESHNESS_MS = 10;
 const TENANCY_CACHE_LIMIT = 100_000;
 
@@ -71,6 +74,8 @@ export interface SqliteStoreOptions {
    * (./query-pool.ts); 0 (the default) computes them on the calling thread. Ignored for ':memory:'.
    */
   queryThreads?: number;
+  /** summaries of at most this many user-days stay on the calling thread (default INLINE_USER_DAYS) */
+  inlineUserDays?: number;
 }
 
 /**
@@ -86,6 +91,7 @@ export class SqliteStore implements Store {
   private readonly reader: CurveReader;
   private readonly writer: CurveWriter;
   private readonly pool: QueryPool | undefined;
+  private readonly inlineUserDays: number;
   /** read-through copies of apps, of users' apps and of channels' owners, for per-request checks and writes */
   private readonly apps = new Map<string, App>();
   private readonly userApps = new Map<string, string>();
@@ -120,6 +126,7 @@ export class SqliteStore implements Store {
     this.reader = new CurveReader(this.db, new CurveCache(share, 'main'));
     this.writer = new CurveWriter(this.db, this.reader, (channelId) => this.ownerOf(channelId));
     this.pool = threads > 0 ? new QueryPool(path.resolve(file), threads, share) : undefined;
+    this.inlineUserDays = options.inlineUserDays ?? INLINE_USER_DAYS;
     // a query thread checkpoints the WAL in the background instead of the commit that crosses the threshold
     if (this.pool) this.db.pragma('wal_autocheckpoint = 0');
 
@@ -376,8 +383,13 @@ export class SqliteStore implements Store {
     return this.reader.readCurves(kind, ids, from, to, pullType);
   }
 
+  /**
+   * Small summaries run here, on the calling thread: warm, they cost less than the round trip to a query
+   * thread (docs/benchmarks.md); larger ones go to a query thread so the event loop stays free.
+   */
   async userPeaks(userIds: readonly string[], from: number, to: number): Promise<Peak[]> {
-    if (this.pool) return (await this.pool.userPeaks(userIds, from, to)).peaks;
+    const userDays = userIds.length * Math.ceil((to - from) / DAY_MINUTES);
+    if (this.pool && userDays > this.inlineUserDays) return (await this.pool.userPeaks(userIds, from, to)).peaks;
     return this.reader.userPeaks(userIds, from, to).peaks;
   }
 
