@@ -75,6 +75,12 @@ export const settings = {
       .refine((n) => n <= 64, 'expected at most 64 threads'),
     doc: 'threads computing summaries off the event loop with the SQLite store, each with its own read-only connection and a share of the curve cache; auto is one per core but one, at most 4; 0 computes on the main thread',
   },
+  queryNice: {
+    env: 'LIVE_CCV_QUERY_NICE',
+    def: '10',
+    schema: int(0, 19),
+    doc: 'scheduling niceness of the query threads (Linux, per thread): when cores are short, the event loop acknowledging heartbeats runs first and summaries take what is left; 0 runs them at the same priority',
+  },
   timeZone: { env: 'LIVE_CCV_TIME_ZONE', def: 'Asia/Shanghai', schema: timeZone, doc: 'time zone of days and minute labels' },
   pullTypes: { env: 'LIVE_CCV_PULL_TYPES', def: 'cdn,rtc,p2p', schema: pullTypes, doc: 'accepted pull types' },
   adminToken: {

@@ -12,5 +12,6 @@ export async function openStore(config: Config, options: { serving?: boolean } =
   return new SqliteStore(sqlitePath(config), {
     cacheBytes: config.curveCacheMb * 1024 * 1024,
     queryThreads: options.serving === false ? 0 : config.queryThreads,
+    queryNice: config.queryNice,
   });
 }

@@ -44,6 +44,7 @@ export class QueryPool {
     private readonly file: string,
     threads: number,
     private readonly cacheBytes: number,
+    private readonly nice = 0,
   ) {
     for (let i = 0; i < threads; i++) this.slots.push(this.start(`query-${i + 1}`, i === 0 ? CHECKPOINT_MS : undefined));
   }
@@ -96,7 +97,7 @@ export class QueryPool {
   }
 
   private start(name: string, checkpointMs?: number): Slot {
-    const init: QueryThreadInit = { file: this.file, cacheBytes: this.cacheBytes, name, checkpointMs };
+    const init: QueryThreadInit = { file: this.file, cacheBytes: this.cacheBytes, name, checkpointMs, nice: this.nice };
     const worker = spawnThread(init);
     let opened = () => {};
     const ready = new Promise<void>((resolve) => {

@@ -6,6 +6,8 @@ export interface QueryThreadInit {
   file: string;
   cacheBytes: number;
   name: string;
+  /** scheduling niceness of the thread (Linux: per thread) */
+  nice: number;
   /** set on one thread: checkpoint the WAL this often (ms) through a read-write connection of its own */
   checkpointMs?: number;
 }

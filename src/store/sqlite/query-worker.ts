@@ -16,19 +16,18 @@ import { CurveReader } from './curve-reader.js';
 import type { QueryReply, QueryRequest, QueryThreadInit } from './query-protocol.js';
 
 const FOLLOW_IDLE_MS = 1000;
-/**
- * Query threads run at a lower scheduling priority (nice +10; on Linux niceness is per thread) than the main
- * thread: when cores are scarce the event loop acknowledging heartbeats and answering small requests gets the
- * CPU first, and summaries take what is left. Lowering one's priority needs no privilege.
- */
-const QUERY_NICE = 10;
 
 const init = workerData as QueryThreadInit;
 const port = parentPort!;
-try {
-  os.setPriority(0, QUERY_NICE);
-} catch {
-  // not permitted here (some containers): the thread runs at the main thread's priority
+// A lower scheduling priority than the main thread (LIVE_CCV_QUERY_NICE; on Linux niceness is per thread):
+// when cores are short, the event loop acknowledging heartbeats gets the CPU first and summaries take what is
+// left. Lowering one's own priority needs no privilege.
+if (init.nice > 0) {
+  try {
+    os.setPriority(0, init.nice);
+  } catch {
+    // not permitted here: the thread runs at the main thread's priority
+  }
 }
 const db = new Database(init.file, { readonly: true, fileMustExist: true });
 db.pragma('cache_size = -65536');

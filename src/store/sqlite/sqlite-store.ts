@@ -76,6 +76,8 @@ export interface SqliteStoreOptions {
   queryThreads?: number;
   /** summaries of at most this many user-days stay on the calling thread (default INLINE_USER_DAYS) */
   inlineUserDays?: number;
+  /** scheduling niceness of the query threads (default 0: the main thread's priority) */
+  queryNice?: number;
 }
 
 /**
@@ -125,7 +127,7 @@ export class SqliteStore implements Store {
     const share = Math.floor(cacheBytes / (threads + 1));
     this.reader = new CurveReader(this.db, new CurveCache(share, 'main'));
     this.writer = new CurveWriter(this.db, this.reader, (channelId) => this.ownerOf(channelId));
-    this.pool = threads > 0 ? new QueryPool(path.resolve(file), threads, share) : undefined;
+    this.pool = threads > 0 ? new QueryPool(path.resolve(file), threads, share, options.queryNice ?? 0) : undefined;
     this.inlineUserDays = options.inlineUserDays ?? INLINE_USER_DAYS;
     // a query thread checkpoints the WAL in the background instead of the commit that crosses the threshold
     if (this.pool) this.db.pragma('wal_autocheckpoint = 0');
