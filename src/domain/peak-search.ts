@@ -26,6 +26,39 @@ export interface HourSegment {
   /** epoch hour (epoch minute / 60) of values[0] */
   start: number;
   values: ArrayLike<number>;
+  /**
+   * The same maxima as (offset, value) pairs of the non-zero hours, when most are zero (an account live a
+   * few hours a day): the bounds then cost one add per live hour instead of one per hour.
+   */
+  sparse?: SparseHours;
+}
+
+export interface SparseHours {
+  at: Uint16Array;
+  max: Uint32Array;
+}
+
+/** The non-zero hours of hour maxima, or undefined when more than a third of them are non-zero. */
+export function sparseHours(values: ArrayLike<number>): SparseHours | undefined {
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] !== 0) n++;
+  if (n * 3 > values.length) return undefined;
+  const at = new Uint16Array(n);
+  const max = new Uint32Array(n);
+  for (let i = 0, k = 0; i < values.length; i++) {
+    if (values[i] === 0) continue;
+    at[k] = i;
+    max[k++] = values[i]!;
+  }
+  return { at, max };
+}
+
+function addSparse(target: Float64Array, start: number, sparse: SparseHours, from: number, to: number): void {
+  const { at, max } = sparse;
+  for (let k = 0; k < at.length; k++) {
+    const h = start + at[k]!;
+    if (h >= from && h < to) target[h - from]! += max[k]!;
+  }
 }
 
 /** What a search did, for benchmarks and metrics. */
@@ -119,7 +152,8 @@ export class PeakSearch {
         };
         byKey.set(seg.key, state);
       }
-      addRange(state.bound, seg.start, seg.values, this.firstHour, this.firstHour + count);
+      if (seg.sparse) addSparse(state.bound, seg.start, seg.sparse, this.firstHour, this.firstHour + count);
+      else addRange(state.bound, seg.start, seg.values, this.firstHour, this.firstHour + count);
     }
     for (const state of [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
       let n = 0;
@@ -198,7 +232,9 @@ export class PeakSearch {
     const hi = Math.min(hourStart + HOUR_MINUTES, this.to);
     const sums = this.scratch;
     sums.fill(0);
-    for (const seg of state.days.get(day) ?? NO_SEGMENTS) addRange(sums, seg.start, seg.values, lo, hi);
+    for (const seg of state.days.get(day) ?? NO_SEGMENTS) {
+      if (seg.start < hi && seg.start + seg.values.length > lo) addRange(sums, seg.start, seg.values, lo, hi);
+    }
     let index = 0;
     let value = sums[0]!;
     for (let i = 1, n = hi - lo; i < n; i++) {

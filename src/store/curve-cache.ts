@@ -12,6 +12,8 @@
  * Look-ups are two map probes (id, then number) and a stamp; eviction sorts by stamp only when the budget is
  * exceeded, and then frees a tenth of it, so its cost is spread over many insertions.
  */
+import type { Segment } from '../domain/peak.js';
+import type { HourSegment } from '../domain/peak-search.js';
 import type { CurveValues } from './day-curve.js';
 
 export type CellKind = 'user' | 'channel' | 'hours';
@@ -22,8 +24,11 @@ export interface CellCurve {
   pullType: string;
   off: number;
   values: CurveValues;
-  /** blocks only: the largest hour maximum of each day, derived once when the cell is made */
-  dayMax?: Uint32Array;
+  /** day curves: the curve as a segment of epoch minutes, made once with the cell, not on every read */
+  minutes?: Segment;
+  /** blocks: the maxima as the search reads them, and bit d set when day d of the block has viewers */
+  hours?: HourSegment;
+  active?: number;
 }
 export type Cell = readonly CellCurve[];
 
@@ -81,7 +86,7 @@ export class CurveCache {
   }
 
   get(kind: CellKind, id: string, n: number): Cell | undefined {
-    const entry = this.maps[kind].get(id)?.get(n);
+    const entry = this.map(kind).get(id)?.get(n);
     if (!entry) {
       this.misses++;
       return undefined;
@@ -102,7 +107,7 @@ export class CurveCache {
       this.cells--;
     }
     let bytes = CELL_OVERHEAD;
-    for (const c of cell) bytes += CURVE_OVERHEAD + c.values.byteLength + (c.dayMax?.byteLength ?? 0);
+    for (const c of cell) bytes += CURVE_OVERHEAD + c.values.byteLength + 6 * (c.hours?.sparse?.at.length ?? 0);
     byNumber.set(n, { cell, bytes, used: ++this.clock });
     this.bytes += bytes;
     this.cells++;
@@ -158,6 +163,11 @@ export class CurveCache {
       invalidations: this.invalidations,
       clears: this.clears,
     };
+  }
+
+  /** A switch rather than maps[kind]: a keyed property load with a variable key is slower on the hot path. */
+  private map(kind: CellKind): Map<string, Map<number, Entry>> {
+    return kind === 'user' ? this.maps.user : kind === 'hours' ? this.maps.hours : this.maps.channel;
   }
 
   private drop(e: Entry): void {

@@ -9,10 +9,11 @@
 import type Database from 'better-sqlite3';
 import { DAY_MINUTES } from '../../domain/calendar.js';
 import type { Peak, Segment } from '../../domain/peak.js';
-import { dayMaxima, PeakSearch, searchPeaks, type HourSegment, type SearchStats } from '../../domain/peak-search.js';
+import { PeakSearch, searchPeaks, sparseHours, type HourSegment, type SearchStats } from '../../domain/peak-search.js';
 import type { CurveKind } from '../port.js';
 import { decodeValues, type CurveValues } from '../day-curve.js';
-import { BLOCK_DAYS, blockOf, blockSegment } from '../hour-blocks.js';
+import { BLOCK_DAYS, BLOCK_HOURS, blockOf } from '../hour-blocks.js';
+import { DAY_HOURS } from '../../domain/peak-search.js';
 import type { Cell, CellCurve, CellKind, CurveCache } from '../curve-cache.js';
 import { ChangeLog } from './change-log.js';
 import { dayRange } from './curve-tables.js';
@@ -73,18 +74,14 @@ export class CurveReader {
       this.log.follow(this.cache);
       const { first, last } = dayRange(from, to);
       const segments: Segment[] = [];
-      const push = (cell: Cell, day: number) => {
-        for (const c of cell) {
-          if (pullType === undefined || c.pullType === pullType) {
-            segments.push({ key: c.pullType, start: day * DAY_MINUTES + c.off, values: c.values });
-          }
-        }
+      const push = (cell: Cell) => {
+        for (const c of cell) if (pullType === undefined || c.pullType === pullType) segments.push(c.minutes!);
       };
       const missing: [string, number][] = [];
       for (const id of ids) {
         for (let day = first; day <= last; day++) {
           const cell = this.cache.get(kind, id, day);
-          if (cell) push(cell, day);
+          if (cell) push(cell);
           else missing.push([id, day]);
         }
       }
@@ -99,7 +96,7 @@ export class CurveReader {
       for (const [id, day] of missing) {
         const cell = found.get(id)?.get(day) ?? EMPTY;
         this.cache.set(kind, id, day, cell);
-        push(cell, day);
+        push(cell);
       }
       return segments;
     })();
@@ -118,32 +115,46 @@ export class CurveReader {
       const b1 = blockOf(last);
       const blocks = this.cells('hours', ids, b0, b1);
       const hours: HourSegment[] = [];
+      // per block, per user: bit d set when day d has viewers in any pull type
+      const masks = Array.from({ length: b1 - b0 + 1 }, () => new Int32Array(ids.length));
       for (let u = 0; u < ids.length; u++) {
-        for (let b = b0; b <= b1; b++) for (const c of blocks[u]![b - b0]!) hours.push(blockSegment(c.pullType, b, c.values));
+        for (let b = b0; b <= b1; b++) {
+          for (const c of blocks[u]![b - b0]!) {
+            hours.push(c.hours!);
+            masks[b - b0]![u]! |= c.active!;
+          }
+        }
       }
       const search = new PeakSearch(from, to, hours);
       const peaks = searchPeaks(search, (day) => {
         // only the users whose block says they had viewers that day
-        const b = blockOf(day) - b0;
+        const mask = masks[blockOf(day) - b0]!;
         const at = day - blockOf(day) * BLOCK_DAYS;
         const active: string[] = [];
-        for (let u = 0; u < ids.length; u++) {
-          for (const c of blocks[u]![b]!) {
-            if (c.dayMax![at]! > 0) {
-              active.push(ids[u]!);
-              break;
-            }
-          }
-        }
-        const cells = this.cells('user', active, day, day);
-        const segments: Segment[] = [];
-        const start = day * DAY_MINUTES;
-        for (const [cell] of cells)
-          for (const c of cell!) segments.push({ key: c.pullType, start: start + c.off, values: c.values });
-        return segments;
+        for (let u = 0; u < ids.length; u++) if ((mask[u]! >>> at) & 1) active.push(ids[u]!);
+        return this.daySegments(active, day);
       });
       return { peaks, search: search.stats() };
     })();
+  }
+
+  /** The minute segments of the users' curves on one UTC day, through the cache. */
+  private daySegments(ids: readonly string[], day: number): Segment[] {
+    const segments: Segment[] = [];
+    const missing: string[] = [];
+    for (const id of ids) {
+      const cell = this.cache.get('user', id, day);
+      if (!cell) missing.push(id);
+      else for (const c of cell) segments.push(c.minutes!);
+    }
+    if (missing.length === 0) return segments;
+    const found = this.readRange('user', missing, day, day);
+    for (const id of missing) {
+      const cell = found.get(id)?.get(day) ?? EMPTY;
+      this.cache.set('user', id, day, cell);
+      for (const c of cell) segments.push(c.minutes!);
+    }
+    return segments;
   }
 
   /** cells[i][n - n0] for ids[i] and n in [n0, n1], through the cache; misses read in chunks of ids. */
@@ -196,7 +207,7 @@ export class CurveReader {
         if (!byNumber) found.set(rowId, (byNumber = new Map()));
         let cell = byNumber.get(num);
         if (!cell) byNumber.set(num, (cell = []));
-        cell.push(cellCurve(kind, pullType, o, decodeValues(data)));
+        cell.push(cellCurve(kind, num, pullType, o, decodeValues(data)));
       }
     }
     return found;
@@ -213,9 +224,26 @@ export class CurveReader {
   }
 }
 
-/** A cell's curve; blocks get their day maxima derived once, here, not on every search. */
-export function cellCurve(kind: CellKind, pullType: string, off: number, values: CurveValues): CellCurve {
-  return kind === 'hours' ? { pullType, off, values, dayMax: dayMaxima(values) } : { pullType, off, values };
+/**
+ * A cell's curve with what reads derive from it made once, here, not on every search: a day curve's segment;
+ * a block's hour segment (sparse when most hours are zero) and the bit mask of its days with viewers.
+ */
+export function cellCurve(kind: CellKind, n: number, pullType: string, off: number, values: CurveValues): CellCurve {
+  if (kind !== 'hours') return { pullType, off, values, minutes: { key: pullType, start: n * DAY_MINUTES + off, values } };
+  let active = 0;
+  for (let d = 0; d < BLOCK_DAYS; d++) {
+    for (let h = d * DAY_HOURS; h < (d + 1) * DAY_HOURS; h++) {
+      if (values[h]) {
+        active |= 1 << d;
+        break;
+      }
+    }
+  }
+  const sparse = sparseHours(values);
+  const hours: HourSegment = sparse
+    ? { key: pullType, start: n * BLOCK_HOURS, values, sparse }
+    : { key: pullType, start: n * BLOCK_HOURS, values };
+  return { pullType, off, values, hours, active };
 }
 
 export const marks = (count: number) => Array.from({ length: count }, () => '?').join(',');

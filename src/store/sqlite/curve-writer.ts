@@ -114,7 +114,7 @@ export class CurveWriter implements CurveIO {
     const old = cache.peek(kind, id, n);
     if (!old) return;
     const next: Cell = old.filter((c) => c.pullType !== pullType);
-    cache.set(kind, id, n, curve ? [...next, cellCurve(kind, pullType, curve.off, curve.values)] : next);
+    cache.set(kind, id, n, curve ? [...next, cellCurve(kind, n, pullType, curve.off, curve.values)] : next);
   }
 }
 
