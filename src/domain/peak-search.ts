@@ -11,10 +11,9 @@
  * order of that bound (the earlier hour first when bounds are equal) and only their minutes are summed
  * exactly. The search stops at the first hour whose bound is below the best exact sum found, or equal to
  * it but starting after the best minute: such an hour could at most tie, later, and ties go to the earliest
- * minute. Minute curves are asked for day by day, only for the days of the hours it visits, so a caller
- * holding only the (small) hour maxima reads few minute curves.
+ * minute. Minute curves are asked for hour by hour, only for the hours it visits (and only the curves with
+ * viewers in that hour matter), so a caller holding only the (small) hour maxima reads few minute curves.
  */
-import { DAY_MINUTES } from './calendar.js';
 import type { Peak, Segment } from './peak.js';
 
 export const HOUR_MINUTES = 60;
@@ -67,8 +66,8 @@ export interface SearchStats {
   hours: number;
   /** hours whose minutes were summed */
   visited: number;
-  /** UTC days whose minute curves were asked for */
-  days: number;
+  /** hours whose minute curves were asked for (each visited hour, once) */
+  reads: number;
 }
 
 interface KeyState {
@@ -81,8 +80,8 @@ interface KeyState {
   best: number;
   bestMinute: number;
   done: boolean;
-  /** minute curves of this key by UTC day, for the days given so far */
-  days: Map<number, Segment[]>;
+  /** minute curves of this key by epoch hour, for the hours given so far */
+  curves: Map<number, Segment[]>;
 }
 
 const NO_SEGMENTS: readonly Segment[] = [];
@@ -148,7 +147,7 @@ export class PeakSearch {
           best: 0,
           bestMinute: Number.POSITIVE_INFINITY,
           done: false,
-          days: new Map(),
+          curves: new Map(),
         };
         byKey.set(seg.key, state);
       }
@@ -168,8 +167,8 @@ export class PeakSearch {
   }
 
   /**
-   * Advances every key as far as the minute curves given allow. Returns the next UTC day (epoch minute /
-   * 1440) whose minute curves are needed, or undefined when every key's peak is settled.
+   * Advances every key as far as the minute curves given allow. Returns the next epoch hour (epoch minute /
+   * 60) whose minute curves are needed, or undefined when every key's peak is settled.
    */
   need(): number | undefined {
     for (const state of this.states) {
@@ -180,10 +179,13 @@ export class PeakSearch {
     return undefined;
   }
 
-  /** The minute curves of one UTC day (every key; curves outside that day are ignored). */
-  give(day: number, segments: Iterable<Segment>): void {
-    if (this.loaded.has(day)) return;
-    this.loaded.add(day);
+  /**
+   * The minute curves with viewers in one epoch hour (every key); curves may extend beyond the hour, and
+   * curves without viewers in it may be left out, as their hour maxima are zero.
+   */
+  give(hour: number, segments: Iterable<Segment>): void {
+    if (this.loaded.has(hour)) return;
+    this.loaded.add(hour);
     const byKey = new Map<string, Segment[]>();
     for (const seg of segments) {
       const list = byKey.get(seg.key);
@@ -192,7 +194,7 @@ export class PeakSearch {
     }
     for (const state of this.states) {
       const list = byKey.get(state.key);
-      if (list) state.days.set(day, list);
+      if (list) state.curves.set(hour, list);
     }
   }
 
@@ -207,7 +209,7 @@ export class PeakSearch {
   }
 
   stats(): SearchStats {
-    return { hours: this.hours, visited: this.visited, days: this.loaded.size };
+    return { hours: this.hours, visited: this.visited, reads: this.loaded.size };
   }
 
   private advance(state: KeyState): number | undefined {
@@ -216,23 +218,24 @@ export class PeakSearch {
       const bound = state.bound[h]!;
       const hourStart = (this.firstHour + h) * HOUR_MINUTES;
       if (bound < state.best || (bound === state.best && Math.max(hourStart, this.from) > state.bestMinute)) break;
-      const day = Math.floor(hourStart / DAY_MINUTES);
-      if (!this.loaded.has(day)) return day;
+      const hour = this.firstHour + h;
+      if (!this.loaded.has(hour)) return hour;
       this.pop(state);
-      this.visit(state, hourStart, day);
+      this.visit(state, hour);
     }
     state.done = true;
     return undefined;
   }
 
   /** Sums the hour's minutes exactly and keeps the earliest largest. */
-  private visit(state: KeyState, hourStart: number, day: number): void {
+  private visit(state: KeyState, hour: number): void {
     this.visited++;
+    const hourStart = hour * HOUR_MINUTES;
     const lo = Math.max(hourStart, this.from);
     const hi = Math.min(hourStart + HOUR_MINUTES, this.to);
     const sums = this.scratch;
     sums.fill(0);
-    for (const seg of state.days.get(day) ?? NO_SEGMENTS) {
+    for (const seg of state.curves.get(hour) ?? NO_SEGMENTS) {
       if (seg.start < hi && seg.start + seg.values.length > lo) addRange(sums, seg.start, seg.values, lo, hi);
     }
     let index = 0;
@@ -280,18 +283,18 @@ export class PeakSearch {
   }
 }
 
-/** Runs a search to the end with a synchronous source of minute curves by UTC day. */
-export function searchPeaks(search: PeakSearch, dayCurves: (day: number) => Iterable<Segment>): Peak[] {
-  for (let day = search.need(); day !== undefined; day = search.need()) search.give(day, dayCurves(day));
+/** Runs a search to the end with a synchronous source of the minute curves with viewers in an epoch hour. */
+export function searchPeaks(search: PeakSearch, hourCurves: (hour: number) => Iterable<Segment>): Peak[] {
+  for (let hour = search.need(); hour !== undefined; hour = search.need()) search.give(hour, hourCurves(hour));
   return search.peaks();
 }
 
 /** The same with an asynchronous source (a database round trip per day). */
 export async function searchPeaksAsync(
   search: PeakSearch,
-  dayCurves: (day: number) => Promise<Iterable<Segment>>,
+  hourCurves: (hour: number) => Promise<Iterable<Segment>>,
 ): Promise<Peak[]> {
-  for (let day = search.need(); day !== undefined; day = search.need()) search.give(day, await dayCurves(day));
+  for (let hour = search.need(); hour !== undefined; hour = search.need()) search.give(hour, await hourCurves(hour));
   return search.peaks();
 }
 

@@ -26,9 +26,8 @@ export interface CellCurve {
   values: CurveValues;
   /** day curves: the curve as a segment of epoch minutes, made once with the cell, not on every read */
   minutes?: Segment;
-  /** blocks: the maxima as the search reads them, and bit d set when day d of the block has viewers */
+  /** blocks: the maxima as the search reads them */
   hours?: HourSegment;
-  active?: number;
 }
 export type Cell = readonly CellCurve[];
 

@@ -366,13 +366,21 @@ export class PostgresStore implements Store {
         to,
         blocks.map((r) => blockSegment(r.pull_type, r.day, decodeValues(r.data))),
       );
-      const peaks = await searchPeaksAsync(search, async (day) => {
-        const rows = await curveRows(
-          client,
-          `SELECT user_id AS id, day, pull_type, off, ${B64} FROM user_curves WHERE user_id = ANY($1::text[]) AND day = $2`,
-          [userIds, day],
-        );
-        return rows.map((r) => ({ key: r.pull_type, start: day * DAY_MINUTES + r.off, values: decodeValues(r.data) }));
+      // a visited hour needs its day's curves; later hours of the same day reuse them
+      const days = new Map<number, Segment[]>();
+      const peaks = await searchPeaksAsync(search, async (hour) => {
+        const day = Math.floor(hour / 24);
+        let segments = days.get(day);
+        if (!segments) {
+          const rows = await curveRows(
+            client,
+            `SELECT user_id AS id, day, pull_type, off, ${B64} FROM user_curves WHERE user_id = ANY($1::text[]) AND day = $2`,
+            [userIds, day],
+          );
+          segments = rows.map((r) => ({ key: r.pull_type, start: day * DAY_MINUTES + r.off, values: decodeValues(r.data) }));
+          days.set(day, segments);
+        }
+        return segments;
       });
       await client.query('COMMIT');
       return peaks;

@@ -9,11 +9,10 @@
 import type Database from 'better-sqlite3';
 import { DAY_MINUTES } from '../../domain/calendar.js';
 import type { Peak, Segment } from '../../domain/peak.js';
-import { PeakSearch, searchPeaks, sparseHours, type HourSegment, type SearchStats } from '../../domain/peak-search.js';
+import { DAY_HOURS, PeakSearch, searchPeaks, sparseHours, type HourSegment, type SearchStats } from '../../domain/peak-search.js';
 import type { CurveKind } from '../port.js';
 import { decodeValues, type CurveValues } from '../day-curve.js';
-import { BLOCK_DAYS, BLOCK_HOURS, blockOf } from '../hour-blocks.js';
-import { DAY_HOURS } from '../../domain/peak-search.js';
+import { BLOCK_HOURS, blockOf } from '../hour-blocks.js';
 import type { Cell, CellCurve, CellKind, CurveCache } from '../curve-cache.js';
 import { ChangeLog } from './change-log.js';
 import { dayRange } from './curve-tables.js';
@@ -62,7 +61,7 @@ export class CurveReader {
       Buffer,
     ][];
     const cell: Cell =
-      rows.length === 0 ? EMPTY : rows.map(([pullType, o, data]) => ({ pullType, off: o, values: decodeValues(data) }));
+      rows.length === 0 ? EMPTY : rows.map(([pullType, o, data]) => cellCurve(kind, n, pullType, o, decodeValues(data)));
     if (keep) this.cache.set(kind, id, n, cell);
     return cell;
   }
@@ -107,7 +106,7 @@ export class CurveReader {
    * (src/domain/peak-search.ts), from the hour blocks and the day curves of the visited hours only.
    */
   userPeaks(ids: readonly string[], from: number, to: number): PeaksResult {
-    if (ids.length === 0 || to <= from) return { peaks: [], search: { hours: 0, visited: 0, days: 0 } };
+    if (ids.length === 0 || to <= from) return { peaks: [], search: { hours: 0, visited: 0, reads: 0 } };
     return this.db.transaction(() => {
       this.log.follow(this.cache);
       const { first, last } = dayRange(from, to);
@@ -115,23 +114,24 @@ export class CurveReader {
       const b1 = blockOf(last);
       const blocks = this.cells('hours', ids, b0, b1);
       const hours: HourSegment[] = [];
-      // per block, per user: bit d set when day d has viewers in any pull type
-      const masks = Array.from({ length: b1 - b0 + 1 }, () => new Int32Array(ids.length));
       for (let u = 0; u < ids.length; u++) {
-        for (let b = b0; b <= b1; b++) {
-          for (const c of blocks[u]![b - b0]!) {
-            hours.push(c.hours!);
-            masks[b - b0]![u]! |= c.active!;
-          }
-        }
+        for (let b = b0; b <= b1; b++) for (const c of blocks[u]![b - b0]!) hours.push(c.hours!);
       }
       const search = new PeakSearch(from, to, hours);
-      const peaks = searchPeaks(search, (day) => {
-        // only the users whose block says they had viewers that day
-        const mask = masks[blockOf(day) - b0]!;
-        const at = day - blockOf(day) * BLOCK_DAYS;
+      const peaks = searchPeaks(search, (hour) => {
+        // only the users whose block shows viewers in that hour (in any pull type)
+        const day = Math.floor(hour / DAY_HOURS);
+        const b = blockOf(day);
+        const at = hour - b * BLOCK_HOURS;
         const active: string[] = [];
-        for (let u = 0; u < ids.length; u++) if ((mask[u]! >>> at) & 1) active.push(ids[u]!);
+        for (let u = 0; u < ids.length; u++) {
+          for (const c of blocks[u]![b - b0]!) {
+            if (c.values[at] !== 0) {
+              active.push(ids[u]!);
+              break;
+            }
+          }
+        }
         return this.daySegments(active, day);
       });
       return { peaks, search: search.stats() };
@@ -226,24 +226,15 @@ export class CurveReader {
 
 /**
  * A cell's curve with what reads derive from it made once, here, not on every search: a day curve's segment;
- * a block's hour segment (sparse when most hours are zero) and the bit mask of its days with viewers.
+ * a block's hour segment (sparse when most hours are zero).
  */
 export function cellCurve(kind: CellKind, n: number, pullType: string, off: number, values: CurveValues): CellCurve {
   if (kind !== 'hours') return { pullType, off, values, minutes: { key: pullType, start: n * DAY_MINUTES + off, values } };
-  let active = 0;
-  for (let d = 0; d < BLOCK_DAYS; d++) {
-    for (let h = d * DAY_HOURS; h < (d + 1) * DAY_HOURS; h++) {
-      if (values[h]) {
-        active |= 1 << d;
-        break;
-      }
-    }
-  }
   const sparse = sparseHours(values);
   const hours: HourSegment = sparse
     ? { key: pullType, start: n * BLOCK_HOURS, values, sparse }
     : { key: pullType, start: n * BLOCK_HOURS, values };
-  return { pullType, off, values, hours, active };
+  return { pullType, off, values, hours };
 }
 
 export const marks = (count: number) => Array.from({ length: count }, () => '?').join(',');
