@@ -175,7 +175,7 @@ export async function importBench(smoke: boolean, log: (s: string) => void): Pro
     const server = await serve(dir, {}, 'push');
     const samples: number[] = [];
     try {
-      await post(server.url, fs.readFileSync(files.timeOrdered, 'utf8'));
+      for (const body of chunks(files.timeOrdered)) await post(server.url, body);
       const { to } = minuteRange(spec);
       for (let k = 0; k < PUSHES + 5; k++) {
         const minute = (to + k) * MINUTE_MS;

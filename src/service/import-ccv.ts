@@ -13,9 +13,9 @@
  */
 import type { Config } from '../config/config.js';
 import { localToEpochMs, MINUTE_MS } from '../domain/calendar.js';
-import { MinuteBatch } from '../store/group-minutes.js';
+import { MinuteBatch, type ChannelRows } from '../store/group-minutes.js';
 import type { Store } from '../store/port.js';
-import { COLUMNS, fastCsvRow, type Column, type FastRow } from './import-parse.js';
+import { COLUMNS, fastCsvRow, type Column, type FastCells, type FastRow } from './import-parse.js';
 import { CHANNEL_ID } from './params.js';
 
 export interface ImportResult {
@@ -27,6 +27,8 @@ export type ImportFormat = 'csv' | 'ndjson';
 /** Rows held in memory before a write; ~10 bytes each while grouped, ~20 while written. */
 export const FLUSH_ROWS = 8_000_000;
 const MAX_CCV = 0xffffffff;
+/** Characters of text parsed between two checks of new channels. */
+const PIECE = 1 << 20;
 
 const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(Z|[+-]\d{2}:?\d{2})?$/;
 
@@ -64,6 +66,8 @@ interface Options {
 export class CcvImporter {
   /** channel id -> exists; checked once per import */
   private readonly channels = new Map<string, boolean>();
+  /** the fast path's numeric channel ids -> the channel's entry in the current batch (known channels only) */
+  private handles = new Map<number, ChannelRows>();
   private readonly pullTypes: Set<string>;
   private batch = new MinuteBatch();
   private result: ImportResult = { accepted: 0, rejected: [] };
@@ -97,7 +101,9 @@ export class CcvImporter {
     let first = true;
     let lineNo = 0;
     let carry = '';
-    const out: FastRow = { channelId: '', pullType: '', minute: 0, ccv: 0 };
+    const cells: FastCells = { channel: 0, pullType: 0, minute: 0, ccv: 0 };
+    const fast: FastRow = { channelId: '', pullType: '', minute: 0, ccv: 0 };
+    const names = this.config.pullTypes;
 
     const line = (text: string, start: number, end: number) => {
       lineNo++;
@@ -114,8 +120,19 @@ export class CcvImporter {
           return;
         }
       }
-      if (format === 'csv' && fastCsvRow(text, start, end, columns, this.pullTypes, out)) {
-        this.accept(lineNo, out);
+      if (format === 'csv' && fastCsvRow(text, start, end, columns, names, cells)) {
+        const known = this.handles.get(cells.channel);
+        if (known) {
+          this.batch.addTo(known, names[cells.pullType]!, cells.minute, cells.ccv);
+          this.result.accepted++;
+          return;
+        }
+        fast.channelId = String(cells.channel);
+        fast.pullType = names[cells.pullType]!;
+        fast.minute = cells.minute;
+        fast.ccv = cells.ccv;
+        this.accept(lineNo, fast);
+        if (this.channels.get(fast.channelId) === true) this.handles.set(cells.channel, this.batch.channel(fast.channelId));
         return;
       }
       const raw = text.slice(start, end).trim();
@@ -129,12 +146,20 @@ export class CcvImporter {
     for await (const chunk of chunks) {
       const text = carry + chunk;
       let start = 0;
-      for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
-        line(text, start, nl);
-        start = nl + 1;
+      // a large chunk (an HTTP body) is taken a piece at a time, so rows of channels not yet checked are
+      // held for one piece only before one query checks them
+      for (;;) {
+        const piece = start + PIECE;
+        let nl = text.indexOf('\n', start);
+        while (nl !== -1 && start < piece) {
+          line(text, start, nl);
+          start = nl + 1;
+          nl = text.indexOf('\n', start);
+        }
+        await this.settle();
+        if (nl === -1) break;
       }
       carry = text.slice(start);
-      await this.settle();
       options.onProgress?.(lineNo);
     }
     if (carry !== '') line(carry, 0, carry.length);
@@ -178,6 +203,7 @@ export class CcvImporter {
   private async flush(): Promise<void> {
     const batch = this.batch;
     this.batch = new MinuteBatch();
+    this.handles = new Map(); // entries of the batch just written
     await this.store.setMinuteBatch(batch);
   }
 

@@ -6,7 +6,8 @@
  * their order inside a group), as if the rows were applied one by one.
  *
  * Rows are appended to three flat typed arrays (10 bytes a row) and sorted into groups only when read, with
- * a stable counting sort: no per-row objects, no per-row map of minutes.
+ * a stable counting sort: no per-row objects, no per-row map of minutes. A row finds its group through its
+ * channel's entry (one map look-up, none when the caller holds the entry) and a window of days per pull type.
  */
 import { DAY_MINUTES } from '../domain/calendar.js';
 import type { ChannelMinute } from './port.js';
@@ -29,16 +30,28 @@ interface Group {
   day: number;
 }
 
+/** One pull type of a channel: group index by UTC day over a window [base, base + groups.length); -1 none. */
+interface PullDays {
+  pullType: string;
+  base: number;
+  groups: Int32Array;
+}
+
+/** A channel's entry in a batch; callers adding many rows may hold it (MinuteBatch.channel). */
+export interface ChannelRows {
+  readonly channelId: string;
+  readonly pulls: PullDays[];
+}
+
 export class MinuteBatch {
   private readonly groupList: Group[] = [];
-  /** channel id -> pull type -> UTC day -> group index */
-  private readonly index = new Map<string, Map<string, Map<number, number>>>();
+  private readonly channels = new Map<string, ChannelRows>();
   private rowGroup = new Int32Array(1024);
   private rowMinute = new Uint16Array(1024);
   private rowValue = new Uint32Array(1024);
   private count = 0;
-  // the last group added to: consecutive rows usually share it
-  private lastChannel = '';
+  // the last group added to: consecutive rows of a channel-ordered file share it
+  private lastChannel: ChannelRows | undefined;
   private lastPullType = '';
   private lastDay = Number.NaN;
   private lastGroup = -1;
@@ -59,13 +72,24 @@ export class MinuteBatch {
     return this.groupList.length;
   }
 
+  /** The channel's entry, to add many rows without looking it up each time. */
+  channel(channelId: string): ChannelRows {
+    let ch = this.channels.get(channelId);
+    if (!ch) this.channels.set(channelId, (ch = { channelId, pulls: [] }));
+    return ch;
+  }
+
   /** Adds one row: `minute` an epoch minute, `ccv` a non-negative integer below 2^32. */
   add(channelId: string, pullType: string, minute: number, ccv: number): void {
+    this.addTo(this.channel(channelId), pullType, minute, ccv);
+  }
+
+  addTo(ch: ChannelRows, pullType: string, minute: number, ccv: number): void {
     const day = Math.floor(minute / DAY_MINUTES);
     let g = this.lastGroup;
-    if (day !== this.lastDay || channelId !== this.lastChannel || pullType !== this.lastPullType) {
-      g = this.groupOf(channelId, pullType, day);
-      this.lastChannel = channelId;
+    if (day !== this.lastDay || ch !== this.lastChannel || pullType !== this.lastPullType) {
+      g = this.groupOf(ch, pullType, day);
+      this.lastChannel = ch;
       this.lastPullType = pullType;
       this.lastDay = day;
       this.lastGroup = g;
@@ -98,16 +122,31 @@ export class MinuteBatch {
     }));
   }
 
-  private groupOf(channelId: string, pullType: string, day: number): number {
-    let byPull = this.index.get(channelId);
-    if (!byPull) this.index.set(channelId, (byPull = new Map()));
-    let byDay = byPull.get(pullType);
-    if (!byDay) byPull.set(pullType, (byDay = new Map()));
-    let g = byDay.get(day);
-    if (g === undefined) {
+  private groupOf(ch: ChannelRows, pullType: string, day: number): number {
+    let pull: PullDays | undefined;
+    for (const p of ch.pulls) {
+      if (p.pullType === pullType) {
+        pull = p;
+        break;
+      }
+    }
+    if (!pull) ch.pulls.push((pull = { pullType, base: day, groups: new Int32Array(8).fill(-1) }));
+    let i = day - pull.base;
+    if (i < 0 || i >= pull.groups.length) {
+      // widen the window to hold the day (at least doubling, so a channel's days cost amortised O(1))
+      const lo = Math.min(pull.base, day);
+      const hi = Math.max(pull.base + pull.groups.length, day + 1);
+      const groups = new Int32Array(Math.max(hi - lo, pull.groups.length * 2)).fill(-1);
+      groups.set(pull.groups, pull.base - lo);
+      pull.base = lo;
+      pull.groups = groups;
+      i = day - lo;
+    }
+    let g = pull.groups[i]!;
+    if (g < 0) {
       g = this.groupList.length;
-      this.groupList.push({ channelId, pullType, day });
-      byDay.set(day, g);
+      this.groupList.push({ channelId: ch.channelId, pullType, day });
+      pull.groups[i] = g;
     }
     return g;
   }

@@ -317,8 +317,8 @@ export class SqliteStore implements Store {
       } catch (e) {
         throw uniqueToConflict(e, `channel ${channelId} already exists`);
       }
-      this.owners.set(channelId, userId);
       this.moveChannelCurves(channelId, userId, 1);
+      this.owners.set(channelId, userId);
     })();
     return (await this.getChannel(channelId))!;
   }
