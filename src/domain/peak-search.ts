@@ -297,13 +297,3 @@ export async function searchPeaksAsync(
   for (let hour = search.need(); hour !== undefined; hour = search.need()) search.give(hour, await hourCurves(hour));
   return search.peaks();
 }
-
-/** The largest of each day's 24 values, for hour maxima aligned on UTC days. */
-export function dayMaxima(hours: ArrayLike<number>): Uint32Array {
-  const out = new Uint32Array(Math.ceil(hours.length / DAY_HOURS));
-  for (let i = 0; i < hours.length; i++) {
-    const d = (i / DAY_HOURS) | 0;
-    if (hours[i]! > out[d]!) out[d] = hours[i]!;
-  }
-  return out;
-}

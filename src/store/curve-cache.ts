@@ -106,7 +106,10 @@ export class CurveCache {
       this.cells--;
     }
     let bytes = CELL_OVERHEAD;
-    for (const c of cell) bytes += CURVE_OVERHEAD + c.values.byteLength + 6 * (c.hours?.sparse?.at.length ?? 0);
+    for (const c of cell) {
+      const h = c.hours;
+      bytes += CURVE_OVERHEAD + c.values.byteLength + (h?.sparse ? 6 * h.sparse.at.length : 0);
+    }
     byNumber.set(n, { cell, bytes, used: ++this.clock });
     this.bytes += bytes;
     this.cells++;

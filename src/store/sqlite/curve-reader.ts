@@ -33,17 +33,24 @@ export interface PeaksResult {
 export class CurveReader {
   readonly log: ChangeLog;
   private readonly statements = new Map<string, Database.Statement>();
+  /** runs work in one read transaction after following the change log (made once: making one costs) */
+  private readonly snapshot: <T>(work: () => T) => T;
 
   constructor(
     private readonly db: Database.Database,
     readonly cache: CurveCache,
   ) {
     this.log = new ChangeLog(db);
+    const tx = db.transaction((work: () => unknown) => {
+      this.log.follow(this.cache);
+      return work();
+    });
+    this.snapshot = <T>(work: () => T) => tx(work) as T;
   }
 
   /** Applies other connections' committed changes to the cache now (idle threads call it periodically). */
   follow(): void {
-    this.db.transaction(() => this.log.follow(this.cache))();
+    this.snapshot(() => undefined);
   }
 
   /**
@@ -69,8 +76,7 @@ export class CurveReader {
   /** Per-minute curves of users or channels overlapping [from, to), as segments keyed by pull type. */
   readCurves(kind: CurveKind, ids: readonly string[], from: number, to: number, pullType?: string): Segment[] {
     if (ids.length === 0 || to <= from) return [];
-    return this.db.transaction(() => {
-      this.log.follow(this.cache);
+    return this.snapshot(() => {
       const { first, last } = dayRange(from, to);
       const segments: Segment[] = [];
       const push = (cell: Cell) => {
@@ -98,7 +104,7 @@ export class CurveReader {
         push(cell);
       }
       return segments;
-    })();
+    });
   }
 
   /**
@@ -107,8 +113,7 @@ export class CurveReader {
    */
   userPeaks(ids: readonly string[], from: number, to: number): PeaksResult {
     if (ids.length === 0 || to <= from) return { peaks: [], search: { hours: 0, visited: 0, reads: 0 } };
-    return this.db.transaction(() => {
-      this.log.follow(this.cache);
+    return this.snapshot(() => {
       const { first, last } = dayRange(from, to);
       const b0 = blockOf(first);
       const b1 = blockOf(last);
@@ -135,7 +140,7 @@ export class CurveReader {
         return this.daySegments(active, day);
       });
       return { peaks, search: search.stats() };
-    })();
+    });
   }
 
   /** The minute segments of the users' curves on one UTC day, through the cache. */
