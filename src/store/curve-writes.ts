@@ -76,6 +76,13 @@ class BlockPatcher {
   flush(): void {
     if (this.days.size === 0 && this.hours.size === 0) return;
     const current = this.io.block(this.userId, this.pullType, this.block);
+    const raised = current && this.days.size === 0 ? this.raiseInPlace(current) : undefined;
+    if (raised) {
+      if (raised !== current) this.io.putBlock(this.userId, this.pullType, this.block, raised);
+      this.days = new Map();
+      this.hours = new Map();
+      return;
+    }
     let changed = this.days.size > 0;
     const days = this.days;
     for (const [d, byHour] of this.hours) {
@@ -92,6 +99,31 @@ class BlockPatcher {
     this.days = new Map();
     this.hours = new Map();
   }
+
+  private raiseInPlace(current: CurveValues): CurveValues | undefined {
+    return raiseHours(current, this.hours);
+  }
+}
+
+/**
+ * The common minute-flush case without rebuilding the block: only some hours changed, none went down and all
+ * still fit the block's width, so a copy with those hours set is already the narrowest form. Returns the block
+ * itself when nothing changed, undefined when the general path must decide.
+ */
+function raiseHours(current: CurveValues, hours: ReadonlyMap<number, ReadonlyMap<number, number>>): CurveValues | undefined {
+  const limit = 2 ** (8 * current.BYTES_PER_ELEMENT);
+  let changed = false;
+  for (const [d, byHour] of hours) {
+    for (const [h, max] of byHour) {
+      const old = current[d * DAY_HOURS + h]!;
+      if (max < old || max >= limit) return undefined;
+      if (max !== old) changed = true;
+    }
+  }
+  if (!changed) return current;
+  const next = current.slice();
+  for (const [d, byHour] of hours) for (const [h, max] of byHour) next[d * DAY_HOURS + h] = max;
+  return next;
 }
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
