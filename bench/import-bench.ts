@@ -51,13 +51,18 @@ function seededDirs(template: string, base: string) {
   };
 }
 
-/** Builds dist (incrementally) so the CLI figure is what users run: `live-ccv` is dist/src/cli/main.js. */
-function build(): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT }, (err, stdout) =>
-      err ? reject(new Error(`npm run build failed:\n${stdout}`)) : resolve(),
-    );
-  });
+/**
+ * Builds the client package and the server (incrementally, as `npm run build` does but without the dashboard)
+ * so the CLI figure is what users run: `live-ccv` is dist/src/cli/main.js.
+ */
+async function build(): Promise<void> {
+  for (const project of ['packages/client', 'tsconfig.build.json']) {
+    await new Promise<void>((resolve, reject) => {
+      execFile(process.execPath, ['node_modules/typescript/bin/tsc', '-p', project], { cwd: ROOT }, (err, stdout) =>
+        err ? reject(new Error(`building ${project} failed:\n${stdout}`)) : resolve(),
+      );
+    });
+  }
 }
 
 function cli(args: string[], dataDir: string): Promise<string> {

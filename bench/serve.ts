@@ -40,7 +40,7 @@ export function cpuMs(pid: number): number {
 export async function serve(dataDir: string, env: Record<string, string> = {}, tag = 'serve'): Promise<Served> {
   const logFile = path.join(dataDir, `${tag}-${Date.now()}.log`);
   const log = fs.openSync(logFile, 'w');
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
+  const child: ChildProcess = spawn(process.execPath, ['--conditions=live-ccv-source', '--import', 'tsx', 'src/cli/main.ts', 'serve'], {
     cwd: ROOT,
     env: {
       ...process.env,

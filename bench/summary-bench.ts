@@ -12,8 +12,9 @@ import Database from 'better-sqlite3';
 import { sign } from '../src/auth/sign.js';
 import { loadConfig, type Config } from '../src/config/config.js';
 import type { SearchStats } from '../src/domain/peak-search.js';
-import { SUMMARY_PATH } from '../src/http/routes/summary.js';
-import { summary } from '../src/service/summary.js';
+import { summary } from '@live-ccv/client/contract';
+import { signedCaller } from '../src/service/signed.js';
+import type { SummaryItem } from '../src/service/summary.js';
 import { CurveCache } from '../src/store/curve-cache.js';
 import type { App, Store } from '../src/store/port.js';
 import { CurveReader } from '../src/store/sqlite/curve-reader.js';
@@ -137,7 +138,7 @@ export function signedPath(app: Pick<App, 'appId' | 'appSecret'>, q: Query): str
     start: q.start,
     end: q.end,
   };
-  return `${SUMMARY_PATH}?${new URLSearchParams({ ...params, sign: sign(params, app.appSecret) }).toString()}`;
+  return `${summary.path}?${new URLSearchParams({ ...params, sign: sign(params, app.appSecret) }).toString()}`;
 }
 
 /** One summary call over HTTP; the answer in the bench's comparable shape. */
@@ -193,9 +194,13 @@ export async function summaryBench(
       answers.duckdb = duck.result;
       let postgres: Timing | undefined;
       if (loaded.postgres) {
-        const deps = { store: loaded.postgres.store, config: loaded.config };
+        const call = signedCaller({ store: loaded.postgres.store, config: loaded.config });
         const params = { users: q.users.join(','), start: q.start, end: q.end };
-        const r = await timeRuns(Math.min(opts.runs, 5), () => summary(deps, loaded.postgres!.app, params), 1);
+        const r = await timeRuns(
+          Math.min(opts.runs, 5),
+          () => call('summary', loaded.postgres!.app, params) as Promise<SummaryItem[]>,
+          1,
+        );
         postgres = r.timing;
         answers['live-ccv postgres'] = r.result;
       }

@@ -1,43 +1,60 @@
 /**
- * The one error catalogue (docs/api.md). Services throw these; the HTTP error handler writes
- * them as the envelope, the CLI prints their message. Messages quoted by POLYV are kept verbatim.
+ * The server's side of the error catalogue (@live-ccv/client/contract, errors.ts): services throw ApiErrors made
+ * here; the HTTP error handler writes them as the envelope (with the stable code in `X-Error-Code`), the CLI prints
+ * their message on one line.
  */
+import { catalogue, type CatalogueEntry, type CatalogueKey } from '@live-ccv/client/contract';
+
 export class ApiError extends Error {
   constructor(
     readonly code: number,
     message: string,
     readonly headers: Record<string, string> = {},
+    /** the catalogue's stable code, e.g. CCV_ERR_INVALID_SIGNATURE */
+    readonly errorCode = 'CCV_ERR_INTERNAL',
   ) {
     super(message);
     this.name = 'ApiError';
   }
 }
 
+type Args<K extends CatalogueKey> = (typeof catalogue)[K] extends CatalogueEntry<infer A> ? A : never;
+
+function make<K extends CatalogueKey>(key: K, headers: (...args: Args<K>) => Record<string, string> = () => ({})) {
+  const e = catalogue[key] as unknown as CatalogueEntry<Args<K>>;
+  return (...args: Args<K>) => new ApiError(e.status, e.message(...args), headers(...args), e.code);
+}
+
+const retryAfter = (seconds: number) => ({ 'retry-after': String(Math.max(1, Math.ceil(seconds))) });
+
 export const errors = {
-  appIdRequired: () => new ApiError(400, 'appId is required.'),
-  appNotFound: () => new ApiError(400, 'application not found.'),
-  invalidTimestamp: () => new ApiError(400, 'invalid timestamp.'),
-  invalidSignature: () => new ApiError(403, 'invalid signature.'),
-  nonceReused: (nonce: string) => new ApiError(403, `signatureNonce already used: ${nonce}`),
-  param: (detail: string) => new ApiError(400, `param validate error: ${detail}`),
-  illegalUser: (id: string) => new ApiError(403, `illegal user id: ${id}`),
-  illegalChannel: (id: string) => new ApiError(403, `illegal channel id: ${id}`),
-  notDigit: (value: string) => new ApiError(400, `param is not digit: ${value}`),
+  appIdRequired: make('appIdRequired'),
+  appNotFound: make('appNotFound'),
+  invalidTimestamp: make('invalidTimestamp'),
+  invalidSignature: make('invalidSignature'),
+  nonceReused: make('nonceReused'),
+  param: make('param'),
+  illegalUser: make('illegalUser'),
+  illegalChannel: make('illegalChannel'),
+  notDigit: make('notDigit'),
   /** POLYV's wording for concurrence-mc, verbatim (typo included) for clients that match on it */
-  startDateAfterEndDate: () => new ApiError(400, 'startDate can not great endDater'),
-  rateLimited: (retryAfterS: number) =>
-    new ApiError(429, 'qps exceeds number of calls', { 'retry-after': String(Math.max(1, Math.ceil(retryAfterS))) }),
-  notFound: (what: string) => new ApiError(404, `not found: ${what}`),
-  methodNotAllowed: (method: string, path: string) => new ApiError(405, `method not allowed: ${method} ${path}`),
-  payloadTooLarge: (limit: number) => new ApiError(413, `request body too large: at most ${limit} bytes`),
-  unsupportedMediaType: (type: string) => new ApiError(415, `unsupported content type: ${type}`),
-  internal: () => new ApiError(500, 'internal server error.'),
-  adminDisabled: () => new ApiError(403, 'admin API disabled: no admin token is configured (LIVE_CCV_ADMIN_TOKEN).'),
-  adminUnauthorized: () => new ApiError(401, 'invalid admin token.', { 'www-authenticate': 'Bearer' }),
-  ingestUnauthorized: () => new ApiError(401, 'invalid ingest token.', { 'www-authenticate': 'Bearer' }),
-  ingestDisabled: () =>
-    new ApiError(403, 'heartbeat batches disabled: no ingest token is configured (LIVE_CCV_INGEST_TOKEN or an app ingestToken).'),
-  conflict: (what: string) => new ApiError(409, `${what} already exists`),
-  missing: (what: string) => new ApiError(404, `${what} not found`),
-  unavailable: (what: string) => new ApiError(503, `${what} unavailable`),
+  startDateAfterEndDate: make('startDateAfterEndDate'),
+  rateLimited: (retryAfterS: number) => {
+    const e = catalogue.rateLimited;
+    return new ApiError(e.status, e.message(), retryAfter(retryAfterS), e.code);
+  },
+  notFound: make('notFound'),
+  methodNotAllowed: make('methodNotAllowed'),
+  payloadTooLarge: make('payloadTooLarge'),
+  uriTooLong: make('uriTooLong'),
+  headersTooLarge: make('headersTooLarge'),
+  unsupportedMediaType: make('unsupportedMediaType'),
+  internal: make('internal'),
+  adminDisabled: make('adminDisabled'),
+  adminUnauthorized: make('adminUnauthorized', () => ({ 'www-authenticate': 'Bearer' })),
+  ingestUnauthorized: make('ingestUnauthorized', () => ({ 'www-authenticate': 'Bearer' })),
+  ingestDisabled: make('ingestDisabled'),
+  conflict: make('conflict'),
+  missing: make('missing'),
+  unavailable: make('unavailable'),
 };

@@ -2,12 +2,16 @@
  * The long-running service: opens the store, seeds a demo application on first start, listens, and shuts
  * down gracefully on SIGTERM/SIGINT (in-flight requests finish, then the store closes).
  */
+import { summary } from '@live-ccv/client/contract';
 import type { FastifyInstance } from 'fastify';
-import type { Config } from './config/config.js';
+import path from 'node:path';
+import { clockOf, settings, type Config } from './config/config.js';
 import { buildApp } from './http/app.js';
 import { IngestService } from './ingest/ingest-service.js';
-import { SUMMARY_PATH } from './http/routes/summary.js';
 import { openLimits } from './limits/open.js';
+import { createLogger } from './logging/logger.js';
+import { startMetricsServer } from './metrics/http.js';
+import { instrumentStore } from './metrics/store.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/port.js';
 import { Tenancy } from './service/tenancy.js';
@@ -19,7 +23,26 @@ export interface RunningServer {
   app: FastifyInstance;
   store: Store;
   url: string;
+  /** the /metrics URL when LIVE_CCV_METRICS_PORT gives it its own listener */
+  metricsUrl: string | undefined;
   close(): Promise<void>;
+}
+
+/** A shell word: as is when plain, single-quoted otherwise. */
+const shellWord = (s: string) => (/^[\w./:@%+=-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+/**
+ * The import command that reaches this server's store: through its admin API when it has a token, else
+ * opening the same store (the flags a CLI in another directory or shell needs to find it).
+ */
+export function importCommand(config: Config, baseUrl: string): string {
+  const file = 'examples/ccv-sample.csv';
+  if (config.adminToken) return `npx live-ccv import ccv ${file} --base-url ${baseUrl}   # with LIVE_CCV_ADMIN_TOKEN set`;
+  if (config.store === 'postgres')
+    return `npx live-ccv import ccv ${file} --store postgres --database-url "$LIVE_CCV_DATABASE_URL"`;
+  const defaultDir = path.resolve(settings.dataDir.def);
+  const dir = path.resolve(config.dataDir);
+  return `npx live-ccv import ccv ${file}${dir === defaultDir ? '' : ` --data-dir ${shellWord(dir)}`}`;
 }
 
 /** On an empty store, one demo application with a user and a channel, printed once. */
@@ -38,10 +61,10 @@ export async function seedDemo(store: Store, config: Config, print: (s: string) 
       `  appSecret: ${app.appSecret}`,
       `  userId:    ${DEMO_USER}   channelId: ${DEMO_CHANNEL}`,
       'Load sample data and make a signed call:',
-      '  npx live-ccv import ccv examples/ccv-sample.csv',
+      `  ${importCommand(config, `http://${host}:${config.port}`)}`,
       `  npx live-ccv call summary --base-url http://${host}:${config.port} --app-id ${app.appId} --app-secret ${app.appSecret} \\`,
       `      --users ${DEMO_USER} --start 2021-08-01 --end 2021-08-31`,
-      `  (endpoint: ${SUMMARY_PATH})`,
+      `  (endpoint: ${summary.path})`,
       '',
     ].join('\n'),
   );
@@ -51,25 +74,32 @@ export async function startServer(
   config: Config,
   print: (s: string) => void = (s) => process.stdout.write(`${s}\n`),
 ): Promise<RunningServer> {
-  const store = await openStore(config);
+  const store = instrumentStore(await openStore(config));
   await store.ping(); // query threads ready before the first request
   await seedDemo(store, config, print);
   const limits = await openLimits(config);
   // API-only servers of a scaled deployment run without the ingest: one process must own a channel's minutes.
-  const ingest = config.ingest ? await IngestService.open(config, store) : undefined;
-  const app = await buildApp({ config, store, ingest, limiter: limits.limiter, nonces: limits.nonces });
+  const now = clockOf(config);
+  const closerLog = createLogger(config, { component: 'minute-closer' });
+  const ingest = config.ingest
+    ? await IngestService.open(config, store, { now, logger: closerLog, onError: (err, what) => closerLog.error({ err }, what) })
+    : undefined;
+  const app = await buildApp({ config, store, ingest, limiter: limits.limiter, nonces: limits.nonces, now });
+  const metricsServer = config.metricsPort !== undefined ? await startMetricsServer(config) : undefined;
   await app.listen({ host: config.host, port: config.port });
+  if (metricsServer) app.log.info(`metrics listening at ${metricsServer.url}`);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       await app.close(); // waits for in-flight requests, then runs the plugins' onClose hooks
+      await metricsServer?.close();
       await ingest?.stop(); // writes the closed minutes; open ones stay in the log for the next start
       await limits.close();
       await store.close();
     })());
-  return { app, store, url: `http://127.0.0.1:${port}`, close };
+  return { app, store, url: `http://127.0.0.1:${port}`, metricsUrl: metricsServer?.url, close };
 }
 
 /** Runs until SIGTERM/SIGINT, then closes in order and exits 0. */

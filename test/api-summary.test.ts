@@ -3,11 +3,12 @@
  * ways parameters travel, and the error catalogue in its order (docs/api.md).
  */
 import assert from 'node:assert/strict';
+import { summary as summaryEndpoint } from '@live-ccv/client/contract';
 import { after, before, describe, test } from 'node:test';
 import { sign } from '../src/auth/sign.js';
 import { fixture, query, signed, type Fixture } from './helpers.js';
 
-const PATH = '/live/internal/v3/user/concurrent/yunduo/summary';
+const PATH = summaryEndpoint.path;
 const t = (iso: string) => Date.parse(iso) / 60_000;
 
 describe('summary endpoint', () => {

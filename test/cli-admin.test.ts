@@ -1,23 +1,10 @@
-/** The admin commands, spawned as a user would run them, on a temp data dir. */
+/** The admin commands, run in-process exactly as the bin runs them (runCli), on a temp data dir. */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'node:test';
 import { sqlitePath } from '../src/config/config.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
-import { tempDir } from './helpers.js';
-
-const MAIN = path.resolve('src/cli/main.ts');
-
-/** Runs the real CLI with only the given LIVE_CCV_* settings (none inherited from this shell). */
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LIVE_CCV_')));
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', MAIN, ...args], { env: { ...clean, ...env } }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+import { cli, tempDir } from './helpers.js';
 
 async function json<T>(args: string[], env: Record<string, string>): Promise<T> {
   const r = await cli([...args, '--json'], env);

@@ -1,6 +1,5 @@
-/** `import ccv` and `call ...`, spawned as a user would run them, against a temp store and a real server. */
+/** `import ccv` and `call ...`, run in-process exactly as the bin runs them (runCli), against a temp store and a real server. */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -10,20 +9,10 @@ import { peaksOfSum } from '../src/domain/peak.js';
 import { buildApp } from '../src/http/app.js';
 import { Tenancy } from '../src/service/tenancy.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
-import { tempDir, testConfig } from './helpers.js';
+import { cli, tempDir, testConfig } from './helpers.js';
 
-const MAIN = path.resolve('src/cli/main.ts');
 const SAMPLE = path.resolve('examples/ccv-sample.csv');
 const APP = { appId: 'demo01', appSecret: 'demo-secret-0123456789' };
-
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LIVE_CCV_')));
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', MAIN, ...args], { env: { ...clean, ...env } }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 function oneLine(r: { code: number; stderr: string }, pattern: RegExp): void {
   assert.equal(r.code, 1);

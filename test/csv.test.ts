@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
+import { summary as summaryEndpoint } from '@live-ccv/client/contract';
 import { after, before, describe, it } from 'node:test';
 import { toCsv, wantsCsv } from '../src/http/csv.js';
 import { fixture, type Fixture } from './helpers.js';
 import { call, local, PATHS } from './family-helpers.js';
 
 const TZ = 'Asia/Shanghai';
-const SUMMARY = '/live/internal/v3/user/concurrent/yunduo/summary';
+const SUMMARY = summaryEndpoint.path;
 
 describe('CSV writer', () => {
   it('quotes only fields that need it and always writes the header', () => {
@@ -18,15 +19,15 @@ describe('CSV writer', () => {
   });
 
   it('chooses CSV by the format parameter first, then by Accept ranking', () => {
-    assert.equal(wantsCsv({ format: 'csv' }, 'application/json'), true);
-    assert.equal(wantsCsv({ format: 'JSON' }, 'text/csv'), false);
-    assert.equal(wantsCsv({}, 'text/csv'), true);
-    assert.equal(wantsCsv({}, 'application/json, text/csv'), false);
-    assert.equal(wantsCsv({}, 'application/json;q=0.5, text/csv'), true);
-    assert.equal(wantsCsv({}, 'text/csv;q=0, */*'), false);
-    assert.equal(wantsCsv({}, '*/*'), false);
-    assert.equal(wantsCsv({}, undefined), false);
-    assert.throws(() => wantsCsv({ format: 'xml' }, undefined), /param validate error: format must be json or csv, got xml/);
+    assert.equal(wantsCsv('csv', 'application/json'), true);
+    assert.equal(wantsCsv('JSON', 'text/csv'), false);
+    assert.equal(wantsCsv(undefined, 'text/csv'), true);
+    assert.equal(wantsCsv(undefined, 'application/json, text/csv'), false);
+    assert.equal(wantsCsv(undefined, 'application/json;q=0.5, text/csv'), true);
+    assert.equal(wantsCsv(undefined, 'text/csv;q=0, */*'), false);
+    assert.equal(wantsCsv(undefined, '*/*'), false);
+    assert.equal(wantsCsv(undefined, undefined), false);
+    assert.throws(() => wantsCsv('xml', undefined), /param validate error: format must be json or csv, got xml/);
   });
 });
 

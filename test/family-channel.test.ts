@@ -98,6 +98,9 @@ describe('channel concurrence and get-max-history-concurrent', () => {
     assert.equal(await peak(String(Number(ms('2024-03-10 00:01')) + 59_999), ms('2024-03-10 00:03')), 9);
     assert.equal(await peak(ms('2024-03-09 00:00'), ms('2024-03-11 00:00'), { pullType: 'rtc' }), 2);
     assert.equal(await peak(ms('2024-03-10 00:01'), ms('2024-03-10 00:01')), 0);
+    // an empty window inside a minute with viewers covers no time, so no minute
+    const inside = String(Number(ms('2024-03-10 00:01')) + 30_000);
+    assert.equal(await peak(inside, inside), 0);
     assert.equal(await peak(ms('2024-05-01 00:00'), ms('2024-05-02 00:00')), 0);
   });
 

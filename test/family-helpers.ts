@@ -1,15 +1,23 @@
 /** Shared set-up of the family endpoint tests: signed calls validated against the OpenAPI document. */
+import {
+  channelConcurrence,
+  channelMaxHistoryConcurrent,
+  channelsConcurrence,
+  userConcurrence,
+  userRealtimeConcurrence,
+} from '@live-ccv/client/contract';
 import { localToEpochMs, MINUTE_MS } from '../src/domain/calendar.js';
 import type { App } from '../src/store/port.js';
 import { query, signed, type Fixture } from './helpers.js';
 import { validated } from './openapi-validate.js';
 
+/** The family's paths, from the contract (test/contract.test.ts pins them to POLYV's). */
 export const PATHS = {
-  concurrence: '/live/v3/channel/statistics/concurrence',
-  maxHistory: '/live/v3/channel/statistics/get-max-history-concurrent',
-  mc: '/live/v3/channel/statistics/concurrence-mc',
-  user: '/live/v3/user/statistics/concurrence',
-  realtime: '/live/v3/user/statistics/realtime-concurrence',
+  concurrence: channelConcurrence.path,
+  maxHistory: channelMaxHistoryConcurrent.path,
+  mc: channelsConcurrence.path,
+  user: userConcurrence.path,
+  realtime: userRealtimeConcurrence.path,
 } as const;
 
 /** Epoch minute of a local wall-clock time, e.g. local('2024-03-10 00:00', 'Asia/Shanghai'). */

@@ -10,8 +10,16 @@ import { Tenancy } from '../src/service/tenancy.js';
 import type { App, Store } from '../src/store/port.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 
+const made: string[] = [];
+// Temp dirs of a test file are removed when its process ends, however the tests ended.
+process.on('exit', () => {
+  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 export function tempDir(prefix = 'live-ccv-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  made.push(dir);
+  return dir;
 }
 
 export function testConfig(overrides: Partial<Record<SettingName, string | number | boolean>> = {}): Config {
@@ -74,4 +82,29 @@ export function signed(
 
 export function query(params: Record<string, string>): string {
   return new URLSearchParams(params).toString();
+}
+
+/**
+ * Runs a `live-ccv` command line in this process (as the bin would, through runCli), with only the given LIVE_CCV_*
+ * variables set, and captures what it prints.
+ */
+export async function cli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { runCli } = await import('../src/cli/run.js');
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LIVE_CCV_')));
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, {
+    out: (s) => {
+      stdout += s;
+    },
+    err: (s) => {
+      stderr += s;
+    },
+    env: { ...clean, ...env },
+    isTTY: false,
+  });
+  return { code, stdout, stderr };
 }

@@ -7,6 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { test } from 'node:test';
 import { sign } from '../src/auth/sign.js';
+import { version } from '../src/version.js';
 import { tempDir } from './helpers.js';
 
 const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
@@ -48,7 +49,7 @@ test('first start prints the demo app once; it can make a signed call; logs are 
 
     const health = await fetch(`${s.url}/healthz`);
     assert.equal(health.status, 200);
-    assert.deepEqual(((await health.json()) as { data: unknown }).data, { store: 'sqlite', ok: true });
+    assert.deepEqual(((await health.json()) as { data: unknown }).data, { store: 'sqlite', ok: true, version: version });
 
     const p: Record<string, string> = {
       appId,

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { canonicalString, sign, signatureMatches } from '../src/auth/sign.js';
+import { sign as sdkSign } from '@live-ccv/client';
+import { canonicalString } from '@live-ccv/client/contract';
+import fc from 'fast-check';
+import { sign, signatureMatches } from '../src/auth/sign.js';
 
 const vector = {
   secret: 'fsq2k5weced1h8vui657xtdva66whf0g',
@@ -27,6 +30,26 @@ test('empty values and sign itself are left out of the signature', () => {
   const base = { appId: 'a', timestamp: '1' };
   const s = sign(base, 'k');
   assert.equal(sign({ ...base, empty: '', undef: undefined, sign: 'XYZ' }, 'k'), s);
+});
+
+test("whitespace-only values are left out, as POLYV's Java signer (isBlank) does; no-break spaces are not blank", () => {
+  const base = { appId: 'a', timestamp: '1' };
+  assert.equal(sign({ ...base, blank: ' \t\n', ideographic: '\u3000' }, 'k'), sign(base, 'k'));
+  assert.notEqual(sign({ ...base, nbsp: '\u00a0' }, 'k'), sign(base, 'k'));
+  // a value with text around spaces is signed raw, spaces included
+  assert.equal(canonicalString({ q: ' x ' }, 'S'), 'Sq x S');
+});
+
+test('the SDK (pure-JS hashes, also in browsers) and the server (node:crypto) sign alike', () => {
+  fc.assert(
+    fc.property(
+      fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), fc.oneof(fc.string(), fc.constant(' '), fc.integer())),
+      fc.string({ minLength: 1 }),
+      fc.constantFrom<'MD5' | 'SHA256'>('MD5', 'SHA256'),
+      (params, secret, method) => sdkSign(params, secret, method) === sign(params, secret, method),
+    ),
+    { numRuns: 300 },
+  );
 });
 
 test('SHA256 is chosen by signatureMethod, which is itself signed', () => {

@@ -2,37 +2,39 @@
  * End to end: the real server as a child process, `live-ccv simulate` sending batch heartbeats (with
  * duplicates, pull-type switches, a spike and late beats) and `live-ccv verify --wait` comparing the stored
  * minutes with the truth; then the signed summary's peak must equal the peak computed from the truth.
- * With 1 s lateness the run covers the current minute, so the test lasts until that minute closes.
+ * With 1 s lateness the run covers the current minute of a clock shared by server and simulator.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { sign } from '../src/auth/sign.js';
-import { labelMinute } from '../src/domain/calendar.js';
+import { labelMinute, localDay, localStamp } from '../src/domain/calendar.js';
 import { formatTruth, parseTruth, truthPeaks } from '../src/sim/truth.js';
-import { tempDir } from './helpers.js';
+import { cli, tempDir } from './helpers.js';
+import { spawnServer, type ServerProcess } from './server-process.js';
 
-const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
 const ADMIN = 'e2e-admin-token-0001';
 const INGEST = 'e2e-ingest-token-0001';
 const CHANNELS = ['3000001', '3000002', '3000003'];
 const dir = tempDir('live-ccv-sim-e2e-');
-let server: ChildProcess;
+/**
+ * Server and simulator share a clock shifted so that it reads 10 s before the end of a minute now: the simulated
+ * minute closes (1 s lateness) a few seconds into the test instead of up to a minute later.
+ */
+const CLOCK_OFFSET_MS = String((50_000 - (Date.now() % 60_000) + 60_000) % 60_000);
+const env = {
+  LIVE_CCV_ALLOWED_LATENESS_MS: '1000',
+  LIVE_CCV_ADMIN_TOKEN: ADMIN,
+  LIVE_CCV_INGEST_TOKEN: INGEST,
+  LIVE_CCV_DEMO: 'false',
+  LIVE_CCV_LOG_LEVEL: 'info',
+  LIVE_CCV_CLOCK_OFFSET_MS: CLOCK_OFFSET_MS,
+};
+let server: ServerProcess;
 let url = '';
-let log = '';
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...CLI, ...args], { env: { ...process.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[]) => cli(args, env);
 
 async function admin(method: string, pathname: string, body?: unknown): Promise<Record<string, unknown>> {
   const res = await fetch(`${url}/admin/v1${pathname}`, {
@@ -46,30 +48,12 @@ async function admin(method: string, pathname: string, body?: unknown): Promise<
 }
 
 before(async () => {
-  server = spawn(process.execPath, [...CLI, 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dir], {
-    env: {
-      ...process.env,
-      LIVE_CCV_ALLOWED_LATENESS_MS: '1000',
-      LIVE_CCV_ADMIN_TOKEN: ADMIN,
-      LIVE_CCV_INGEST_TOKEN: INGEST,
-      LIVE_CCV_DEMO: 'false',
-      LIVE_CCV_LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const keep = (d: Buffer) => (log = (log + d.toString()).slice(-20_000));
-  server.stdout!.on('data', keep);
-  server.stderr!.on('data', keep);
-  const deadline = Date.now() + 20_000;
-  while (!/listening at (http:\/\/127\.0\.0\.1:\d+)/.test(log)) {
-    if (Date.now() > deadline || server.exitCode !== null) throw new Error(`server did not start:\n${log}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  url = /listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(log)![1]!;
+  server = await spawnServer({ ...env, LIVE_CCV_DATA_DIR: dir });
+  url = server.url;
 });
 
-after(() => {
-  server.kill('SIGTERM');
+after(async () => {
+  await server.stop();
 });
 
 test('simulate then verify: the stored minutes equal the truth, late beats are refused, the summary peak matches', {
@@ -118,7 +102,12 @@ test('simulate then verify: the stored minutes equal the truth, late beats are r
     rejected: Record<string, number>;
     planned: { late: number; duplicate: number };
     lateAccepted: number;
+    timeZone: string;
+    days: { start: string; end: string };
+    peaks: { pullType: string; statAt: number; local: string; peakCCV: number }[];
   };
+  assert.equal(report.timeZone, 'Asia/Shanghai', 'the deployment zone by default');
+  for (const p of report.peaks) assert.equal(p.local, localStamp(p.statAt, 'Asia/Shanghai'));
   assert.ok(report.sent > 100, `sent ${report.sent}`);
   assert.ok(report.planned.late > 0 && report.planned.duplicate > 0);
   assert.equal(report.lateAccepted, 0);
@@ -144,18 +133,20 @@ test('simulate then verify: the stored minutes equal the truth, late beats are r
     '--poll',
     '500',
   ]);
-  assert.equal(verified.code, 0, `${verified.stdout}\n${verified.stderr}\n${log.slice(-2000)}`);
+  assert.equal(verified.code, 0, `${verified.stdout}\n${verified.stderr}\n${server.output().slice(-2000)}`);
   assert.match(verified.stdout, /verify: \d+ minute cells match, 0 mismatches/);
 
   // the peak of the sum over the user's channels, per pull type, as the signed summary computes it
   const expected = truthPeaks(rows, CHANNELS);
+  // the local days simulate printed are the ones the truth covers, whatever the hour
   const days = rows.map((r) => labelMinute(r.minute / 60_000, 'Asia/Shanghai').day).sort();
+  assert.deepEqual(report.days, { start: days[0], end: days.at(-1) });
   const params: Record<string, string> = {
     appId,
     timestamp: String(Date.now()),
     users: 'simuser1',
-    start: days[0]!,
-    end: days.at(-1)!,
+    start: report.days.start,
+    end: report.days.end,
   };
   params.sign = sign(params, appSecret);
   const res = await fetch(`${url}/live/internal/v3/user/concurrent/yunduo/summary?${new URLSearchParams(params)}`);
@@ -174,6 +165,58 @@ test('simulate then verify: the stored minutes equal the truth, late beats are r
   const failed = await run(['verify', '--truth', wrong, '--base-url', url, '--admin-token', ADMIN]);
   assert.equal(failed.code, 1);
   assert.match(failed.stdout, /\d+ minute cells match, 1 mismatch\n {2}channel \d+ \w+ .*expected \d+, server \d+/);
+});
+
+test('simulate prints its times and the local days to query in the zone it is given', { timeout: 60_000 }, async () => {
+  const zoneApp = await admin('POST', '/apps', { name: 'zone' });
+  await admin('POST', `/apps/${String(zoneApp.appId)}/users`, { userId: 'zoneuser' });
+  await admin('POST', '/users/zoneuser/channels', { channelId: '3000009' });
+  const zone = 'America/New_York';
+  const sim = await run([
+    'simulate',
+    '--base-url',
+    url,
+    '--ingest-token',
+    INGEST,
+    '--channels',
+    '3000009',
+    '--truth',
+    path.join(dir, 'zone.csv'),
+    '--viewers',
+    '5',
+    '--late',
+    '0',
+    '--allowed-lateness-ms',
+    '1000',
+    '--time-zone',
+    zone,
+    '--no-progress',
+  ]);
+  assert.equal(sim.code, 0, sim.stderr);
+  const rows = parseTruth(fs.readFileSync(path.join(dir, 'zone.csv'), 'utf8'));
+  const minutes = rows.map((r) => r.minute).sort((a, b) => a - b);
+  assert.match(
+    sim.stderr,
+    /simulated \d{4}-\d\d-\d\d \d\d:\d\d:\d\d -0[45]:00 \.\. \d{4}-\d\d-\d\d \d\d:\d\d:\d\d -0[45]:00 \(spike at \d\d:\d\d:\d\d\)/,
+  );
+  assert.match(sim.stdout, /^peak cdn: \d+ at \d{4}-\d\d-\d\d \d\d:\d\d -0[45]:00$/m);
+  const daysLine = `local days (${zone}): --start ${localDay(minutes[0]!, zone)} --end ${localDay(minutes.at(-1)!, zone)}`;
+  assert.ok(sim.stdout.split('\n').includes(daysLine), sim.stdout);
+  const badZone = await run([
+    'verify',
+    '--truth',
+    path.join(dir, 'zone.csv'),
+    '--base-url',
+    url,
+    '--admin-token',
+    ADMIN,
+    '--time-zone',
+    'Mars/Base',
+  ]);
+  assert.equal(
+    badZone.stderr,
+    'live-ccv: invalid --time-zone: expected an IANA time zone such as Asia/Shanghai, got "Mars/Base"\n',
+  );
 });
 
 test('bad input is one clear line and a non-zero exit', async () => {

@@ -4,105 +4,24 @@
  * An unreachable PostgreSQL fails this suite: a skipped adapter would pass CI while proving nothing.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import fc from 'fast-check';
-import BetterSqlite from 'better-sqlite3';
-import pg from 'pg';
 import { DAY_MINUTES } from '../src/domain/calendar.js';
 import { peaksOfSum, sumByKey, type Segment } from '../src/domain/peak.js';
 import { decodeValues } from '../src/store/day-curve.js';
 import { BLOCK_DAYS, blockOf, dayMaxima, patchBlock } from '../src/store/hour-blocks.js';
 import { ConflictError, type ChannelMinute, type CurveKind, type Store } from '../src/store/port.js';
-import { PostgresStore } from '../src/store/postgres/postgres-store.js';
-import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
-import { tempDir } from './helpers.js';
+import { adapters, postgres, sqlite, type Adapter, type Database } from './store-adapters.js';
 
-const PG_URL = process.env.LIVE_CCV_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
-
-/** A database for one test: the store, a second store on the same data (another process), and cleanup. */
-interface Database {
-  store: Store;
-  peer(): Promise<Store>;
-  /** raw rows of a query, bypassing the store (to check what it keeps) */
-  rows(sql: string): Promise<unknown[][]>;
-  drop(): Promise<void>;
-}
-interface Adapter {
-  name: string;
-  teardown?(): Promise<void>;
-  open(): Promise<Database>;
-}
-
-const sqlite: Adapter = {
-  name: 'SqliteStore',
-  async open() {
-    const file = path.join(tempDir('live-ccv-store-'), 'store.sqlite');
-    const opened: Store[] = [new SqliteStore(file)];
-    return {
-      store: opened[0]!,
-      rows: async (sql) => {
-        const raw = new BetterSqlite(file, { readonly: true });
-        try {
-          return raw.prepare(sql).raw().all() as unknown[][];
-        } finally {
-          raw.close();
-        }
-      },
-      peer: async () => {
-        const s = new SqliteStore(file);
-        opened.push(s);
-        return s;
-      },
-      drop: async () => {
-        for (const s of opened) await s.close();
-      },
-    };
-  },
-};
-
-function postgres(): Adapter {
-  let admin: Promise<pg.Client> | undefined;
-  // Every test awaits the connection itself, so an unreachable server fails each test rather than skipping it.
-  const reach = () =>
-    (admin ??= (async () => {
-      const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 5000 });
-      try {
-        await client.connect();
-        return client;
-      } catch (e) {
-        throw new Error(
-          `PostgreSQL is required by the store contract suite and is not reachable at ${PG_URL} ` +
-            `(set LIVE_CCV_TEST_DATABASE_URL): ${(e as Error).message}`,
-        );
-      }
-    })());
-  return {
-    name: 'PostgresStore',
-    async teardown() {
-      await (await admin?.catch(() => undefined))?.end();
-    },
-    async open() {
-      const client = await reach();
-      const schema = `ccv_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-      const opened: Store[] = [await PostgresStore.connect(PG_URL, { schema, max: 4 })];
-      return {
-        store: opened[0]!,
-        rows: async (sql) =>
-          (await client.query({ text: sql.replace(/\bFROM (\w+)/g, `FROM ${schema}.$1`), rowMode: 'array' })).rows,
-        peer: async () => {
-          const s = await PostgresStore.connect(PG_URL, { schema, max: 4 });
-          opened.push(s);
-          return s;
-        },
-        drop: async () => {
-          for (const s of opened) await s.close();
-          await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-        },
-      };
-    },
+/** Records a schema version from the future, as a newer live-ccv would have left it. */
+async function markNewer(store: Store): Promise<void> {
+  const s = store as unknown as {
+    db?: { prepare(sql: string): { run(...a: unknown[]): void } };
+    pool?: { query(sql: string, v: unknown[]): Promise<unknown> };
   };
+  const sql = "INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 0)";
+  if (s.db) s.db.prepare(sql).run();
+  else await s.pool!.query(sql, []);
 }
 
 const DAY = 19_000; // a UTC day number (2022-01-08); minutes below are offsets around its start
@@ -209,6 +128,14 @@ function contract(adapter: Adapter): void {
       assert.equal(await store.updateApp('nope', { name: 'x' }), undefined);
     });
 
+    it('records the schema version it migrated to, and refuses to open a store written by a newer version', async (store, db) => {
+      // a second open of the same database applies nothing again
+      const again = await db.peer();
+      await again.getMeta('x');
+      await markNewer(store);
+      await assert.rejects(db.peer(), /schema is at version 999, newer than this live-ccv knows/);
+    });
+
     it('keeps users per application, refuses duplicates and answers ownership', async (store) => {
       await tenants(store, { u2: [], u1: [] });
       await tenants(store, { other: [] }, 'a2');
@@ -224,6 +151,12 @@ function contract(adapter: Adapter): void {
       );
       assert.deepEqual(await store.ownedUsers('a1', ['u1', 'other', 'ghost', 'u2']), new Set(['u1', 'u2']));
       assert.deepEqual(await store.ownedUsers('a1', []), new Set());
+      await tenants(store, { o1: ['c9'] }, 'a2');
+      await store.addChannel('u1', 'c1');
+      await store.addChannel('u2', 'c2');
+      assert.deepEqual(await store.ownedChannels('a1', ['c1', 'c9', 'ghost', 'c2']), new Set(['c1', 'c2']));
+      assert.deepEqual(await store.ownedChannels('a2', ['c1', 'c9']), new Set(['c9']));
+      assert.deepEqual(await store.ownedChannels('a1', []), new Set());
       assert.equal(await store.getUser('ghost'), undefined);
 
       assert.equal(await store.removeUser('u2'), true);
@@ -480,8 +413,7 @@ async function checkBlocks(db: Database, prefix: string): Promise<void> {
   assert.deepEqual(stored, new Map([...expected].map(([k, days]) => [k, [...patchBlock(undefined, days)!]])));
 }
 
-contract(sqlite);
-contract(postgres());
+for (const adapter of adapters()) contract(adapter);
 
 /**
  * Random operation sequences, checked minute by minute against a brute-force model and run against both

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import fc from 'fast-check';
 import { tempDir, testConfig } from './helpers.js';
-import { summary } from '../src/service/summary.js';
+import { signedCaller } from '../src/service/signed.js';
 import { Tenancy } from '../src/service/tenancy.js';
 import type { Store } from '../src/store/port.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
@@ -127,7 +127,7 @@ test('summary equals the brute-force peak of the per-minute sum, in process and 
             const app = await fill(store, prefix, minutes);
             const users = queried.map((u) => `${prefix}u${u}`).join(' , ');
             assert.deepEqual(
-              await summary({ store, config }, app, { users, start: anchor, end }),
+              await signedCaller({ store, config })('summary', app, { users, start: anchor, end }),
               expected,
               store === memory ? 'in process' : 'query thread',
             );
@@ -150,7 +150,7 @@ test('the pruned search keeps the edge cases exact: bound ties, hour ties, the l
     await tenancy.addChannel('a', '1');
     await tenancy.addChannel('b', '2');
     const ask = async (timeZone: string, day: string, users = 'a,b,idle') =>
-      summary({ store, config: testConfig({ timeZone }) }, app, { users, start: day, end: day });
+      signedCaller({ store, config: testConfig({ timeZone }) })('summary', app, { users, start: day, end: day });
     const at = (iso: string) => Date.parse(iso) / 60_000;
 
     // Hour 11 bounds 8 (a's 5 and b's 3, never together) and is summed first, finding 5 at 11:00; hour 9
@@ -214,7 +214,11 @@ test('ties go to the earliest minute, and the peak is of the sum, not the sum of
     { channelId: '1', pullType: 'cdn', minute: t0 + 2, ccv: 4 },
     { channelId: '2', pullType: 'cdn', minute: t0 + 2, ccv: 6 },
   ]);
-  const got = await summary({ store, config: testConfig() }, app, { users: 'a,b', start: '2021-08-01', end: '2021-08-01' });
+  const got = await signedCaller({ store, config: testConfig() })('summary', app, {
+    users: 'a,b',
+    start: '2021-08-01',
+    end: '2021-08-01',
+  });
   assert.deepEqual(got, [{ statAt: t0 * 60_000, peakCCV: '10', pullType: 'cdn' }]);
   await store.close();
 });

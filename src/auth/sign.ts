@@ -1,26 +1,16 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-
 /**
- * POLYV's request signature (docs/api.md), shared by the server and the client SDK.
- * Parameters with an empty value (undefined, null, '') and `sign` itself are left out; the rest are
- * sorted by name (ASCII), concatenated as name+value with raw values, wrapped in the secret on both sides.
+ * POLYV's request signature on the server (docs/api.md, Signing): the contract's canonical string hashed with
+ * node:crypto (native and fast on the hot path; the SDK hashes the same string with a pure-JS library that also runs
+ * in browsers, and a test keeps the two equal).
  */
-export type SignatureMethod = 'MD5' | 'SHA256';
-export type SignParams = Record<string, string | number | boolean | null | undefined>;
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { canonicalString, methodOf, type SignatureMethod, type SignParams } from '@live-ccv/client/contract';
 
-export function canonicalString(params: SignParams, secret: string): string {
-  const names = Object.keys(params)
-    .filter((k) => k !== 'sign' && params[k] !== undefined && params[k] !== null && String(params[k]) !== '')
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  let body = '';
-  for (const k of names) body += k + String(params[k]);
-  return secret + body + secret;
-}
+export type { SignatureMethod, SignParams };
 
 /** Upper-case hex signature; the method defaults to the params' signatureMethod, else MD5. */
-export function sign(params: SignParams, secret: string, method?: SignatureMethod): string {
-  const m = method ?? (String(params.signatureMethod ?? '').toUpperCase() === 'SHA256' ? 'SHA256' : 'MD5');
-  const algorithm = m === 'SHA256' ? 'sha256' : 'md5';
+export function sign(params: SignParams, secret: string, method: SignatureMethod = methodOf(params)): string {
+  const algorithm = method === 'SHA256' ? 'sha256' : 'md5';
   return createHash(algorithm).update(canonicalString(params, secret), 'utf8').digest('hex').toUpperCase();
 }
 

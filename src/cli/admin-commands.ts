@@ -1,28 +1,27 @@
 /**
- * `live-ccv apps|users|channels ...`: tenancy administration on the configured store, the same
- * operations (and the same checks and messages) as the admin API.
+ * `live-ccv apps|users|channels ...`: tenancy administration, on the configured store or through a running
+ * server's admin API (`--base-url`), with the same checks and messages as the admin API.
  */
 import type { Command } from 'commander';
-import { publicApp, Tenancy, type PublicApp } from '../service/tenancy.js';
-import type { App } from '../store/port.js';
+import type { PublicApp } from '../service/tenancy.js';
+import { type AdminBackend, backendFlags, withAdmin } from './admin-backend.js';
 import { emit, isoTime, jsonFlag, oneLineErrors, record, table, type Column, type JsonFlag, type Row } from './output.js';
-import { storeFlags, withStore } from './store-session.js';
 
 type Opts = JsonFlag & Record<string, unknown>;
 
-/** A leaf command with the store flags and --json, whose action gets a Tenancy on an open store. */
+/** A leaf command with the store or admin API flags and --json, whose action gets the chosen backend. */
 function leaf<A extends string[]>(
   parent: Command,
   spec: string,
   description: string,
-  run: (tenancy: Tenancy, opts: Opts, ...args: A) => Promise<void>,
+  run: (admin: AdminBackend, opts: Opts, ...args: A) => Promise<void>,
 ): Command {
-  const cmd = jsonFlag(storeFlags(parent.command(spec).description(description)));
+  const cmd = jsonFlag(backendFlags(parent.command(spec).description(description)));
   cmd.action(async (...received: unknown[]) => {
     // commander passes the declared arguments, then the options, then the command itself
     const args = received.slice(0, -2) as A;
     const opts = received[received.length - 2] as Opts;
-    await withStore(opts, (store) => run(new Tenancy(store), opts, ...args));
+    await withAdmin(opts, (admin) => run(admin, opts, ...args));
   });
   return cmd;
 }
@@ -32,16 +31,13 @@ const appColumns: Column[] = [
   { key: 'name' },
   { key: 'enabled' },
   { key: 'rateLimit', format: (v) => (v === null ? 'default' : String(v)) },
-  { key: 'ingestToken', title: 'ingestToken', format: (v) => (v ? 'set' : '-') },
+  { key: 'hasIngestToken', title: 'ingestToken', format: (v) => (v ? 'set' : '-') },
   { key: 'createdAt', format: isoTime },
 ];
-const showApp = (opts: Opts, app: App) => {
-  const shown: PublicApp = publicApp(app);
-  emit(opts.json, shown, () => table([shown as unknown as Row], appColumns));
-};
+const showApp = (opts: Opts, app: PublicApp) => emit(opts.json, app, () => table([app as unknown as Row], appColumns));
 /** Credentials are printed once, at creation or rotation: the store cannot show the secret later. */
-const showCredentials = (opts: Opts, data: Row) =>
-  emit(opts.json, data, () => `${record(data)}\n(the secret is shown only now: store it safely)`);
+const showCredentials = (opts: Opts, data: object) =>
+  emit(opts.json, data, () => `${record(data as Row)}\n(the secret is shown only now: store it safely)`);
 
 export function registerApps(program: Command): void {
   const apps = oneLineErrors(program.command('apps').description('manage applications (callers of the signed API)'));
@@ -51,27 +47,26 @@ export function registerApps(program: Command): void {
       appId: o.appId as string | undefined,
       appSecret: o.appSecret as string | undefined,
     });
-    showCredentials(o, { appId: a.appId, appSecret: a.appSecret, name: a.name, enabled: a.enabled });
+    showCredentials(o, a);
   })
     .requiredOption('--name <name>', 'a name for people')
     .option('--app-id <appId>', 'register a known appId (default: random)')
     .option('--app-secret <secret>', 'register a known appSecret (default: random)');
   leaf(apps, 'list', 'list applications (secrets omitted)', async (t, o) => {
-    const list = (await t.listApps()).map(publicApp);
+    const list = await t.listApps();
     emit(o.json, list, () => table(list as unknown as Row[], appColumns));
   });
   leaf(apps, 'show <appId>', 'show one application (secret omitted)', async (t, o, appId: string) =>
     showApp(o, await t.app(appId)),
   );
   leaf(apps, 'disable <appId>', 'refuse the application\'s calls ("application not found.")', async (t, o, appId: string) =>
-    showApp(o, await t.updateApp(appId, { enabled: false })),
+    showApp(o, await t.setEnabled(appId, false)),
   );
   leaf(apps, 'enable <appId>', "accept the application's calls again", async (t, o, appId: string) =>
-    showApp(o, await t.updateApp(appId, { enabled: true })),
+    showApp(o, await t.setEnabled(appId, true)),
   );
   leaf(apps, 'rotate-secret <appId>', 'replace the secret (the old one stops working at once)', async (t, o, appId: string) => {
-    const a = await t.rotateSecret(appId);
-    showCredentials(o, { appId: a.appId, appSecret: a.appSecret });
+    showCredentials(o, await t.rotateSecret(appId));
   });
 }
 

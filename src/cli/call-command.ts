@@ -3,10 +3,12 @@
  * Credentials come from flags or LIVE_CCV_BASE_URL / LIVE_CCV_APP_ID / LIVE_CCV_APP_SECRET.
  */
 import { Option, type Command } from 'commander';
-import { createClient, PolyvApiError, type ConcurrenceItem, type PolyvClient } from '../client/index.js';
+import { fieldsOf, signedEndpoints, type KindName, type SignedEndpoint } from '@live-ccv/client/contract';
+import { createClient, PolyvApiError, type PolyvClient } from '../client/index.js';
 import { settings } from '../config/config.js';
 import { localToEpochMs, toLocal } from '../domain/calendar.js';
-import { emit, jsonFlag, oneLineErrors, table, type JsonFlag, type Row } from './output.js';
+import { io } from './io.js';
+import { emit, jsonFlag, oneLineErrors, table, type Column, type JsonFlag, type Row } from './output.js';
 
 export const DEFAULT_BASE_URL = 'http://127.0.0.1:8080';
 
@@ -44,7 +46,7 @@ function count(name: string, text: string | undefined): number | undefined {
 }
 
 function clientFrom(o: CallOpts): PolyvClient {
-  const env = process.env;
+  const env = io().env;
   const appId = o.appId ?? env.LIVE_CCV_APP_ID;
   const appSecret = o.appSecret ?? env.LIVE_CCV_APP_SECRET;
   if (!appId) throw new Error('no application id: pass --app-id or set LIVE_CCV_APP_ID');
@@ -62,7 +64,7 @@ function clientFrom(o: CallOpts): PolyvClient {
 
 function zoneOf(o: CallOpts): string {
   // The deployment's zone by default: its days are the ones --start/--end and the answers are in.
-  const zone = o.timeZone ?? process.env.LIVE_CCV_TIME_ZONE ?? settings.timeZone.def;
+  const zone = o.timeZone ?? io().env.LIVE_CCV_TIME_ZONE ?? settings.timeZone.def;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
   } catch {
@@ -100,97 +102,58 @@ async function calling<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-const itemColumns = [{ key: 'day' }, { key: 'minute' }, { key: 'viewers' }];
+/** `channelMaxHistoryConcurrent` -> `channel-max-history-concurrent`, `startDate` -> `start-date` */
+const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+/** commander's key of an option: `--start-date` -> `startDate` */
+const camel = (flag: string) => flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
 
-interface SeriesRange {
-  startDate: string;
-  endDate: string;
-  pullType: string | undefined;
+const PLACEHOLDER: Record<KindName, string> = {
+  userIds: '<ids>',
+  channelIds: '<ids>',
+  day: '<yyyy-MM-dd>',
+  epochMs: '<time>',
+  channelId: '<id>',
+  userId: '<id>',
+  pullType: '<type>',
+};
+
+/** The human form of an answer: a table of the endpoint's CSV columns (instants also in local time), or the value. */
+function human(e: SignedEndpoint, data: unknown, zone: string): string {
+  if ('scalar' in e.csv) return String(data);
+  const columns: Column[] = (e.display ?? e.csv.columns).map((key) => ({ key }));
+  for (const key of e.instants ?? []) {
+    columns.push({ key, title: `local time (${zone})`, format: (v) => localLabel(Number(v), zone) });
+  }
+  const rows = e.tableRows?.(data) ?? (e.csv.rows ? e.csv.rows(data) : data);
+  return table(rows as Row[], columns);
 }
 
+/**
+ * One command per signed endpoint of the contract, its flags from the endpoint's parameters: a new endpoint gets
+ * its command without code here. Instants (epoch-ms parameters) also accept a local time in the display zone.
+ */
 export function registerCall(program: Command): void {
   const call = oneLineErrors(program.command('call').description('make a signed API call (live-ccv or POLYV)'));
-
-  /** The three per-minute series endpoints share their date range, pull type and table. */
-  const series = (
-    name: string,
-    description: string,
-    ids: (cmd: Command) => Command,
-    fetch: (client: PolyvClient, o: CallOpts, range: SeriesRange) => Promise<ConcurrenceItem[]>,
-  ) =>
-    ids(connection(call.command(name).description(description)))
-      .requiredOption('--start-date <yyyy-MM-dd>', 'first day')
-      .requiredOption('--end-date <yyyy-MM-dd>', 'last day')
-      .option('--pull-type <type>', 'only this pull type')
-      .action(async (o: CallOpts) => {
-        const range = { startDate: String(o.startDate), endDate: String(o.endDate), pullType: o.pullType as string | undefined };
-        const data = await calling(() => fetch(clientFrom(o), o, range));
-        emit(o.json, data, () => table(data as unknown as Row[], itemColumns));
-      });
-
-  connection(call.command('summary').description('peak CCV per pull type of users over days (the yunduo summary)'))
-    .requiredOption('--users <ids>', 'comma-separated user ids')
-    .requiredOption('--start <yyyy-MM-dd>', 'first day')
-    .requiredOption('--end <yyyy-MM-dd>', 'last day (inclusive)')
-    .action(async (o: CallOpts) => {
+  for (const e of signedEndpoints as readonly SignedEndpoint[]) {
+    const cmd = connection(call.command(kebab(e.name)).description(e.summary));
+    const fields = fieldsOf(e.params);
+    for (const f of fields) {
+      const flag = `--${kebab(f.field)} ${PLACEHOLDER[f.kind]}`;
+      const doc = f.kind === 'epochMs' ? `${f.doc}; or a local yyyy-MM-dd[ HH:mm[:ss]]` : f.doc;
+      if (f.required) cmd.requiredOption(flag, doc);
+      else cmd.option(flag, doc);
+    }
+    cmd.action(async (o: CallOpts) => {
       const zone = zoneOf(o);
-      const data = await calling(() =>
-        clientFrom(o).summary({ users: String(o.users), start: String(o.start), end: String(o.end) }),
-      );
-      emit(o.json, data, () =>
-        table(data as unknown as Row[], [
-          { key: 'pullType' },
-          { key: 'peakCCV' },
-          { key: 'statAt' },
-          { key: 'statAt', title: `local time (${zone})`, format: (v) => localLabel(Number(v), zone) },
-        ]),
-      );
+      const input: Record<string, unknown> = {};
+      for (const f of fields) {
+        const value = o[camel(kebab(f.field))] as string | undefined;
+        if (value === undefined) continue;
+        input[f.field] = f.kind === 'epochMs' ? instant(`--${kebab(f.field)}`, value, zone) : value;
+      }
+      const client = clientFrom(o) as unknown as Record<string, (q: unknown) => Promise<unknown>>;
+      const data = await calling(() => client[e.name]!(input));
+      emit(o.json, data, () => human(e, data, zone));
     });
-
-  series(
-    'channel-concurrence',
-    "a channel's CCV per minute over days",
-    (cmd) => cmd.requiredOption('--channel-id <id>', 'the channel'),
-    (client, o, range) => client.channelConcurrence({ channelId: String(o.channelId), ...range }),
-  );
-
-  connection(call.command('channel-max-history-concurrent').description("a channel's peak CCV between two instants"))
-    .requiredOption('--channel-id <id>', 'the channel')
-    .requiredOption('--start-time <time>', 'epoch ms or local yyyy-MM-dd[ HH:mm]')
-    .requiredOption('--end-time <time>', 'epoch ms or local yyyy-MM-dd[ HH:mm]')
-    .option('--pull-type <type>', 'only this pull type')
-    .action(async (o: CallOpts) => {
-      const zone = zoneOf(o);
-      const q = {
-        channelId: String(o.channelId),
-        startTime: instant('--start-time', String(o.startTime), zone),
-        endTime: instant('--end-time', String(o.endTime), zone),
-        pullType: o.pullType as string | undefined,
-      };
-      const peak = await calling(() => clientFrom(o).channelMaxHistoryConcurrent(q));
-      emit(o.json, peak, () => String(peak));
-    });
-
-  series(
-    'channels-concurrence',
-    'channels summed: per day over several days, per minute within one (concurrence-mc)',
-    (cmd) => cmd.requiredOption('--channel-ids <ids>', 'comma-separated channel ids'),
-    (client, o, range) => client.channelsConcurrence({ channelIds: String(o.channelIds), ...range }),
-  );
-
-  series(
-    'user-concurrence',
-    "a user's channels summed, per minute over days",
-    (cmd) => cmd.option('--user-id <id>', 'the user (needed when the application has several)'),
-    (client, o, range) => client.userConcurrence({ userId: o.userId as string | undefined, ...range }),
-  );
-
-  connection(call.command('user-realtime-concurrence').description("viewers watching a user's channels now"))
-    .option('--user-id <id>', 'the user (needed when the application has several)')
-    .option('--pull-type <type>', 'only this pull type')
-    .action(async (o: CallOpts) => {
-      const q = { userId: o.userId as string | undefined, pullType: o.pullType as string | undefined };
-      const now = await calling(() => clientFrom(o).userRealtimeConcurrence(q));
-      emit(o.json, now, () => String(now));
-    });
+  }
 }

@@ -1,15 +1,18 @@
 /**
- * `live-ccv import ccv FILE`: streams per-minute channel CCV from a CSV or NDJSON file into the store.
+ * `live-ccv import ccv FILE`: streams per-minute channel CCV from a CSV or NDJSON file into the store, or
+ * through a running server's admin API (`--base-url`).
  * Rows set values, so a second import of the same file changes nothing; bad rows are reported by line
  * number while the good ones load, and any bad row makes the exit status non-zero.
  */
 import fs from 'node:fs';
 import { Option, type Command } from 'commander';
 import { SingleBar } from 'cli-progress';
-import { CcvImporter, type ImportFormat, type ImportResult } from '../service/import-ccv.js';
+import type { ImportFormat, ImportResult } from '../service/import-ccv.js';
+import { backendFlags, withAdmin } from './admin-backend.js';
+import { registerImportPolyv } from './import-polyv.js';
+import { io } from './io.js';
 import { emit, jsonFlag, oneLineErrors, type JsonFlag } from './output.js';
-import { settingFlags } from './program.js';
-import { storeFlags, withStore } from './store-session.js';
+import { settingFlags } from './setting-flags.js';
 
 /** Below this size an import is over before a bar would be worth drawing. */
 const PROGRESS_MIN_BYTES = 4 * 1024 * 1024;
@@ -42,16 +45,17 @@ export function report(file: string, r: ImportResult): string {
 
 export function registerImport(program: Command): void {
   const group = oneLineErrors(program.command('import').description('load data into the store'));
+  registerImportPolyv(group);
   const cmd = group
     .command('ccv <file>')
     .description('import per-minute channel CCV rows channelId,pullType,minute,ccv (CSV with optional header, or NDJSON)')
     .addOption(new Option('--format <format>', 'file format (default: detected from the first line)').choices(['csv', 'ndjson']));
-  jsonFlag(settingFlags(storeFlags(cmd), ['timeZone', 'pullTypes']));
+  jsonFlag(settingFlags(backendFlags(cmd), ['timeZone', 'pullTypes']));
   cmd.action(async (file: string, opts: JsonFlag & { format?: ImportFormat } & Record<string, unknown>) => {
     const { stream, size } = openFile(file);
-    const result = await withStore(opts, async (store, config) => {
+    const result = await withAdmin(opts, async (admin) => {
       const bar =
-        size >= PROGRESS_MIN_BYTES && process.stderr.isTTY
+        size >= PROGRESS_MIN_BYTES && io().isTTY
           ? new SingleBar({
               stream: process.stderr,
               format: 'importing |{bar}| {percentage}% of {mb} MB, line {line}',
@@ -60,7 +64,7 @@ export function registerImport(program: Command): void {
           : undefined;
       bar?.start(size, 0, { mb: (size / 1048576).toFixed(1), line: 0 });
       try {
-        return await new CcvImporter(store, config).importText(stream as AsyncIterable<string>, {
+        return await admin.importText(stream as AsyncIterable<string>, {
           format: opts.format,
           onProgress: (line) => bar?.update(stream.bytesRead, { line }),
         });

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-import { buildProgram } from './program.js';
+import { runCli } from './run.js';
 
-buildProgram()
-  .parseAsync(process.argv)
-  .catch((err: unknown) => {
-    process.stderr.write(`live-ccv: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  });
+// Output piped into `head` and the like: a closed pipe ends the command quietly, not with a stack trace.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
+process.exitCode = await runCli(process.argv.slice(2));

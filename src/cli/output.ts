@@ -1,5 +1,6 @@
 /** How CLI commands print: aligned tables for people, --json for scripts, one-line errors. */
 import type { Command } from 'commander';
+import { io } from './io.js';
 
 export type Row = Record<string, unknown>;
 export interface Column {
@@ -32,14 +33,8 @@ export function record(row: Row): string {
     .join('\n');
 }
 
-// Output piped into `head` and the like: a closed pipe ends the command quietly, not with a stack trace.
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw e;
-});
-
 export function out(text: string): void {
-  process.stdout.write(`${text}\n`);
+  io().out(`${text}\n`);
 }
 
 /** Prints data as JSON when asked, else in its human form. */

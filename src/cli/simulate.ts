@@ -7,23 +7,30 @@ import fs from 'node:fs';
 import cliProgress from 'cli-progress';
 import { type Command, Option } from 'commander';
 import type { z } from 'zod';
-import { settings, type SettingName } from '../config/config.js';
+import { clockOf, settings, type SettingName } from '../config/config.js';
+import { localDay, localStamp } from '../domain/calendar.js';
+import { zoneFlag } from './flags.js';
+import { io } from './io.js';
 import { trimBase } from '../sim/http.js';
 import { sendTraffic, type SendReport } from '../sim/sender.js';
 import { generateTraffic } from '../sim/traffic.js';
 import { formatFor, formatTruth, parseTruth, truthPeaks, type TruthRow } from '../sim/truth.js';
-import { minuteIso, verifyOnce, verifyWaiting } from '../sim/verify.js';
+import { verifyOnce, verifyWaiting } from '../sim/verify.js';
 import { batchWindow, beaconWindow } from '../sim/window.js';
+import { waitProgress } from './wait-progress.js';
 
 /** A setting's value from the environment (or its default), validated like the server does. */
 function setting<K extends SettingName>(name: K): z.output<(typeof settings)[K]['schema']> {
   const s = settings[name];
-  const raw = process.env[s.env] ?? s.def;
+  const raw = io().env[s.env] ?? s.def;
   const parsed = (s.schema as z.ZodType).safeParse(raw);
   if (!parsed.success)
     throw new Error(`invalid setting ${s.env}: ${parsed.error.issues[0]?.message ?? 'invalid'} (got "${raw}")`);
   return parsed.data as z.output<(typeof settings)[K]['schema']>;
 }
+
+/** --time-zone, or the deployment's LIVE_CCV_TIME_ZONE, checked like the setting. */
+const zoneOption = (flag: string | undefined): string => (flag === undefined ? setting('timeZone') : zoneFlag('time-zone', flag));
 
 function num(flag: string, value: unknown, { int = false, min = -Infinity, max = Infinity } = {}): number {
   const n = Number(value);
@@ -86,7 +93,9 @@ async function simulate(o: SimulateOpts): Promise<void> {
       : setting('allowedLatenessMs');
   const minutes =
     o.minutes !== undefined ? num('minutes', o.minutes, { min: 0.05, max: 1440, int: o.endpoint === 'batch' }) : undefined;
-  const now = Date.now();
+  const zone = zoneOption(o.timeZone);
+  const clock = clockOf({ clockOffsetMs: setting('clockOffsetMs') });
+  const now = clock();
   const window = o.endpoint === 'batch' ? batchWindow(now, lateness, minutes) : beaconWindow(now, lateness, minutes ?? 1);
   const traffic = generateTraffic({
     seed: num('seed', o.seed, { int: true, min: 0, max: 2 ** 32 - 1 }),
@@ -103,13 +112,13 @@ async function simulate(o: SimulateOpts): Promise<void> {
     lateFraction: o.endpoint === 'batch' ? num('late', o.late, { min: 0, max: 1 }) : 0,
     lateMinute: window.lateMinute,
     spikeFactor: num('spike', o.spike, { min: 1 }),
-    timeZone: o.timeZone ?? setting('timeZone'),
+    timeZone: zone,
   });
   const beats = traffic.beats;
-  const log = (s: string) => process.stderr.write(`${s}\n`);
+  const log = (s: string) => io().err(`${s}\n`);
   log(
-    `simulate: ${beats.length} heartbeats for ${channels.length} channel(s), simulated ${minuteIso(window.start)} .. ${new Date(window.end).toISOString()}` +
-      ` (spike ${new Date(traffic.spike.start).toISOString().slice(11, 19)}Z), via ${o.endpoint} at <= ${o.rate}/s`,
+    `simulate: ${beats.length} heartbeats for ${channels.length} channel(s), simulated ${localStamp(window.start, zone, true)} .. ${localStamp(window.end, zone, true)}` +
+      ` (spike at ${localStamp(traffic.spike.start, zone, true).slice(11, 19)}), via ${o.endpoint} at <= ${o.rate}/s`,
   );
 
   const bar = o.progress
@@ -135,6 +144,7 @@ async function simulate(o: SimulateOpts): Promise<void> {
       concurrency: num('concurrency', o.concurrency, { int: true, min: 1, max: 256 }),
       boundaryGuardMs: num('boundary-guard-ms', o.boundaryGuardMs, { int: true, min: 0, max: 20_000 }),
       onProgress: (done) => bar?.update(done),
+      now: clock,
     });
   } finally {
     bar?.stop();
@@ -144,6 +154,14 @@ async function simulate(o: SimulateOpts): Promise<void> {
   const rows = report.truth.rows();
   fs.writeFileSync(o.truth, formatTruth(rows, formatFor(o.truth)));
   const peaks = truthPeaks(rows);
+  // The local days the truth covers: what a summary call for these minutes must ask for in this zone.
+  let first = rows.length > 0 ? Infinity : window.start;
+  let last = rows.length > 0 ? -Infinity : window.end - 1;
+  for (const r of rows) {
+    first = Math.min(first, r.minute);
+    last = Math.max(last, r.minute);
+  }
+  const days = { start: localDay(first, zone), end: localDay(last, zone) };
   const planned = {
     late: beats.filter((b) => b.kind === 'late').length,
     duplicate: beats.filter((b) => b.kind === 'duplicate').length,
@@ -158,20 +176,28 @@ async function simulate(o: SimulateOpts): Promise<void> {
     ambiguous: report.ambiguous,
     truthRows: rows.length,
     truthFile: o.truth,
-    peaks: peaks.map((p) => ({ pullType: p.key, statAt: p.minute * 60_000, peakCCV: p.value })),
+    timeZone: zone,
+    days,
+    peaks: peaks.map((p) => ({
+      pullType: p.key,
+      statAt: p.minute * 60_000,
+      local: localStamp(p.minute * 60_000, zone),
+      peakCCV: p.value,
+    })),
   };
-  if (o.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+  if (o.json) io().out(`${JSON.stringify(summary)}\n`);
   else {
     const reasons =
       Object.entries(report.rejected)
         .map(([r, n]) => `${n} ${r}`)
         .join(', ') || 'none';
-    process.stdout.write(
+    io().out(
       `${[
         `sent ${report.sent} heartbeats in ${seconds.toFixed(1)} s (${Math.round(report.sent / Math.max(seconds, 0.001))}/s): ${report.accepted} accepted, refused: ${reasons}`,
         `planned: ${planned.duplicate} duplicates, ${planned.late} late`,
         `truth: ${rows.length} rows (channel, pull type, minute) written to ${o.truth}`,
-        ...summary.peaks.map((p) => `peak ${p.pullType}: ${p.peakCCV} at ${minuteIso(p.statAt)}`),
+        ...summary.peaks.map((p) => `peak ${p.pullType}: ${p.peakCCV} at ${p.local}`),
+        `local days (${zone}): --start ${days.start} --end ${days.end}`,
       ].join('\n')}\n`,
     );
   }
@@ -193,6 +219,8 @@ interface VerifyOpts {
   timeout: string;
   poll: string;
   show: string;
+  timeZone?: string;
+  progress: boolean;
 }
 
 function readTruth(file: string): TruthRow[] {
@@ -213,23 +241,32 @@ async function verify(o: VerifyOpts): Promise<void> {
   if (!adminToken) throw new Error('an admin token is required (--admin-token or LIVE_CCV_ADMIN_TOKEN)');
   const options = { baseUrl: trimBase(o.baseUrl), adminToken };
   const show = num('show', o.show, { int: true, min: 0 });
-  const result = o.wait
-    ? await verifyWaiting(truth, {
+  const zone = zoneOption(o.timeZone);
+  let result: Awaited<ReturnType<typeof verifyOnce>>;
+  if (o.wait) {
+    const timeoutMs = num('timeout', o.timeout, { min: 0 }) * 1000;
+    const progress = o.progress ? waitProgress({ write: (text) => io().err(text), isTTY: io().isTTY, timeoutMs }) : undefined;
+    try {
+      result = await verifyWaiting(truth, {
         ...options,
-        timeoutMs: num('timeout', o.timeout, { min: 0 }) * 1000,
+        timeoutMs,
         pollMs: num('poll', o.poll, { int: true, min: 50 }),
-      })
-    : await verifyOnce(truth, options);
+        onPoll: (c) => progress?.poll({ matched: c.matched, mismatches: c.mismatches.length }),
+      });
+    } finally {
+      progress?.stop();
+    }
+  } else result = await verifyOnce(truth, options);
   const { matched, mismatches } = result;
   const lines = [`verify: ${matched} minute cells match, ${mismatches.length} mismatch${mismatches.length === 1 ? '' : 'es'}`];
   for (const m of mismatches.slice(0, show)) {
     lines.push(
-      `  channel ${m.channelId} ${m.pullType} ${minuteIso(m.minute)} (${m.minute}): expected ${m.expected}, server ${m.actual}`,
+      `  channel ${m.channelId} ${m.pullType} ${localStamp(m.minute, zone)} (${m.minute}): expected ${m.expected}, server ${m.actual}`,
     );
   }
   if (mismatches.length > show) lines.push(`  ... and ${mismatches.length - show} more`);
-  process.stdout.write(`${lines.join('\n')}\n`);
-  if (mismatches.length > 0) process.exitCode = 1;
+  io().out(`${lines.join('\n')}\n`);
+  if (mismatches.length > 0) io().exitCode = 1;
 }
 
 export function registerSimulate(program: Command): void {
@@ -282,5 +319,7 @@ export function registerSimulate(program: Command): void {
     .option('--timeout <seconds>', 'how long --wait polls', '180')
     .option('--poll <ms>', 'interval between polls', '1000')
     .option('--show <n>', 'mismatches listed', '10')
+    .option('--time-zone <zone>', 'zone the mismatching minutes are shown in (env LIVE_CCV_TIME_ZONE)')
+    .option('--no-progress', 'no progress on stderr while --wait polls')
     .action(verify);
 }

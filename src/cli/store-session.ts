@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { Config } from '../config/config.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/port.js';
-import { configFrom, settingFlags } from './program.js';
+import { configFrom, settingFlags } from './setting-flags.js';
 
 /** The flags that choose the store, the same ones `serve` takes. */
 export function storeFlags(cmd: Command): Command {

@@ -177,6 +177,39 @@ export const settings = {
     schema: int(1),
     doc: 'a request taking at least this long is logged as slow (with LIVE_CCV_REQUEST_LOG=notable)',
   },
+  logFormat: {
+    env: 'LIVE_CCV_LOG_FORMAT',
+    def: 'auto',
+    schema: z.enum(['auto', 'json', 'pretty']),
+    doc: 'log lines as JSON (one object per line) or pretty (colored text for people); auto: pretty on a terminal, JSON otherwise',
+  },
+  metricsPort: {
+    env: 'LIVE_CCV_METRICS_PORT',
+    def: '',
+    schema: z
+      .string()
+      .refine((v) => v === '' || (/^\d{1,5}$/.test(v) && Number(v) <= 65535), 'expected a port number (0-65535) or empty')
+      .transform((v) => (v === '' ? undefined : Number(v))),
+    doc: 'serve GET /metrics (Prometheus) on this port only, instead of on the HTTP port; empty serves it on the HTTP port',
+  },
+  metricsHost: {
+    env: 'LIVE_CCV_METRICS_HOST',
+    def: '',
+    schema: z.string(),
+    doc: 'address of the metrics port (LIVE_CCV_METRICS_PORT); empty uses LIVE_CCV_HOST',
+  },
+  dashboardDir: {
+    env: 'LIVE_CCV_DASHBOARD_DIR',
+    def: '',
+    schema: z.string(),
+    doc: 'directory of the dashboard build served at /dashboard; empty serves the one `npm run build` made (dist/dashboard)',
+  },
+  clockOffsetMs: {
+    env: 'LIVE_CCV_CLOCK_OFFSET_MS',
+    def: '0',
+    schema: z.coerce.number({ error: 'expected an integer' }).int('expected an integer'),
+    doc: "shifts this process's clock by this many ms, for tests and replays (keep 0 in production)",
+  },
   demo: { env: 'LIVE_CCV_DEMO', def: 'true', schema: bool, doc: 'create a demo application on first start with an empty store' },
 } as const;
 
@@ -217,6 +250,12 @@ export function loadConfig(
   }
   if (config.trustProxy) parseTrustProxy(config.trustProxy);
   return config;
+}
+
+/** The process's clock: the wall clock, shifted by LIVE_CCV_CLOCK_OFFSET_MS when a test asks for it. */
+export function clockOf(config: Pick<Config, 'clockOffsetMs'>): () => number {
+  const offset = config.clockOffsetMs;
+  return offset === 0 ? Date.now : () => Date.now() + offset;
 }
 
 export function kebab(name: string): string {

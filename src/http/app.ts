@@ -1,31 +1,18 @@
 import formbody from '@fastify/formbody';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { parseTrustProxy, type Config } from '../config/config.js';
+import { parseTrustProxy } from '../config/config.js';
 import { ApiError, errors } from '../errors.js';
-import { MemoryNonceCache, MemoryRateLimiter } from '../limits/memory.js';
-import type { NonceCache, RateLimiter } from '../limits/port.js';
-import type { HeartbeatIngest, Realtime } from '../ingest/realtime-port.js';
-import type { Store } from '../store/port.js';
+import { logStream } from '../logging/logger.js';
+import { metricsPlugin } from '../metrics/http.js';
+import { resolveDeps, type AppDeps } from './deps.js';
 import { failure } from './envelope.js';
 import { requestLogController } from './request-log.js';
+import { registerJsonParser } from './json-body.js';
+import { logSerializers } from './log-redaction.js';
 import { routePlugins } from './routes/index.js';
 
-export interface AppDeps {
-  config: Config;
-  store: Store;
-  limiter?: RateLimiter;
-  nonces?: NonceCache;
-  now?: () => number;
-  /** pino options or an existing logger; tests pass false */
-  logger?: FastifyServerOptions['logger'];
-  /** the heartbeat collector, present when this process runs the ingest; it is also the realtime source */
-  ingest?: HeartbeatIngest;
-  /** "now" viewer counts; defaults to the ingest */
-  realtime?: Realtime;
-}
-
-export type ResolvedDeps = Required<Omit<AppDeps, 'logger' | 'realtime' | 'ingest'>> & Pick<AppDeps, 'realtime' | 'ingest'>;
+export type { AppDeps } from './deps.js';
 
 declare module 'fastify' {
   interface FastifyReply {
@@ -36,22 +23,22 @@ declare module 'fastify' {
 
 /** Builds the HTTP application without listening; server.ts listens, tests use inject. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const resolved: ResolvedDeps = {
-    config: deps.config,
-    store: deps.store,
-    limiter: deps.limiter ?? new MemoryRateLimiter(),
-    nonces: deps.nonces ?? new MemoryNonceCache(),
-    now: deps.now ?? Date.now,
-    ingest: deps.ingest,
-    realtime: deps.realtime ?? deps.ingest,
-  };
+  const resolved = resolveDeps(deps);
   const { config } = resolved;
+  const given = deps.logger;
+  const isInstance = typeof given === 'object' && given !== null && typeof (given as { info?: unknown }).info === 'function';
   const app: FastifyInstance = Fastify({
     http2: false,
-    logger: deps.logger ?? {
-      level: config.logLevel,
-      redact: { paths: ['req.headers.authorization', 'appSecret', '*.appSecret'], censor: '[redacted]' },
-    },
+    ...(isInstance
+      ? { loggerInstance: given as FastifyBaseLogger }
+      : {
+          logger: given ?? {
+            level: config.logLevel,
+            serializers: logSerializers,
+            redact: { paths: ['req.headers.authorization', 'appSecret', '*.appSecret'], censor: '[redacted]' },
+            ...logStream(config),
+          },
+        }),
     // A hop count is valid at runtime (proxy-addr) though fastify's types omit it.
     trustProxy: parseTrustProxy(config.trustProxy) as boolean | string[],
     bodyLimit: config.bodyLimit,
@@ -59,6 +46,26 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     genReqId: () => randomUUID(),
     return503OnClosing: false,
     logController: requestLogController(config),
+    // The router's own refusals (a path segment over 100 characters) answer the envelope, never echoing the path.
+    frameworkErrors: (err, _req, reply) => {
+      const e = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? errors.uriTooLong() : errors.param('the request URL cannot be read');
+      return sendError(reply, e, config.always200);
+    },
+    // Node's parser refusals (headers over the limit, malformed requests) get the envelope too.
+    clientErrorHandler: (err, socket) => {
+      const e =
+        (err as NodeJS.ErrnoException).code === 'HPE_HEADER_OVERFLOW'
+          ? errors.headersTooLarge()
+          : errors.param('malformed HTTP request');
+      const body = JSON.stringify(failure(e.code, e.message));
+      if (socket.writable) {
+        socket.end(
+          `HTTP/1.1 ${config.always200 ? 200 : e.code} ${e.code === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+            `Connection: close\r\nContent-Type: application/json; charset=utf-8\r\nX-Error-Code: ${e.errorCode}\r\n` +
+            `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+        );
+      } else socket.destroy(err);
+    },
   });
 
   app.decorateReply('envelope', function (this: FastifyReply, code: number, body: unknown) {
@@ -69,6 +76,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     done();
   });
   await app.register(formbody, { bodyLimit: config.bodyLimit });
+  registerJsonParser(app);
   for (const type of ['text/csv', 'text/plain', 'application/x-ndjson', 'application/ndjson']) {
     app.addContentTypeParser(type, { parseAs: 'string' }, (_req, body, done) => done(null, body));
   }
@@ -76,8 +84,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setErrorHandler((err: FastifyError | ApiError, req, reply) => {
     const api = toApiError(err, config.bodyLimit);
     if (api.code >= 500) req.log.error({ err }, 'request failed');
-    for (const [k, v] of Object.entries(api.headers)) reply.header(k, v);
-    return reply.envelope(api.code, failure(api.code, api.message));
+    return sendError(reply, api, config.always200);
   });
 
   const known: { pattern: RegExp; methods: Set<string> }[] = [];
@@ -91,11 +98,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const e = known.some((k) => k.pattern.test(path))
       ? errors.methodNotAllowed(req.method, path)
       : errors.notFound(`${req.method} ${path}`);
-    return reply.envelope(e.code, failure(e.code, e.message));
+    return sendError(reply, e, config.always200);
   });
 
+  await app.register(metricsPlugin, resolved);
   for (const plugin of routePlugins) await app.register(plugin, resolved);
   return app;
+}
+
+/** The error envelope (not through reply.envelope: the router's own refusals come before any decoration). */
+function sendError(reply: FastifyReply, e: ApiError, always200: boolean): FastifyReply {
+  for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);
+  reply.header('x-error-code', e.errorCode);
+  return reply.code(always200 ? 200 : e.code).send(failure(e.code, e.message));
 }
 
 function toApiError(err: FastifyError | ApiError, bodyLimit: number): ApiError {
@@ -105,8 +120,6 @@ function toApiError(err: FastifyError | ApiError, bodyLimit: number): ApiError {
       return errors.payloadTooLarge(bodyLimit);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return errors.unsupportedMediaType(String(err.message.split(': ').pop()));
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return errors.param('the JSON body is empty');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return errors.param('the request body is not valid JSON');

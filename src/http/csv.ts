@@ -2,10 +2,8 @@
  * CSV answers of the signed API (RFC 4180: header row, CRLF line ends, fields quoted only when needed).
  * Only successful answers become CSV; errors stay JSON envelopes so a client always learns why.
  */
+import type { CsvShape } from '@live-ccv/client/contract';
 import { errors } from '../errors.js';
-
-/** How an endpoint's data becomes rows: an array of records by column, or a single value in one column. */
-export type CsvShape = { columns: readonly string[] } | { scalar: string };
 
 export const CSV_TYPE = 'text/csv; charset=utf-8';
 
@@ -13,12 +11,12 @@ export const CSV_TYPE = 'text/csv; charset=utf-8';
  * Whether the caller asked for CSV: the `format` parameter (json or csv) wins, since it is signed and
  * survives proxies that rewrite headers; otherwise an Accept header that ranks text/csv above JSON.
  */
-export function wantsCsv(params: Record<string, string>, accept: string | undefined): boolean {
-  const format = params.format?.trim().toLowerCase();
+export function wantsCsv(formatParam: string | undefined, accept: string | undefined): boolean {
+  const format = formatParam?.trim().toLowerCase();
   if (format) {
     if (format === 'csv') return true;
     if (format === 'json') return false;
-    throw errors.param(`format must be json or csv, got ${params.format}`);
+    throw errors.param(`format must be json or csv, got ${formatParam}`);
   }
   return accept ? preferred(accept) === 'text/csv' : false;
 }
@@ -45,7 +43,7 @@ function field(value: unknown): string {
 /** The data of a success envelope as CSV text; the header row is there even without data rows. */
 export function toCsv(data: unknown, shape: CsvShape): string {
   if ('scalar' in shape) return `${field(shape.scalar)}\r\n${field(data)}\r\n`;
-  const rows = Array.isArray(data) ? data : [data];
+  const rows = shape.rows ? shape.rows(data) : Array.isArray(data) ? data : [data];
   const lines = [shape.columns.map(field).join(',')];
   for (const row of rows) {
     const record = (row ?? {}) as Record<string, unknown>;

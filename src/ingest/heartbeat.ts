@@ -13,11 +13,6 @@ export interface Heartbeat {
   ts: number;
 }
 
-export interface Rejection {
-  index: number;
-  reason: string;
-}
-
 export const CHANNEL_ID = /^\d{1,20}$/;
 /** Printable ASCII without spaces: the log separates fields with tabs and records with newlines. */
 export const VIEWER_ID = /^[\x21-\x7e]{1,128}$/;

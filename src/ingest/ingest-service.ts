@@ -16,7 +16,9 @@ import type { Config } from '../config/config.js';
 import { MINUTE_MS } from '../domain/calendar.js';
 import { errors } from '../errors.js';
 import type { Store } from '../store/port.js';
+import { freshnessLagSeconds, metrics, track } from '../metrics/metrics.js';
 import { ChannelDirectory } from './channel-directory.js';
+import { FLUSH_EVERY_MS, flushReport } from './flush-report.js';
 import { minuteOf, parseHeartbeat, type Heartbeat } from './heartbeat.js';
 import { encodeFrame } from './log-codec.js';
 import { MinuteAggregator } from './minute-aggregator.js';
@@ -25,7 +27,6 @@ import { RealtimeWindow } from './realtime-window.js';
 import { SegmentLog } from './segment-log.js';
 
 export const WATERMARK_KEY = 'ingest.flushedBeforeMinute';
-const FLUSH_EVERY_MS = 1_000;
 const PRUNE_EVERY_MS = 10_000;
 const SEGMENT_BYTES = 64 * 1024 * 1024;
 const SEGMENT_MAX_AGE_MS = 60_000;
@@ -36,6 +37,8 @@ export interface IngestOptions {
   onError?: (err: unknown, what: string) => void;
   /** run the flush, reload and prune timers (tests may drive `flush()` themselves) */
   timers?: boolean;
+  /** where the minute closer reports its flushes (debug) and falling behind (warn) */
+  logger?: { debug(obj: object, msg: string): void; warn(obj: object, msg: string): void };
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -55,6 +58,12 @@ export class IngestService implements HeartbeatIngest {
   private watermark = 0;
   private flushing: Promise<void> = Promise.resolve();
   private stopped = false;
+  private readonly logger: IngestOptions['logger'];
+  private readonly untrack = track(this, {
+    openMinutes: (s) => s.aggregator.openMinutes().length,
+    heldViewers: (s) => s.aggregator.heldViewers(),
+    freshnessLag: (s) => freshnessLagSeconds(s.watermark, s.now()),
+  });
 
   private constructor(
     private readonly config: Config,
@@ -65,6 +74,7 @@ export class IngestService implements HeartbeatIngest {
     this.pullTypes = new Set(config.pullTypes);
     this.now = options.now ?? Date.now;
     this.onError = options.onError ?? ((err, what) => process.stderr.write(`live-ccv ingest: ${what}: ${String(err)}\n`));
+    this.logger = options.logger;
   }
 
   /** Replays the log, writes the minutes that closed while the process was down, and starts the timers. */
@@ -179,6 +189,7 @@ export class IngestService implements HeartbeatIngest {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.untrack();
     for (const t of this.timers) clearInterval(t);
     await Promise.allSettled([...this.inflight]);
     try {
@@ -217,12 +228,28 @@ export class IngestService implements HeartbeatIngest {
     await Promise.allSettled([...this.inflight]);
     const rows = this.aggregator.closedRows(cutoff);
     if (rows.length > 0) await this.store.setChannelMinutes(rows);
+    const before = this.watermark;
     if (cutoff > this.watermark) {
       await this.store.setMeta(WATERMARK_KEY, String(cutoff));
       this.watermark = cutoff;
     }
+    this.reportFlush(before, rows.length);
     this.aggregator.drop(cutoff);
     await this.log.compact(this.watermark);
+  }
+
+  private reportFlush(before: number, rows: number): void {
+    const report = flushReport({
+      before,
+      after: this.watermark,
+      rows,
+      now: this.now(),
+      latenessMs: this.config.allowedLatenessMs,
+    });
+    if (!report) return;
+    metrics.minutesClosed.inc(report.fields.minutesClosed);
+    metrics.minuteRowsWritten.inc(rows);
+    this.logger?.[report.level](report.fields, report.msg);
   }
 
   private startTimers(): void {

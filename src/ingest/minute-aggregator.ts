@@ -57,6 +57,13 @@ export class MinuteAggregator {
     return this.minutes.get(minute)?.get(channelId + SEP + pullType)?.size ?? 0;
   }
 
+  /** Viewer entries held over every open minute, channel and pull type (memory, for /metrics). */
+  heldViewers(): number {
+    let n = 0;
+    for (const byKey of this.minutes.values()) for (const viewers of byKey.values()) n += viewers.size;
+    return n;
+  }
+
   openMinutes(): number[] {
     return [...this.minutes.keys()].sort((a, b) => a - b);
   }

@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { metrics, timed } from '../metrics/metrics.js';
 import { decodeFrames } from './log-codec.js';
 import type { Heartbeat } from './heartbeat.js';
 
@@ -83,10 +84,14 @@ export class SegmentLog {
   append(frame: Buffer, maxMinute: number): Promise<void> {
     if (this.closed) return Promise.reject(new Error('heartbeat log is closed'));
     if (this.failed) return Promise.reject(this.failed);
-    return new Promise((resolve, reject) => {
-      this.pending.push({ frame, maxMinute, resolve, reject });
-      this.writing ??= this.drain();
-    });
+    return timed(
+      metrics.logAppendSeconds,
+      () =>
+        new Promise<void>((resolve, reject) => {
+          this.pending.push({ frame, maxMinute, resolve, reject });
+          this.writing ??= this.drain();
+        }),
+    );
   }
 
   /** Deletes sealed segments whose heartbeats all belong to minutes before `flushedBefore`. */
@@ -120,7 +125,7 @@ export class SegmentLog {
         try {
           await this.maybeRoll();
           await this.writeAll(batch.map((p) => p.frame));
-          if (this.opts.fsync === 'always') await this.fh.datasync();
+          if (this.opts.fsync === 'always') await timed(metrics.logFsyncSeconds, () => this.fh.datasync());
         } catch (e) {
           // A failed write or fsync leaves the file's state unknown: refuse everything from now on.
           this.failed = e;

@@ -1,61 +1,41 @@
 /**
- * The rest of POLYV's v3 concurrency family (docs/api.md): parameter checks, ownership, then
- * the store read and the pure series math of ./minute-series.ts.
- *
- * Checks run in the catalogue's order: every parameter is parsed first (400s), ownership last (403), so
- * a malformed call never reveals which ids exist.
+ * The rest of POLYV's v3 concurrency family (docs/api.md): ownership, then the store read and the pure series
+ * math of ./minute-series.ts. Parameters arrive parsed and checked (the contract, in POLYV's order), so a
+ * malformed call never reaches here and never reveals which ids exist: ownership (403) is checked last.
  */
+import type {
+  channelConcurrence as channelConcurrenceEndpoint,
+  channelMaxHistoryConcurrent as maxHistoryEndpoint,
+  channelsConcurrence as channelsConcurrenceEndpoint,
+  ParamDef,
+  Parsed,
+  userConcurrence as userConcurrenceEndpoint,
+  userRealtimeConcurrence as userRealtimeEndpoint,
+} from '@live-ccv/client/contract';
 import type { Config } from '../config/config.js';
 import { dayRangeMinutes, daysBetween, MINUTE_MS } from '../domain/calendar.js';
 import { errors } from '../errors.js';
 import type { Realtime } from '../ingest/realtime-port.js';
-import type { App, Store } from '../store/port.js';
+import type { App, CurveStore, TenancyStore } from '../store/port.js';
 import { dailyPeaks, minutePoints, peakOf, totalOf, type ViewerPoint } from './minute-series.js';
-import { CHANNEL_ID, day, dayRange, idList, required, USER_ID } from './params.js';
-
-/** "At most 2 months": 62 days, the longest two consecutive calendar months (July and August). */
-export const CONCURRENCE_MAX_DAYS = 62;
-/** "At most 3 months" of epoch ms: 92 days, the longest three consecutive calendar months. */
-export const HISTORY_MAX_SPAN_MS = 92 * 86_400_000;
-export const MC_MAX_DAYS = 31;
-
-const EPOCH_MS = /^\d{1,15}$/;
 
 export interface FamilyDeps {
-  store: Store;
-  config: Config;
+  store: TenancyStore & CurveStore;
+  config: Pick<Config, 'timeZone'>;
   realtime?: Realtime | undefined;
 }
 
-type Params = Record<string, string>;
+type Input<E extends { params: readonly ParamDef[] }> = Parsed<E['params']>;
 
-function digits(value: string): string {
-  if (!CHANNEL_ID.test(value)) throw errors.notDigit(value);
-  return value;
-}
-
-/** The optional pullType narrowing; one of the deployment's pull types. */
-export function pullTypeParam(params: Params, config: Config): string | undefined {
-  const p = params.pullType?.trim();
-  if (!p) return undefined;
-  if (!config.pullTypes.includes(p)) {
-    throw errors.param(`pullType must be one of ${config.pullTypes.join(', ')}, got ${p}`);
-  }
-  return p;
-}
-
-async function ownChannels(store: Store, app: App, ids: readonly string[]): Promise<void> {
-  for (const id of ids) {
-    const channel = await store.getChannel(id);
-    if (!channel || channel.appId !== app.appId) throw errors.illegalChannel(id);
-  }
+async function ownChannels(store: TenancyStore, app: App, ids: readonly string[]): Promise<void> {
+  const owned = await store.ownedChannels(app.appId, ids);
+  const foreign = ids.find((id) => !owned.has(id));
+  if (foreign !== undefined) throw errors.illegalChannel(foreign);
 }
 
 /** The user a user-level call is about: `userId`, required only when the app owns several users. */
-async function resolveUser(store: Store, app: App, params: Params): Promise<string> {
-  const given = params.userId?.trim();
-  if (given) {
-    if (!USER_ID.test(given)) throw errors.param(`userId must be 1-64 letters, digits, _ or -, got ${given}`);
+async function resolveUser(store: TenancyStore, app: App, given: string | undefined): Promise<string> {
+  if (given !== undefined) {
     const owned = await store.ownedUsers(app.appId, [given]);
     if (!owned.has(given)) throw errors.illegalUser(given);
     return given;
@@ -69,41 +49,33 @@ async function resolveUser(store: Store, app: App, params: Params): Promise<stri
   );
 }
 
-function epochMs(params: Params, name: string): number {
-  const text = required(params, name);
-  if (!EPOCH_MS.test(text)) throw errors.param(`${name} must be epoch milliseconds, got ${text}`);
-  return Number(text);
-}
-
 /** GET /live/v3/channel/statistics/concurrence: every minute of the local days, one channel. */
-export async function channelConcurrence(deps: FamilyDeps, app: App, params: Params): Promise<ViewerPoint[]> {
-  const channelId = digits(required(params, 'channelId'));
-  const { start, end } = dayRange(params, 'startDate', 'endDate', CONCURRENCE_MAX_DAYS);
-  const pullType = pullTypeParam(params, deps.config);
+export async function channelConcurrence(
+  deps: FamilyDeps,
+  app: App,
+  { channelId, startDate, endDate, pullType }: Input<typeof channelConcurrenceEndpoint>,
+): Promise<ViewerPoint[]> {
   await ownChannels(deps.store, app, [channelId]);
-  const { from, to } = dayRangeMinutes(start, end, deps.config.timeZone);
+  const { from, to } = dayRangeMinutes(startDate, endDate, deps.config.timeZone);
   const total = totalOf(await deps.store.readCurves('channel', [channelId], from, to, pullType), from, to);
-  return minutePoints(total, from, to, start, deps.config.timeZone);
+  return minutePoints(total, from, to, startDate, deps.config.timeZone);
 }
 
 /**
  * GET /live/v3/channel/statistics/get-max-history-concurrent: the channel's peak per-minute CCV over
- * [startTime, endTime). A minute counts when any part of it lies in the window, since a minute's CCV
- * cannot be split: 10:14:30 to 10:20:00 covers the minutes 10:14 to 10:19.
+ * [startTime, endTime). A minute counts when any part of it lies in the window, since a minute's CCV cannot be
+ * split: 10:14:30 to 10:20:00 covers the minutes 10:14 to 10:19. An empty window (startTime == endTime) covers
+ * no minute and answers 0.
  */
-export async function maxHistoryConcurrent(deps: FamilyDeps, app: App, params: Params): Promise<number> {
-  const channelId = digits(required(params, 'channelId'));
-  const startTime = epochMs(params, 'startTime');
-  const endTime = epochMs(params, 'endTime');
-  if (startTime > endTime) throw errors.param('startTime is after endTime');
-  if (endTime - startTime > HISTORY_MAX_SPAN_MS) {
-    throw errors.param(`the span from startTime to endTime is over 3 months (${HISTORY_MAX_SPAN_MS} ms)`);
-  }
-  const pullType = pullTypeParam(params, deps.config);
+export async function channelMaxHistoryConcurrent(
+  deps: FamilyDeps,
+  app: App,
+  { channelId, startTime, endTime, pullType }: Input<typeof maxHistoryEndpoint>,
+): Promise<number> {
   await ownChannels(deps.store, app, [channelId]);
+  if (endTime <= startTime) return 0;
   const from = Math.floor(startTime / MINUTE_MS);
   const to = Math.ceil(endTime / MINUTE_MS);
-  if (to <= from) return 0;
   return peakOf(totalOf(await deps.store.readCurves('channel', [channelId], from, to, pullType), from, to));
 }
 
@@ -111,34 +83,41 @@ export async function maxHistoryConcurrent(deps: FamilyDeps, app: App, params: P
  * GET /live/v3/channel/statistics/concurrence-mc: the channels summed minute by minute; every minute of a
  * single day, or each day's peak (minute "00:00") when the range spans several days.
  */
-export async function channelsConcurrence(deps: FamilyDeps, app: App, params: Params): Promise<ViewerPoint[]> {
-  const ids = idList(params, 'channelIds', CHANNEL_ID, deps.config.maxUsers, errors.notDigit);
-  if (daysBetween(day(params, 'startDate'), day(params, 'endDate')) < 0) throw errors.startDateAfterEndDate();
-  const { start, end } = dayRange(params, 'startDate', 'endDate', MC_MAX_DAYS);
-  const pullType = pullTypeParam(params, deps.config);
-  await ownChannels(deps.store, app, ids);
-  const { from, to } = dayRangeMinutes(start, end, deps.config.timeZone);
-  const total = totalOf(await deps.store.readCurves('channel', ids, from, to, pullType), from, to);
+export async function channelsConcurrence(
+  deps: FamilyDeps,
+  app: App,
+  { channelIds, startDate, endDate, pullType }: Input<typeof channelsConcurrenceEndpoint>,
+): Promise<ViewerPoint[]> {
+  await ownChannels(deps.store, app, channelIds);
   const tz = deps.config.timeZone;
-  return daysBetween(start, end) === 0 ? minutePoints(total, from, to, start, tz) : dailyPeaks(total, from, start, end, tz);
+  const { from, to } = dayRangeMinutes(startDate, endDate, tz);
+  const total = totalOf(await deps.store.readCurves('channel', channelIds, from, to, pullType), from, to);
+  return daysBetween(startDate, endDate) === 0
+    ? minutePoints(total, from, to, startDate, tz)
+    : dailyPeaks(total, from, startDate, endDate, tz);
 }
 
 /** GET /live/v3/user/statistics/concurrence: every minute of the local days, the user's channels summed. */
-export async function userConcurrence(deps: FamilyDeps, app: App, params: Params): Promise<ViewerPoint[]> {
-  const { start, end } = dayRange(params, 'startDate', 'endDate', CONCURRENCE_MAX_DAYS);
-  const pullType = pullTypeParam(params, deps.config);
-  const userId = await resolveUser(deps.store, app, params);
-  const { from, to } = dayRangeMinutes(start, end, deps.config.timeZone);
-  const total = totalOf(await deps.store.readCurves('user', [userId], from, to, pullType), from, to);
-  return minutePoints(total, from, to, start, deps.config.timeZone);
+export async function userConcurrence(
+  deps: FamilyDeps,
+  app: App,
+  { startDate, endDate, pullType, userId }: Input<typeof userConcurrenceEndpoint>,
+): Promise<ViewerPoint[]> {
+  const user = await resolveUser(deps.store, app, userId);
+  const { from, to } = dayRangeMinutes(startDate, endDate, deps.config.timeZone);
+  const total = totalOf(await deps.store.readCurves('user', [user], from, to, pullType), from, to);
+  return minutePoints(total, from, to, startDate, deps.config.timeZone);
 }
 
 /** GET /live/v3/user/statistics/realtime-concurrence: viewers of the user's channels now. */
-export async function userRealtime(deps: FamilyDeps, app: App, params: Params): Promise<number> {
-  const pullType = pullTypeParam(params, deps.config);
-  const userId = await resolveUser(deps.store, app, params);
+export async function userRealtimeConcurrence(
+  deps: FamilyDeps,
+  app: App,
+  { pullType, userId }: Input<typeof userRealtimeEndpoint>,
+): Promise<number> {
+  const user = await resolveUser(deps.store, app, userId);
   if (!deps.realtime) throw errors.unavailable('realtime');
-  const channels = await deps.store.listChannels(userId);
+  const channels = await deps.store.listChannels(user);
   if (channels.length === 0) return 0;
   return deps.realtime.channelsViewers(
     channels.map((c) => c.channelId),

@@ -11,12 +11,12 @@
  * ./import-parse.ts; any line it does not fully accept goes through the general path below, which owns
  * every error message. Channels are checked once per import, in one store query per chunk of new ids.
  */
+import { CHANNEL_ID } from '@live-ccv/client/contract';
 import type { Config } from '../config/config.js';
 import { localToEpochMs, MINUTE_MS } from '../domain/calendar.js';
 import { MinuteBatch, type ChannelRows } from '../store/group-minutes.js';
 import type { Store } from '../store/port.js';
 import { COLUMNS, fastCsvRow, type Column, type FastCells, type FastRow } from './import-parse.js';
-import { CHANNEL_ID } from './params.js';
 
 export interface ImportResult {
   accepted: number;
@@ -57,7 +57,7 @@ export function parseMinute(text: string, timeZone: string): number | string {
   return ms;
 }
 
-interface Options {
+export interface ImportOptions {
   format?: ImportFormat;
   /** called after each chunk of text with the last line number read */
   onProgress?: (line: number) => void;
@@ -84,7 +84,7 @@ export class CcvImporter {
   }
 
   /** Imports whole lines (numbered from 1). */
-  importLines(lines: AsyncIterable<string> | Iterable<string>, options: Options = {}): Promise<ImportResult> {
+  importLines(lines: AsyncIterable<string> | Iterable<string>, options: ImportOptions = {}): Promise<ImportResult> {
     const joined = async function* () {
       for await (const line of lines) yield `${line}\n`;
     };
@@ -95,7 +95,7 @@ export class CcvImporter {
    * Imports text arriving in chunks of any size (lines may span chunks). The format is detected from the
    * first non-blank line unless given; a CSV may start with a header naming the four columns in any order.
    */
-  async importText(chunks: AsyncIterable<string> | Iterable<string>, options: Options = {}): Promise<ImportResult> {
+  async importText(chunks: AsyncIterable<string> | Iterable<string>, options: ImportOptions = {}): Promise<ImportResult> {
     let format = options.format;
     let columns: readonly Column[] = COLUMNS;
     let first = true;
@@ -233,8 +233,23 @@ function fromCsv(line: string, columns: readonly Column[]): Record<Column, strin
   return out;
 }
 
+/** The lines of text arriving in chunks of any size (a line may span chunks). */
+export async function* linesOfText(chunks: AsyncIterable<string> | Iterable<string>): AsyncGenerator<string> {
+  let carry = '';
+  for await (const chunk of chunks) {
+    const text = carry + chunk;
+    let start = 0;
+    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
+      yield text.slice(start, nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl);
+      start = nl + 1;
+    }
+    carry = text.slice(start);
+  }
+  if (carry !== '') yield carry;
+}
+
 /** The columns named by a header line, or undefined when the line is data. */
-function csvHeader(line: string): Column[] | undefined {
+export function csvHeader(line: string): Column[] | undefined {
   const cells = cellsOf(line);
   const named = cells.length === COLUMNS.length && COLUMNS.every((c) => cells.includes(c));
   return named ? (cells as Column[]) : undefined;

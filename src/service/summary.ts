@@ -1,8 +1,8 @@
+import type { Parsed, summary as summaryEndpoint } from '@live-ccv/client/contract';
 import type { Config } from '../config/config.js';
 import { dayRangeMinutes, MINUTE_MS } from '../domain/calendar.js';
 import { errors } from '../errors.js';
-import type { App, Store } from '../store/port.js';
-import { dayRange, idList, USER_ID } from './params.js';
+import type { App, CurveStore, TenancyStore } from '../store/port.js';
 
 /** One element of the summary's data array, fields in POLYV's order. */
 export interface SummaryItem {
@@ -11,17 +11,17 @@ export interface SummaryItem {
   pullType: string;
 }
 
+export type SummaryInput = Parsed<(typeof summaryEndpoint)['params']>;
+
 /**
  * The seed endpoint: for each pull type, the peak over every minute of the local days start..end of the
  * per-minute sum across the users' channels, and the earliest minute reaching it (docs/api.md).
  */
 export async function summary(
-  deps: { store: Store; config: Config },
+  deps: { store: Pick<TenancyStore, 'ownedUsers'> & CurveStore; config: Pick<Config, 'timeZone'> },
   app: App,
-  params: Record<string, string>,
+  { users, start, end }: SummaryInput,
 ): Promise<SummaryItem[]> {
-  const users = idList(params, 'users', USER_ID, deps.config.maxUsers);
-  const { start, end } = dayRange(params, 'start', 'end', deps.config.maxDays);
   const owned = await deps.store.ownedUsers(app.appId, users);
   const foreign = users.find((u) => !owned.has(u));
   if (foreign !== undefined) throw errors.illegalUser(foreign);

@@ -2,13 +2,11 @@
  * Applications, their users and the users' channels: the operations the admin API and the CLI share.
  * Failures are catalogue errors so both front ends report them the same way.
  */
+import { APP_ID, APP_SECRET, CHANNEL_ID, USER_ID } from '@live-ccv/client/contract';
 import { randomInt } from 'node:crypto';
 import { errors } from '../errors.js';
-import { ConflictError, type App, type AppPatch, type Channel, type Store, type User } from '../store/port.js';
-import { CHANNEL_ID, USER_ID } from './params.js';
+import { ConflictError, type App, type AppPatch, type Channel, type TenancyStore, type User } from '../store/port.js';
 
-export const APP_ID = /^[A-Za-z0-9_-]{1,64}$/;
-export const APP_SECRET = /^[\x21-\x7e]{16,128}$/;
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
 export function randomToken(length: number): string {
@@ -38,7 +36,7 @@ async function conflictAs<T>(what: string, work: () => Promise<T>): Promise<T> {
 }
 
 export class Tenancy {
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: TenancyStore) {}
 
   async createApp(input: { name: string; appId?: string; appSecret?: string; rateLimit?: number | null }): Promise<App> {
     const name = input.name.trim();
@@ -82,6 +80,18 @@ export class Tenancy {
     return this.store.listUsers(appId);
   }
 
+  async user(userId: string): Promise<User> {
+    const user = await this.store.getUser(userId);
+    if (!user) throw errors.missing(`user ${userId}`);
+    return user;
+  }
+
+  async channel(channelId: string): Promise<Channel> {
+    const channel = await this.store.getChannel(channelId);
+    if (!channel) throw errors.missing(`channel ${channelId}`);
+    return channel;
+  }
+
   async removeUser(userId: string): Promise<void> {
     if (!(await this.store.removeUser(userId))) throw errors.missing(`user ${userId}`);
   }
@@ -93,11 +103,18 @@ export class Tenancy {
   }
 
   async listChannels(userId: string): Promise<Channel[]> {
-    if (!(await this.store.getUser(userId))) throw errors.missing(`user ${userId}`);
+    await this.user(userId);
     return this.store.listChannels(userId);
   }
 
   async removeChannel(channelId: string): Promise<void> {
     if (!(await this.store.removeChannel(channelId))) throw errors.missing(`channel ${channelId}`);
+  }
+
+  /** Removes a channel only when it belongs to the given user (the nested admin path). */
+  async removeUserChannel(userId: string, channelId: string): Promise<void> {
+    const channel = await this.store.getChannel(channelId);
+    if (!channel || channel.userId !== userId) throw errors.missing(`channel ${channelId} of user ${userId}`);
+    await this.removeChannel(channelId);
   }
 }

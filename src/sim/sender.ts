@@ -23,6 +23,8 @@ export interface SendOptions {
    */
   boundaryGuardMs: number;
   onProgress?: (done: number) => void;
+  /** the deployment's clock (LIVE_CCV_CLOCK_OFFSET_MS shifts it in tests); the wall clock by default */
+  now?: () => number;
 }
 
 export interface SendReport {
@@ -89,6 +91,8 @@ export async function sendTraffic(beats: readonly SimBeat[], o: SendOptions): Pr
   const started = Date.now();
   // paced by position: beat i may leave at started + i / rate
   const paceUntil = (i: number) => sleep(started + (i * 1000) / o.rate - Date.now());
+  // beacons are stamped by the server's clock, which a test may shift: wait for beats on the same clock
+  const now = o.now ?? Date.now;
 
   if (o.endpoint === 'batch') {
     if (!o.ingestToken) throw new Error('the batch endpoint needs an ingest token (--ingest-token or LIVE_CCV_INGEST_TOKEN)');
@@ -126,11 +130,11 @@ export async function sendTraffic(beats: readonly SimBeat[], o: SendOptions): Pr
   await pool(beats.length, o.concurrency, async (i) => {
     const beat = beats[i]!;
     await paceUntil(i);
-    await sleep(beat.ts - Date.now());
-    const intoMinute = Date.now() % 60_000;
+    await sleep(beat.ts - now());
+    const intoMinute = now() % 60_000;
     if (intoMinute > 60_000 - o.boundaryGuardMs) await sleep(60_000 - intoMinute + o.boundaryGuardMs);
     else if (intoMinute < o.boundaryGuardMs) await sleep(o.boundaryGuardMs - intoMinute);
-    const before = Date.now();
+    const before = now();
     const res = await fetch(`${o.baseUrl}/v1/beacon`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -139,7 +143,7 @@ export async function sendTraffic(beats: readonly SimBeat[], o: SendOptions): Pr
       const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
       throw new Error(`POST /v1/beacon: cannot reach ${o.baseUrl} (${cause})`);
     });
-    const after = Date.now();
+    const after = now();
     const text = await res.text();
     report.sent++;
     if (res.status === 204) {

@@ -64,5 +64,3 @@ export async function verifyWaiting(
     await sleep(o.pollMs);
   }
 }
-
-export const minuteIso = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')}Z`;

@@ -61,11 +61,8 @@ export class ConflictError extends Error {
   }
 }
 
-export interface Store {
-  readonly kind: string;
-  ping(): Promise<void>;
-  close(): Promise<void>;
-
+/** Applications, users and channels: who owns what. */
+export interface TenancyStore {
   createApp(app: NewApp): Promise<App>;
   getApp(appId: string): Promise<App | undefined>;
   listApps(): Promise<App[]>;
@@ -87,8 +84,13 @@ export interface Store {
   listAllChannels(): Promise<Channel[]>;
   /** The subset of channelIds that exist (have an owner), in one query (bulk import checks each id once). */
   existingChannels(channelIds: readonly string[]): Promise<Set<string>>;
+  /** The subset of channelIds owned (through their users) by appId, in one lookup. */
+  ownedChannels(appId: string, channelIds: readonly string[]): Promise<Set<string>>;
   removeChannel(channelId: string): Promise<boolean>;
+}
 
+/** Per-minute CCV: set by the aggregator and imports, read by every concurrency endpoint. */
+export interface CurveStore {
   /**
    * Sets final per-minute CCV (set, not add: writing the same rows twice changes nothing). The owning
    * user's curve follows in the same transaction. Later rows for the same key win.
@@ -110,10 +112,19 @@ export interface Store {
    * peaksOfSum(readCurves('user', ...)), computed from hour maxima without reading every curve.
    */
   userPeaks(userIds: readonly string[], from: number, to: number): Promise<Peak[]>;
-  /** Figures of the store's in-memory curve caches (none for stores without one), for metrics. */
-  cacheStats(): CacheStats[];
+}
 
-  /** Small durable key/value state (e.g. the ingest log's flushed watermark). */
+/** Small durable key/value state (e.g. the ingest log's flushed watermark). */
+export interface MetaStore {
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;
+}
+
+/** A whole store: what one adapter (SQLite, PostgreSQL) provides. Services ask for the part they use. */
+export interface Store extends TenancyStore, CurveStore, MetaStore {
+  readonly kind: string;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+  /** Figures of the store's in-memory curve caches (none for stores without one), for metrics. */
+  cacheStats(): CacheStats[];
 }

@@ -1,18 +1,55 @@
-import { timingSafeEqual, createHash } from 'node:crypto';
+/**
+ * The admin API, registered from the contract (@live-ccv/client/contract, admin.ts): the bearer token first, then
+ * path parameters (ids that cannot exist are refused before any store is asked), query parameters (the signed API's
+ * checks), the JSON body (its schema's first issue answers `param validate error: <field>: <why>`), then the handler.
+ * A new admin endpoint is one definition there and one handler here.
+ */
+import {
+  ADMIN_PREFIX,
+  adminEndpoints,
+  compileParams,
+  PATH_PARAM_RULES,
+  type AdminEndpoints,
+  type ParamDef,
+  type Parsed,
+  type PathParams,
+} from '@live-ccv/client/contract';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { z } from 'zod';
-import { dayRangeMinutes, MINUTE_MS } from '../../domain/calendar.js';
-import type { Segment } from '../../domain/peak.js';
+import type { z } from 'zod';
+import { requireAdmin } from '../../auth/bearer.js';
 import { errors } from '../../errors.js';
-import { dayRange } from '../../service/params.js';
 import { CcvImporter, type ImportFormat } from '../../service/import-ccv.js';
+import { accounts, realtimeViewers } from '../../service/accounts.js';
+import { channelsCurve, summaryCurve } from '../../service/curves.js';
+import { limitsOf, paramError } from '../../service/signed.js';
 import { publicApp, Tenancy } from '../../service/tenancy.js';
-import type { ResolvedDeps } from '../app.js';
+import { Viewers } from '../../service/viewers.js';
+import type { ResolvedDeps } from '../deps.js';
 import { success } from '../envelope.js';
 
+type Query<E> = E extends { query?: infer Q }
+  ? NonNullable<Q> extends readonly ParamDef[]
+    ? Parsed<NonNullable<Q>>
+    : object
+  : object;
+type Body<E> = E extends { body?: infer B }
+  ? NonNullable<B> extends z.ZodType
+    ? z.output<NonNullable<B>>
+    : undefined
+  : undefined;
+
+interface AdminRequest<E extends AdminEndpoints> {
+  params: { [K in PathParams<E['path']>]: string };
+  query: Query<E>;
+  body: Body<E>;
+  req: FastifyRequest;
+}
+
+type Handlers = { [E in AdminEndpoints as E['name']]: (r: AdminRequest<E>) => Promise<z.input<E['answer']>> };
+
 /** Parses a JSON body against a schema; the first issue becomes a "param validate error" naming the field. */
-export function body<T extends z.ZodType>(schema: T, req: FastifyRequest): z.output<T> {
-  const parsed = schema.safeParse(req.body ?? {});
+export function parseBody<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
+  const parsed = schema.safeParse(value ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue?.path.join('.') || 'body';
@@ -21,45 +58,72 @@ export function body<T extends z.ZodType>(schema: T, req: FastifyRequest): z.out
   return parsed.data;
 }
 
-const digest = (s: string) => createHash('sha256').update(s).digest();
-
-/** Bearer-token check in constant time; the admin API is refused entirely when no token is configured. */
-export function requireToken(expected: () => string, disabled: () => Error) {
-  return async (req: FastifyRequest) => {
-    const token = expected();
-    if (!token) throw disabled();
-    const header = req.headers.authorization ?? '';
-    const presented = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
-    if (!presented || !timingSafeEqual(digest(presented), digest(token))) throw errors.adminUnauthorized();
-  };
+function importText(req: FastifyRequest): { text: string; format: ImportFormat | undefined } {
+  const type = String(req.headers['content-type'] ?? '');
+  const format: ImportFormat | undefined = type.includes('csv') ? 'csv' : type.includes('ndjson') ? 'ndjson' : undefined;
+  const body = req.body;
+  const text = typeof body === 'string' ? body : Array.isArray(body) ? body.map((r) => JSON.stringify(r)).join('\n') : '';
+  if (!text.trim()) throw errors.param('body must hold CSV or NDJSON rows channelId,pullType,minute,ccv');
+  return { text, format };
 }
-
-const createAppBody = z.object({
-  name: z.string().min(1),
-  appId: z.string().optional(),
-  appSecret: z.string().optional(),
-  rateLimit: z.number().int().positive().nullable().optional(),
-});
-const patchAppBody = z
-  .object({
-    name: z.string().min(1).optional(),
-    enabled: z.boolean().optional(),
-    rateLimit: z.number().int().positive().nullable().optional(),
-    ingestToken: z.string().min(16).nullable().optional(),
-  })
-  .strict();
-const userBody = z.object({ userId: z.string() });
-const channelBody = z.object({ channelId: z.union([z.string(), z.number().int().nonnegative()]).transform(String) });
-
-type P<K extends string> = { Params: Record<K, string> };
 
 export const adminRoutes: FastifyPluginAsync<ResolvedDeps> = async (app, deps) => {
   const tenancy = new Tenancy(deps.store);
-  app.register(
+  const viewers = new Viewers(deps);
+  const removed = <K extends string>(key: K, id: string) =>
+    ({ [key]: id, removed: true as const }) as { [P in K]: string } & { removed: true };
+
+  const handlers: Handlers = {
+    createApp: async ({ body }) => {
+      const a = await tenancy.createApp(body);
+      return { appId: a.appId, appSecret: a.appSecret, name: a.name, enabled: a.enabled };
+    },
+    listApps: async () => (await tenancy.listApps()).map(publicApp),
+    getApp: async ({ params }) => publicApp(await tenancy.app(params.appId)),
+    updateApp: async ({ params, body }) => publicApp(await tenancy.updateApp(params.appId, body)),
+    rotateSecret: async ({ params }) => {
+      const a = await tenancy.rotateSecret(params.appId);
+      return { appId: a.appId, appSecret: a.appSecret };
+    },
+    addUser: async ({ params, body }) => tenancy.addUser(params.appId, body.userId),
+    listUsers: async ({ params }) => tenancy.listUsers(params.appId),
+    getUser: async ({ params }) => tenancy.user(params.userId),
+    removeUser: async ({ params }) => {
+      await tenancy.removeUser(params.userId);
+      return removed('userId', params.userId);
+    },
+    addChannel: async ({ params, body }) => tenancy.addChannel(params.userId, body.channelId),
+    listChannels: async ({ params }) => tenancy.listChannels(params.userId),
+    removeUserChannel: async ({ params }) => {
+      await tenancy.removeUserChannel(params.userId, params.channelId);
+      return removed('channelId', params.channelId);
+    },
+    getChannel: async ({ params }) => tenancy.channel(params.channelId),
+    removeChannel: async ({ params }) => {
+      await tenancy.removeChannel(params.channelId);
+      return removed('channelId', params.channelId);
+    },
+    channelMinutes: async ({ params, query }) => viewers.channelMinutes(params.channelId, query.start, query.end, query.pullType),
+    channelRealtime: async ({ params, query }) => ({ viewers: await viewers.channelNow(params.channelId, query.pullType) }),
+    userRealtime: async ({ params, query }) => ({ viewers: await viewers.userNow(params.userId, query.pullType) }),
+    importCcv: async ({ req }) => {
+      const { text, format } = importText(req);
+      // the body is parsed in place, no split into lines (src/service/import-ccv.ts)
+      return new CcvImporter(deps.store, deps.config).importText([text], { format });
+    },
+    // The signed views of an application, for an operator: the same services, the application named by the path.
+    appAccounts: async ({ params }) => accounts(deps, await tenancy.app(params.appId)),
+    appSummaryCurve: async ({ params, query }) => summaryCurve(deps, await tenancy.app(params.appId), query),
+    appChannelsCurve: async ({ params, query }) => channelsCurve(deps, await tenancy.app(params.appId), query),
+    appRealtimeViewers: async ({ params }) => realtimeViewers(deps, await tenancy.app(params.appId)),
+  };
+
+  const limits = limitsOf(deps.config);
+  await app.register(
     async (admin) => {
       admin.addHook(
         'onRequest',
-        requireToken(() => deps.config.adminToken, errors.adminDisabled),
+        requireAdmin(() => deps.config.adminToken),
       );
       // `curl --data-binary @file.csv` labels a CSV form-encoded; read such bodies as the text they are.
       admin.removeContentTypeParser('application/x-www-form-urlencoded');
@@ -67,103 +131,31 @@ export const adminRoutes: FastifyPluginAsync<ResolvedDeps> = async (app, deps) =
         done(null, text),
       );
 
-      admin.post('/apps', async (req, reply) => {
-        const a = await tenancy.createApp(body(createAppBody, req));
-        const data = { appId: a.appId, appSecret: a.appSecret, name: a.name, enabled: a.enabled };
-        return reply.envelope(200, success(data));
-      });
-      admin.get('/apps', async (_req, reply) => reply.envelope(200, success((await tenancy.listApps()).map(publicApp))));
-      admin.get<P<'appId'>>('/apps/:appId', async (req, reply) =>
-        reply.envelope(200, success(publicApp(await tenancy.app(req.params.appId)))),
-      );
-      admin.patch<P<'appId'>>('/apps/:appId', async (req, reply) => {
-        const a = await tenancy.updateApp(req.params.appId, body(patchAppBody, req));
-        return reply.envelope(200, success(publicApp(a)));
-      });
-      admin.post<P<'appId'>>('/apps/:appId/secret', async (req, reply) => {
-        const a = await tenancy.rotateSecret(req.params.appId);
-        return reply.envelope(200, success({ appId: a.appId, appSecret: a.appSecret }));
-      });
-
-      admin.post<P<'appId'>>('/apps/:appId/users', async (req, reply) => {
-        const user = await tenancy.addUser(req.params.appId, body(userBody, req).userId);
-        return reply.envelope(200, success(user));
-      });
-      admin.get<P<'appId'>>('/apps/:appId/users', async (req, reply) =>
-        reply.envelope(200, success(await tenancy.listUsers(req.params.appId))),
-      );
-      admin.get<P<'userId'>>('/users/:userId', async (req, reply) => {
-        const user = await deps.store.getUser(req.params.userId);
-        if (!user) throw errors.missing(`user ${req.params.userId}`);
-        return reply.envelope(200, success(user));
-      });
-      admin.delete<P<'userId'>>('/users/:userId', async (req, reply) => {
-        await tenancy.removeUser(req.params.userId);
-        return reply.envelope(200, success({ userId: req.params.userId, removed: true }));
-      });
-
-      admin.post<P<'userId'>>('/users/:userId/channels', async (req, reply) => {
-        const channel = await tenancy.addChannel(req.params.userId, body(channelBody, req).channelId);
-        return reply.envelope(200, success(channel));
-      });
-      admin.get<P<'userId'>>('/users/:userId/channels', async (req, reply) =>
-        reply.envelope(200, success(await tenancy.listChannels(req.params.userId))),
-      );
-      admin.get<P<'channelId'>>('/channels/:channelId', async (req, reply) => {
-        const channel = await deps.store.getChannel(req.params.channelId);
-        if (!channel) throw errors.missing(`channel ${req.params.channelId}`);
-        return reply.envelope(200, success(channel));
-      });
-      admin.get<P<'channelId'> & { Querystring: Record<string, string> }>('/channels/:channelId/minutes', async (req, reply) => {
-        const { channelId } = req.params;
-        if (!(await deps.store.getChannel(channelId))) throw errors.missing(`channel ${channelId}`);
-        const { start, end } = dayRange(req.query, 'start', 'end', deps.config.maxDays);
-        const { from, to } = dayRangeMinutes(start, end, deps.config.timeZone);
-        const segments = await deps.store.readCurves('channel', [channelId], from, to, req.query.pullType || undefined);
-        return reply.envelope(200, success(minuteRows(segments, from, to)));
-      });
-      const removeChannel = async (channelId: string) => {
-        await tenancy.removeChannel(channelId);
-        return success({ channelId, removed: true });
-      };
-      admin.delete<P<'channelId'>>('/channels/:channelId', async (req, reply) =>
-        reply.envelope(200, await removeChannel(req.params.channelId)),
-      );
-      admin.delete<P<'userId' | 'channelId'>>('/users/:userId/channels/:channelId', async (req, reply) => {
-        const channel = await deps.store.getChannel(req.params.channelId);
-        if (!channel || channel.userId !== req.params.userId) {
-          throw errors.missing(`channel ${req.params.channelId} of user ${req.params.userId}`);
-        }
-        return reply.envelope(200, await removeChannel(req.params.channelId));
-      });
-
-      admin.post('/ccv', async (req, reply) => {
-        const type = String(req.headers['content-type'] ?? '');
-        const format: ImportFormat | undefined = type.includes('csv') ? 'csv' : type.includes('ndjson') ? 'ndjson' : undefined;
-        const text =
-          typeof req.body === 'string'
-            ? req.body
-            : Array.isArray(req.body)
-              ? req.body.map((r) => JSON.stringify(r)).join('\n')
-              : '';
-        if (!text.trim()) throw errors.param('body must hold CSV or NDJSON rows channelId,pullType,minute,ccv');
-        const result = await new CcvImporter(deps.store, deps.config).importText([text], { format });
-        return reply.envelope(200, success(result));
-      });
+      for (const e of adminEndpoints as readonly AdminEndpoints[]) {
+        const parseQuery = 'query' in e && e.query ? compileParams(e.query, limits) : undefined;
+        const body = 'body' in e ? e.body : undefined;
+        const handler = handlers[e.name] as (r: AdminRequest<AdminEndpoints>) => Promise<unknown>;
+        admin.route({
+          method: e.method,
+          url: e.path,
+          handler: async (req, reply) => {
+            const params = req.params as Record<string, string>;
+            for (const [name, value] of Object.entries(params)) {
+              const rule = PATH_PARAM_RULES[name];
+              if (rule && !rule.pattern.test(value)) throw errors.param(`${name} must be ${rule.rule}`);
+            }
+            let query = {};
+            if (parseQuery) {
+              const parsed = parseQuery(req.query as Record<string, string>);
+              if (!parsed.ok) throw paramError(parsed.failure);
+              query = parsed.value;
+            }
+            const data = await handler({ params, query, body: body ? parseBody(body, req.body) : undefined, req } as never);
+            return reply.envelope(200, success(data));
+          },
+        });
+      }
     },
-    { prefix: '/admin/v1' },
+    { prefix: ADMIN_PREFIX },
   );
 };
-
-/** Non-zero minutes of the segments inside [from, to), ascending by minute then pull type. */
-function minuteRows(segments: Segment[], from: number, to: number) {
-  const rows: { minute: number; pullType: string; ccv: number }[] = [];
-  for (const s of segments) {
-    for (let i = 0; i < s.values.length; i++) {
-      const m = s.start + i;
-      const v = s.values[i]!;
-      if (m >= from && m < to && v > 0) rows.push({ minute: m * MINUTE_MS, pullType: s.key, ccv: v });
-    }
-  }
-  return rows.sort((a, b) => a.minute - b.minute || (a.pullType < b.pullType ? -1 : 1));
-}

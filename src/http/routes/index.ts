@@ -1,20 +1,20 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { ResolvedDeps } from '../app.js';
+import type { ResolvedDeps } from '../deps.js';
 import { adminRoutes } from './admin.js';
-import { familyRoutes } from './family.js';
+import { dashboardRoutes } from './dashboard.js';
+import { freshnessRoutes } from './freshness.js';
 import { healthRoutes } from './health.js';
 import { ingestRoutes } from './ingest.js';
-import { realtimeRoutes } from './realtime.js';
 import { openapiRoutes } from './openapi.js';
-import { summaryRoutes } from './summary.js';
+import { signedRoutes } from './signed.js';
 
 /** Every route plugin the app registers, each given the resolved dependencies as its options. */
 export const routePlugins: FastifyPluginAsync<ResolvedDeps>[] = [
   healthRoutes,
-  summaryRoutes,
-  familyRoutes,
+  signedRoutes,
   adminRoutes,
   openapiRoutes,
   ingestRoutes,
-  realtimeRoutes,
+  freshnessRoutes,
+  dashboardRoutes,
 ];

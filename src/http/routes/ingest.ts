@@ -4,16 +4,18 @@
  * only once the accepted ones are durable.
  */
 import cors from '@fastify/cors';
+import { BEACON_PATH, HEARTBEATS_PATH } from '@live-ccv/client/contract';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { PassThrough } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { bearerToken } from '../../auth/bearer.js';
 import { errors } from '../../errors.js';
 import type { HeartbeatIngest, IngestScope } from '../../ingest/realtime-port.js';
-import type { ResolvedDeps } from '../app.js';
+import { recordHeartbeats } from '../../metrics/metrics.js';
+import type { ResolvedDeps } from '../deps.js';
 import { success } from '../envelope.js';
 
-export const BEACON_PATH = '/v1/beacon';
-export const HEARTBEATS_PATH = '/v1/heartbeats';
+export { BEACON_PATH, HEARTBEATS_PATH };
 
 export const ingestRoutes: FastifyPluginAsync<ResolvedDeps> = async (app, deps) => {
   const ingest = (): HeartbeatIngest => {
@@ -30,6 +32,7 @@ export const ingestRoutes: FastifyPluginAsync<ResolvedDeps> = async (app, deps) 
         url: '/',
         handler: async (req, reply) => {
           const result = await ingest().submit([beaconFields(req)], { scope: { kind: 'global' }, acceptTs: false });
+          recordHeartbeats('beacon', result.accepted, result.rejected);
           const refused = result.rejected[0];
           if (refused) throw errors.param(refused.reason);
           return reply.code(204).send();
@@ -47,8 +50,7 @@ export const ingestRoutes: FastifyPluginAsync<ResolvedDeps> = async (app, deps) 
     // Authenticate before reading the body, so unauthenticated clients cannot make us parse megabytes.
     onRequest: async (req) => {
       const service = ingest();
-      const header = req.headers.authorization ?? '';
-      const token = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+      const token = bearerToken(req);
       const scope = token ? service.authorize(token) : undefined;
       if (!scope) throw service.tokensConfigured() ? errors.ingestUnauthorized() : errors.ingestDisabled();
       scopes.set(req, scope);
@@ -65,6 +67,7 @@ export const ingestRoutes: FastifyPluginAsync<ResolvedDeps> = async (app, deps) 
       const result =
         items.length > 0 ? await ingest().submit(items, { scope, acceptTs: true, indexes }) : { accepted: 0, rejected: [] };
       const all = rejected.length > 0 ? [...rejected, ...result.rejected].sort((a, b) => a.index - b.index) : result.rejected;
+      recordHeartbeats('batch', result.accepted, all);
       return reply.envelope(200, success({ accepted: result.accepted, rejected: all }));
     },
   });

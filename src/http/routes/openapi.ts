@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { ResolvedDeps } from '../app.js';
+import type { ResolvedDeps } from '../deps.js';
 import { openApiDocument } from '../openapi.js';
 
 /** The API description; plain JSON (not an envelope) so that OpenAPI tools read it as is. */

@@ -19,26 +19,9 @@ import {
   type User,
 } from '../port.js';
 import { B64, b64, byKey, columns, curveKey, curveRows, toCurveMap, type CurveKey, type Db } from './curve-rows.js';
-import { checkSchemaName, createSchema, MIGRATION_LOCK, migrations } from './schema.js';
-
-interface AppRow {
-  app_id: string;
-  app_secret: string;
-  name: string;
-  enabled: boolean;
-  rate_limit: number | null;
-  ingest_token: string | null;
-  created_at: string;
-}
-const toApp = (r: AppRow): App => ({
-  appId: r.app_id,
-  appSecret: r.app_secret,
-  name: r.name,
-  enabled: r.enabled,
-  rateLimit: r.rate_limit,
-  ingestToken: r.ingest_token,
-  createdAt: Number(r.created_at),
-});
+import { HOUR_BLOCKS_VERSION, MIGRATIONS_TABLE, pending } from '../migrations.js';
+import { appPatchColumns, toApp, type AppRow } from '../rows.js';
+import { checkSchemaName, createSchema, MIGRATION_LOCK } from './schema.js';
 
 const CHANNEL_SELECT = `SELECT c.channel_id AS "channelId", c.user_id AS "userId", u.app_id AS "appId",
   c.created_at::float8 AS "createdAt" FROM channels c JOIN users u ON u.user_id = c.user_id`;
@@ -87,8 +70,7 @@ export class PostgresStore implements Store {
         try {
           const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
           if (exists.rowCount === 0) await client.query(createSchema(schema));
-          for (const sql of migrations(schema)) await client.query(sql);
-          await backfillBlocks(client);
+          await migrate(client);
         } finally {
           await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
         }
@@ -134,20 +116,11 @@ export class PostgresStore implements Store {
   }
 
   async updateApp(appId: string, patch: AppPatch): Promise<App | undefined> {
-    const cols: Record<keyof AppPatch, string> = {
-      name: 'name',
-      enabled: 'enabled',
-      rateLimit: 'rate_limit',
-      appSecret: 'app_secret',
-      ingestToken: 'ingest_token',
-    };
-    const sets: string[] = [];
     const values: unknown[] = [appId];
-    for (const [k, col] of Object.entries(cols) as [keyof AppPatch, string][]) {
-      if (patch[k] === undefined) continue;
-      values.push(patch[k]);
-      sets.push(`${col} = $${values.length}`);
-    }
+    const sets = appPatchColumns(patch).map(([col, v]) => {
+      values.push(v);
+      return `${col} = $${values.length}`;
+    });
     if (sets.length === 0) return this.getApp(appId);
     const { rows } = await this.pool.query<AppRow>(`UPDATE apps SET ${sets.join(', ')} WHERE app_id = $1 RETURNING *`, values);
     return rows[0] && toApp(rows[0]);
@@ -237,6 +210,16 @@ export class PostgresStore implements Store {
     const { rows } = await this.pool.query<{ channel_id: string }>(
       'SELECT channel_id FROM channels WHERE channel_id = ANY($1::text[])',
       [channelIds],
+    );
+    return new Set(rows.map((r) => r.channel_id));
+  }
+
+  async ownedChannels(appId: string, channelIds: readonly string[]): Promise<Set<string>> {
+    if (channelIds.length === 0) return new Set();
+    const { rows } = await this.pool.query<{ channel_id: string }>(
+      `SELECT c.channel_id FROM channels c JOIN users u ON u.user_id = c.user_id
+       WHERE u.app_id = $1 AND c.channel_id = ANY($2::text[])`,
+      [appId, channelIds],
     );
     return new Set(rows.map((r) => r.channel_id));
   }
@@ -558,8 +541,8 @@ export class PostgresStore implements Store {
 }
 
 /**
- * A store written before hour blocks existed gets them computed from its user curves once (user curves are
- * never all-zero rows, so curves without any block can only mean that).
+ * Computes the hour blocks of every user curve once, inside migration 2's transaction, for a store whose
+ * curves were written before blocks existed; does nothing when blocks are already there.
  */
 async function backfillBlocks(client: pg.PoolClient): Promise<void> {
   const { rows } = await client.query<{ missing: boolean }>(
@@ -567,37 +550,30 @@ async function backfillBlocks(client: pg.PoolClient): Promise<void> {
   );
   if (!rows[0]?.missing) return;
   const users = await client.query<{ user_id: string }>('SELECT DISTINCT user_id FROM user_curves');
-  await client.query('BEGIN');
-  try {
-    for (const { user_id } of users.rows) {
-      const curves = await curveRows(
-        client,
-        `SELECT user_id AS id, day, pull_type, off, ${B64} FROM user_curves WHERE user_id = $1`,
-        [user_id],
-      );
-      const blocks = new Map<string, { pullType: string; block: number; days: Map<number, Uint32Array> }>();
-      for (const r of curves) {
-        const block = blockOf(r.day);
-        const k = `${r.pull_type}\u0000${block}`;
-        let b = blocks.get(k);
-        if (!b) blocks.set(k, (b = { pullType: r.pull_type, block, days: new Map() }));
-        b.days.set(r.day - block * BLOCK_DAYS, dayMaxima({ off: r.off, values: decodeValues(r.data) }));
-      }
-      for (const b of blocks.values()) {
-        const values = patchBlock(undefined, b.days);
-        if (!values) continue;
-        await client.query("INSERT INTO user_hours (user_id, block, pull_type, data) VALUES ($1, $2, $3, decode($4, 'base64'))", [
-          user_id,
-          b.block,
-          b.pullType,
-          encodeValues(values).toString('base64'),
-        ]);
-      }
+  for (const { user_id } of users.rows) {
+    const curves = await curveRows(
+      client,
+      `SELECT user_id AS id, day, pull_type, off, ${B64} FROM user_curves WHERE user_id = $1`,
+      [user_id],
+    );
+    const blocks = new Map<string, { pullType: string; block: number; days: Map<number, Uint32Array> }>();
+    for (const r of curves) {
+      const block = blockOf(r.day);
+      const k = `${r.pull_type}\u0000${block}`;
+      let b = blocks.get(k);
+      if (!b) blocks.set(k, (b = { pullType: r.pull_type, block, days: new Map() }));
+      b.days.set(r.day - block * BLOCK_DAYS, dayMaxima({ off: r.off, values: decodeValues(r.data) }));
     }
-    await client.query('COMMIT');
-  } catch (e) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw e;
+    for (const b of blocks.values()) {
+      const values = patchBlock(undefined, b.days);
+      if (!values) continue;
+      await client.query("INSERT INTO user_hours (user_id, block, pull_type, data) VALUES ($1, $2, $3, decode($4, 'base64'))", [
+        user_id,
+        b.block,
+        b.pullType,
+        encodeValues(values).toString('base64'),
+      ]);
+    }
   }
 }
 
@@ -607,6 +583,28 @@ const present = (curve: DayCurve | undefined) => (curve && curve.values.length >
 function parseKey(k: string): CurveKey {
   const [id, day, pullType] = k.split('\u0000') as [string, string, string];
   return { id, day: Number(day), pullType };
+}
+
+/** Applies the missing migrations, each in its own transaction (the caller holds the migration lock). */
+async function migrate(client: pg.PoolClient): Promise<void> {
+  await client.query(MIGRATIONS_TABLE);
+  const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
+  for (const m of pending(rows.map((r) => r.version))) {
+    await client.query('BEGIN');
+    try {
+      for (const sql of m.sql.postgres) await client.query(sql);
+      if (m.version === HOUR_BLOCKS_VERSION) await backfillBlocks(client);
+      await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+        m.version,
+        m.name,
+        Date.now(),
+      ]);
+      await client.query('COMMIT');
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw e;
+    }
+  }
 }
 
 function uniqueToConflict(e: unknown, message: string): unknown {

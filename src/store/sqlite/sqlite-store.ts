@@ -4,12 +4,15 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { DAY_MINUTES } from '../../domain/calendar.js';
 import type { Peak, Segment } from '../../domain/peak.js';
+import { track } from '../../metrics/metrics.js';
 import { CurveCache, type CacheStats } from '../curve-cache.js';
 import { moveChannel, writeGroups } from '../curve-writes.js';
 import { decodeValues } from '../day-curve.js';
 import { MinuteBatch } from '../group-minutes.js';
+import { HOUR_BLOCKS_VERSION, MIGRATIONS_TABLE, pending } from '../migrations.js';
+import { appPatchColumns, toApp, type AppRow } from '../rows.js';
 import { CurveReader } from './curve-reader.js';
-import { createCurveTables } from './curve-tables.js';
+import { backfillBlocks } from './curve-tables.js';
 import { CurveWriter, WRITE_THROUGH_MAX_GROUPS } from './curve-writer.js';
 import { QueryPool } from './query-pool.js';
 import {
@@ -24,19 +27,6 @@ import {
   type User,
 } from '../port.js';
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS apps (
-  app_id TEXT PRIMARY KEY, app_secret TEXT NOT NULL, name TEXT NOT NULL, enabled INTEGER NOT NULL,
-  rate_limit INTEGER, ingest_token TEXT, created_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS users (
-  user_id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES apps(app_id), created_at INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS users_by_app ON users(app_id);
-CREATE TABLE IF NOT EXISTS channels (
-  channel_id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(user_id), created_at INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS channels_by_user ON channels(user_id);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-`;
-
 const READ_CHUNK = 500;
 /** Summaries of at most this many user-days run on the calling thread even when query threads exist. */
 export const INLINE_USER_DAYS = 1000;
@@ -45,26 +35,6 @@ const TENANCY_CACHE_LIMIT = 100_000;
 
 const CHANNEL_SELECT = `SELECT c.channel_id AS channelId, c.user_id AS userId, u.app_id AS appId,
   c.created_at AS createdAt FROM channels c JOIN users u ON u.user_id = c.user_id`;
-
-interface AppRow {
-  app_id: string;
-  app_secret: string;
-  name: string;
-  enabled: number;
-  rate_limit: number | null;
-  ingest_token: string | null;
-  created_at: number;
-}
-
-const toApp = (r: AppRow): App => ({
-  appId: r.app_id,
-  appSecret: r.app_secret,
-  name: r.name,
-  enabled: r.enabled === 1,
-  rateLimit: r.rate_limit,
-  ingestToken: r.ingest_token,
-  createdAt: r.created_at,
-});
 
 export interface SqliteStoreOptions {
   /** bytes of decoded curves kept in memory, over all caches of the store (0 disables caching); default 64 MiB */
@@ -94,6 +64,7 @@ export class SqliteStore implements Store {
   private readonly writer: CurveWriter;
   private readonly pool: QueryPool | undefined;
   private readonly inlineUserDays: number;
+  private readonly untrack: () => void;
   /** read-through copies of apps, of users' apps and of channels' owners, for per-request checks and writes */
   private readonly apps = new Map<string, App>();
   private readonly userApps = new Map<string, string>();
@@ -115,8 +86,7 @@ export class SqliteStore implements Store {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
-    this.db.exec(SCHEMA);
-    createCurveTables(this.db);
+    migrate(this.db);
     // data_version changes when another connection (a CLI import, a second process) commits
     this.dataVersion = this.db.prepare('PRAGMA data_version').pluck();
     this.seenVersion = this.dataVersion.get();
@@ -131,6 +101,9 @@ export class SqliteStore implements Store {
     this.inlineUserDays = options.inlineUserDays ?? INLINE_USER_DAYS;
     // a query thread checkpoints the WAL in the background instead of the commit that crosses the threshold
     if (this.pool) this.db.pragma('wal_autocheckpoint = 0');
+    // /metrics reads every cache of the store, the query threads' as of their last reply
+    const total = (field: 'bytes' | 'hits' | 'misses') => (s: SqliteStore) => s.cacheStats().reduce((n, c) => n + c[field], 0);
+    this.untrack = track(this, { cacheBytes: total('bytes'), cacheHits: total('hits'), cacheMisses: total('misses') });
 
     this.stmt = {
       insertApp: this.db.prepare(
@@ -201,6 +174,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.untrack();
     await this.pool?.close();
     if (this.db.open) this.db.close();
   }
@@ -241,20 +215,9 @@ export class SqliteStore implements Store {
 
   async updateApp(appId: string, patch: AppPatch): Promise<App | undefined> {
     this.apps.delete(appId);
-    const cols: Record<keyof AppPatch, string> = {
-      name: 'name',
-      enabled: 'enabled',
-      rateLimit: 'rate_limit',
-      appSecret: 'app_secret',
-      ingestToken: 'ingest_token',
-    };
-    const sets: string[] = [];
-    const values: unknown[] = [];
-    for (const [k, col] of Object.entries(cols) as [keyof AppPatch, string][]) {
-      if (patch[k] === undefined) continue;
-      sets.push(`${col} = ?`);
-      values.push(k === 'enabled' ? (patch[k] ? 1 : 0) : patch[k]);
-    }
+    const pairs = appPatchColumns(patch, (field, v) => (field === 'enabled' ? (v ? 1 : 0) : v));
+    const sets = pairs.map(([col]) => `${col} = ?`);
+    const values = pairs.map(([, v]) => v);
     if (sets.length > 0) this.db.prepare(`UPDATE apps SET ${sets.join(', ')} WHERE app_id = ?`).run(...values, appId);
     return this.getApp(appId);
   }
@@ -355,6 +318,21 @@ export class SqliteStore implements Store {
     return found;
   }
 
+  async ownedChannels(appId: string, channelIds: readonly string[]): Promise<Set<string>> {
+    const owned = new Set<string>();
+    for (let i = 0; i < channelIds.length; i += READ_CHUNK) {
+      const chunk = channelIds.slice(i, i + READ_CHUNK);
+      const rows = this.cached(
+        `SELECT c.channel_id FROM channels c JOIN users u ON u.user_id = c.user_id
+         WHERE u.app_id = ? AND c.channel_id IN (${marks(chunk.length)})`,
+      )
+        .pluck()
+        .all(appId, ...chunk) as string[];
+      for (const id of rows) owned.add(id);
+    }
+    return owned;
+  }
+
   async removeChannel(channelId: string): Promise<boolean> {
     return this.db.transaction(() => {
       const owner = this.stmt.channelOwner.get(channelId) as string | undefined;
@@ -421,6 +399,20 @@ export class SqliteStore implements Store {
   async setMeta(key: string, value: string): Promise<void> {
     this.stmt.setMeta.run(key, value);
   }
+}
+
+/** Applies the missing migrations in one immediate transaction, so processes opening the file at once take turns. */
+function migrate(db: Database.Database): void {
+  db.transaction(() => {
+    db.exec(MIGRATIONS_TABLE);
+    const applied = db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[];
+    const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+    for (const m of pending(applied)) {
+      for (const sql of m.sql.sqlite) db.exec(sql);
+      if (m.version === HOUR_BLOCKS_VERSION) backfillBlocks(db);
+      record.run(m.version, m.name, Date.now());
+    }
+  }).immediate();
 }
 
 const marks = (count: number) => Array.from({ length: count }, () => '?').join(',');

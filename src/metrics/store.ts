@@ -1,0 +1,54 @@
+/**
+ * Store latency without touching the adapters: a proxy that times every asynchronous method of the store
+ * it wraps (kind `read` for get/list/read/owned/ping methods, `write` for the rest) and counts failures.
+ * The methods run on the real store object, so adapters keep their private state and `this`.
+ */
+import { metrics } from './metrics.js';
+
+const READ = /^(get|list|read|owned|ping|has|find|count|existing|userPeaks|cacheStats)/;
+const UNTIMED = new Set(['close', 'constructor']);
+
+export function storeOperationKind(operation: string): 'read' | 'write' {
+  return READ.test(operation) ? 'read' : 'write';
+}
+
+export function instrumentStore<S extends object>(store: S): S {
+  const wrapped = new Map<PropertyKey, unknown>();
+  return new Proxy(store, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (typeof value !== 'function' || typeof prop !== 'string' || UNTIMED.has(prop)) return value;
+      let fn = wrapped.get(prop);
+      if (!fn) {
+        const labels = { kind: storeOperationKind(prop), operation: prop };
+        fn = (...args: unknown[]) => {
+          const done = metrics.storeSeconds.startTimer(labels);
+          let result: unknown;
+          try {
+            result = (value as (...a: unknown[]) => unknown).apply(target, args);
+          } catch (err) {
+            metrics.storeErrors.inc({ operation: prop });
+            throw err;
+          }
+          if (!(result instanceof Promise)) {
+            done();
+            return result;
+          }
+          return result.then(
+            (v) => {
+              done();
+              return v;
+            },
+            (err: unknown) => {
+              done();
+              metrics.storeErrors.inc({ operation: prop });
+              throw err;
+            },
+          );
+        };
+        wrapped.set(prop, fn);
+      }
+      return fn;
+    },
+  });
+}

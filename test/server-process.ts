@@ -1,0 +1,88 @@
+/**
+ * The one way tests run the real `live-ccv` binary as a child process (from source, with the package's source
+ * condition): start it with a settings environment, wait until it answers /healthz (so its signal handlers are in
+ * place and the test never races its start-up), and stop it with a signal. Every child still running when the test
+ * file ends is killed.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { after } from 'node:test';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const running = new Set<ChildProcess>();
+after(() => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+export interface ServerProcess {
+  child: ChildProcess;
+  url: string;
+  /** everything the process printed so far, stdout and stderr interleaved */
+  output(): string;
+  /** resolves with the exit code (null when killed by a signal) */
+  exited: Promise<number | null>;
+  /** sends the signal and waits for the exit */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Runs `live-ccv <args>` (from source) and returns the child with its captured output and exit. */
+export function spawnCli(
+  args: string[],
+  env: Record<string, string> = {},
+): { child: ChildProcess; output(): string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--conditions=live-ccv-source', '--import', 'tsx', 'src/cli/main.ts', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  let out = '';
+  const keep = (d: Buffer) => {
+    out += d.toString();
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      running.delete(child);
+      resolve(code);
+    }),
+  );
+  return { child, output: () => out, exited };
+}
+
+const LISTENING = /listening at (http:\/\/127\.0\.0\.1:\d+)/;
+
+/** Starts `live-ccv serve` on 127.0.0.1 and a free port; resolves once it answers /healthz. */
+export async function spawnServer(
+  env: Record<string, string> = {},
+  args: string[] = [],
+  timeoutMs = 30_000,
+): Promise<ServerProcess> {
+  const p = spawnCli(['serve', '--port', '0', '--host', '127.0.0.1', ...args], env);
+  const deadline = Date.now() + timeoutMs;
+  let url: string | undefined;
+  for (;;) {
+    if (p.child.exitCode !== null || Date.now() > deadline) {
+      p.child.kill('SIGKILL');
+      throw new Error(`live-ccv serve did not start (exit ${p.child.exitCode}):\n${p.output()}`);
+    }
+    url ??= LISTENING.exec(p.output())?.[1];
+    if (url) {
+      const ok = await fetch(`${url}/healthz`).then(
+        (r) => r.status < 500,
+        () => false,
+      );
+      if (ok) break;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    ...p,
+    url,
+    stop: (signal = 'SIGTERM') => {
+      p.child.kill(signal);
+      return p.exited;
+    },
+  };
+}
