@@ -40,24 +40,28 @@ export function cpuMs(pid: number): number {
 export async function serve(dataDir: string, env: Record<string, string> = {}, tag = 'serve'): Promise<Served> {
   const logFile = path.join(dataDir, `${tag}-${Date.now()}.log`);
   const log = fs.openSync(logFile, 'w');
-  const child: ChildProcess = spawn(process.execPath, ['--conditions=live-ccv-source', '--import', 'tsx', 'src/cli/main.ts', 'serve'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      LIVE_CCV_DATA_DIR: dataDir,
-      LIVE_CCV_HOST: '127.0.0.1',
-      LIVE_CCV_PORT: '0',
-      LIVE_CCV_DEMO: 'false',
-      LIVE_CCV_LOG_LEVEL: 'info',
-      LIVE_CCV_ADMIN_TOKEN: ADMIN_TOKEN,
-      LIVE_CCV_INGEST_TOKEN: INGEST_TOKEN,
-      LIVE_CCV_IP_LIMIT: '1000000000',
-      LIVE_CCV_APP_LIMIT: '1000000000',
-      LIVE_CCV_BODY_LIMIT: String(64 * 1024 * 1024),
-      ...env,
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--conditions=live-ccv-source', '--import', 'tsx', 'src/cli/main.ts', 'serve'],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        LIVE_CCV_DATA_DIR: dataDir,
+        LIVE_CCV_HOST: '127.0.0.1',
+        LIVE_CCV_PORT: '0',
+        LIVE_CCV_DEMO: 'false',
+        LIVE_CCV_LOG_LEVEL: 'info',
+        LIVE_CCV_ADMIN_TOKEN: ADMIN_TOKEN,
+        LIVE_CCV_INGEST_TOKEN: INGEST_TOKEN,
+        LIVE_CCV_IP_LIMIT: '1000000000',
+        LIVE_CCV_APP_LIMIT: '1000000000',
+        LIVE_CCV_BODY_LIMIT: String(64 * 1024 * 1024),
+        ...env,
+      },
+      stdio: ['ignore', log, 'inherit'],
     },
-    stdio: ['ignore', log, 'inherit'],
-  });
+  );
   fs.closeSync(log);
   children.add(child);
   let exited: number | null | undefined;
