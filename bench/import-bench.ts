@@ -70,7 +70,16 @@ function cli(args: string[], dataDir: string): Promise<string> {
     execFile(
       process.execPath,
       ['dist/src/cli/main.js', ...args],
-      { cwd: ROOT, env: { ...process.env, LIVE_CCV_DATA_DIR: dataDir }, maxBuffer: 64 * 1024 * 1024 },
+      {
+        cwd: ROOT,
+        // the built CLI resolves the client package to its build, not to its TypeScript sources (tests set that)
+        env: {
+          ...process.env,
+          NODE_OPTIONS: (process.env.NODE_OPTIONS ?? '').replace('--conditions=live-ccv-source', ''),
+          LIVE_CCV_DATA_DIR: dataDir,
+        },
+        maxBuffer: 64 * 1024 * 1024,
+      },
       (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)),
     );
   });

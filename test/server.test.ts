@@ -64,12 +64,20 @@ test('first start prints the demo app once; it can make a signed call; logs are 
     });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('x-request-id'), 'trace-123');
+    // the default request log shows refusals (not every request): a refused call carries its request id
+    const refused = await fetch(
+      `${s.url}/live/internal/v3/user/concurrent/yunduo/summary?${new URLSearchParams({ ...p, sign: 'x' })}`,
+      {
+        headers: { 'x-request-id': 'trace-124' },
+      },
+    );
+    assert.equal(refused.status, 403);
     await new Promise((r) => setTimeout(r, 200));
     const afterBanner = s.output().slice(s.output().indexOf('"level"'));
     assert.ok(!afterBanner.includes(appSecret), 'the secret must not be logged');
     const lines = afterBanner.split('\n').filter((l) => l.startsWith('{'));
     assert.ok(lines.every((l) => JSON.parse(l).level !== undefined));
-    assert.ok(lines.some((l) => JSON.parse(l).reqId === 'trace-123'));
+    assert.ok(lines.some((l) => JSON.parse(l).reqId === 'trace-124'));
   } finally {
     s.child.kill('SIGTERM');
     assert.equal(await s.exited, 0);

@@ -6,6 +6,7 @@
  */
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.js';
+import { redactUrl } from './log-redaction.js';
 
 class NotableRequests extends LogController {
   constructor(private readonly slowMs: number) {
@@ -18,7 +19,13 @@ class NotableRequests extends LogController {
     const ms = reply.elapsedTime;
     const status = reply.statusCode;
     if (!error && status < 400 && ms < this.slowMs) return;
-    const line = { method: request.method, url: request.url, statusCode: status, responseTime: Math.round(ms * 10) / 10 };
+    // the URL as the request serializer shows it: signatures, nonces, tokens and secrets redacted
+    const line = {
+      method: request.method,
+      url: redactUrl(request.url),
+      statusCode: status,
+      responseTime: Math.round(ms * 10) / 10,
+    };
     if (error || status >= 500) reply.log.error({ ...line, err: error ?? undefined }, 'request failed');
     else if (ms >= this.slowMs) reply.log.warn(line, 'slow request');
     else reply.log.info(line, 'request refused');

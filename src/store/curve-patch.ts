@@ -34,6 +34,22 @@ export function setMinutes(
   minutes: ArrayLike<number>,
   values: ArrayLike<number>,
 ): DayCurve | undefined {
+  return patch(curve, minutes, values);
+}
+
+/** The curve with signed changes added at some (distinct) minutes, results clamped at zero. */
+export function addMinutes(
+  curve: DayCurve | undefined,
+  minutes: ArrayLike<number>,
+  deltas: ArrayLike<number>,
+): DayCurve | undefined {
+  const next = new Float64Array(minutes.length);
+  for (let k = 0; k < minutes.length; k++) next[k] = Math.max(0, valueAt(curve, minutes[k]!) + deltas[k]!);
+  return patch(curve, minutes, next);
+}
+
+/** The curve with values written at minutes, in order; the span grows to every non-zero one. */
+function patch(curve: DayCurve | undefined, minutes: ArrayLike<number>, values: ArrayLike<number>): DayCurve | undefined {
   let lo = curve ? curve.off : Number.POSITIVE_INFINITY;
   let hi = curve ? curve.off + curve.values.length : Number.NEGATIVE_INFINITY;
   let max = 0;
@@ -50,34 +66,6 @@ export function setMinutes(
     for (let k = 0; k < minutes.length; k++) {
       const i = minutes[k]! - at;
       if (i >= 0 && i < out.length) out[i] = values[k]!;
-    }
-  });
-}
-
-/** The curve with signed changes added at some minutes (results clamped at zero). */
-export function addMinutes(
-  curve: DayCurve | undefined,
-  minutes: ArrayLike<number>,
-  deltas: ArrayLike<number>,
-): DayCurve | undefined {
-  let lo = curve ? curve.off : Number.POSITIVE_INFINITY;
-  let hi = curve ? curve.off + curve.values.length : Number.NEGATIVE_INFINITY;
-  let max = 0;
-  const next = new Float64Array(minutes.length);
-  for (let k = 0; k < minutes.length; k++) {
-    const v = Math.max(0, valueAt(curve, minutes[k]!) + deltas[k]!);
-    next[k] = v;
-    if (v > 0) {
-      lo = Math.min(lo, minutes[k]!);
-      hi = Math.max(hi, minutes[k]! + 1);
-      if (v > max) max = v;
-    }
-  }
-  if (!(hi > lo)) return undefined;
-  return rebuild(curve, lo, hi, max, (out, at) => {
-    for (let k = 0; k < minutes.length; k++) {
-      const i = minutes[k]! - at;
-      if (i >= 0 && i < out.length) out[i] = next[k]!;
     }
   });
 }
