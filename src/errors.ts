@@ -57,4 +57,14 @@ export const errors = {
   conflict: make('conflict'),
   missing: make('missing'),
   unavailable: make('unavailable'),
+  requestTimeout: make('requestTimeout'),
+  /** a full disk, an I/O error or an unreachable database: nothing was stored, the client retries */
+  storageUnavailable: make('storageUnavailable', () => retryAfter(STORAGE_RETRY_AFTER_S)),
+  /** /readyz while a component fails; the detail names each failing component and why */
+  notReady: make('notReady', () => retryAfter(STORAGE_RETRY_AFTER_S)),
+  /** a bounded resource (memory for request bodies in flight) is used up; the client retries shortly */
+  busy: make('busy', () => retryAfter(1)),
 };
+
+/** How long clients wait before retrying while storage fails; recovery is checked every second. */
+export const STORAGE_RETRY_AFTER_S = 5;

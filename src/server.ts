@@ -1,11 +1,15 @@
 /**
- * The long-running service: opens the store, seeds a demo application on first start, listens, and shuts
- * down gracefully on SIGTERM/SIGINT (in-flight requests finish, then the store closes).
+ * The long-running service: takes the data dir's one-writer lock, opens the store, listens, seeds a demo
+ * application on first start (only once listening, so a failed bind loses no secret), and shuts down
+ * gracefully on SIGTERM/SIGINT (in-flight requests finish, closed minutes are written, then the store
+ * closes). The signal handlers are installed before anything starts, so no signal finds the process
+ * without them. The start banner goes to stderr, apart from the JSON log on stdout.
  */
 import { summary } from '@live-ccv/client/contract';
 import type { FastifyInstance } from 'fastify';
 import path from 'node:path';
 import { clockOf, settings, type Config } from './config/config.js';
+import { DataDirLock } from './data-dir-lock.js';
 import { buildApp } from './http/app.js';
 import { IngestService } from './ingest/ingest-service.js';
 import { openLimits } from './limits/open.js';
@@ -28,41 +32,45 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+const stderr = (s: string) => process.stderr.write(`${s}\n`);
+
 /** A shell word: as is when plain, single-quoted otherwise. */
 const shellWord = (s: string) => (/^[\w./:@%+=-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 /**
- * The import command that reaches this server's store: through its admin API when it has a token, else
- * opening the same store (the flags a CLI in another directory or shell needs to find it).
+ * The flags that make a CLI command reach this server's store: its admin API when it has a token, else the
+ * same store (what a CLI in another directory or shell needs to find it; a password stays in the environment).
  */
-export function importCommand(config: Config, baseUrl: string): string {
-  const file = 'examples/ccv-sample.csv';
-  if (config.adminToken) return `npx live-ccv import ccv ${file} --base-url ${baseUrl}   # with LIVE_CCV_ADMIN_TOKEN set`;
-  if (config.store === 'postgres')
-    return `npx live-ccv import ccv ${file} --store postgres --database-url "$LIVE_CCV_DATABASE_URL"`;
-  const defaultDir = path.resolve(settings.dataDir.def);
+function cliTarget(config: Config, baseUrl: string): string {
+  if (config.adminToken) return ` --base-url ${baseUrl}   # with LIVE_CCV_ADMIN_TOKEN set`;
+  if (config.store === 'postgres') return ' --store postgres --database-url "$LIVE_CCV_DATABASE_URL"';
   const dir = path.resolve(config.dataDir);
-  return `npx live-ccv import ccv ${file}${dir === defaultDir ? '' : ` --data-dir ${shellWord(dir)}`}`;
+  return dir === path.resolve(settings.dataDir.def) ? '' : ` --data-dir ${shellWord(dir)}`;
+}
+
+/** The import command that reaches this server's store. */
+export function importCommand(config: Config, baseUrl: string): string {
+  return `npx live-ccv import ccv examples/ccv-sample.csv${cliTarget(config, baseUrl)}`;
 }
 
 /** On an empty store, one demo application with a user and a channel, printed once. */
-export async function seedDemo(store: Store, config: Config, print: (s: string) => void): Promise<void> {
+export async function seedDemo(store: Store, config: Config, url: string, print: (s: string) => void): Promise<void> {
   if (!config.demo || (await store.listApps()).length > 0) return;
   const tenancy = new Tenancy(store);
   const app = await tenancy.createApp({ name: 'demo' });
   await tenancy.addUser(app.appId, DEMO_USER);
   await tenancy.addChannel(DEMO_USER, DEMO_CHANNEL);
-  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   print(
     [
       '',
-      'live-ccv: created a demo application (its secret is shown only this once):',
+      'live-ccv: created a demo application (its secret is shown only this once; lost it? a new one:',
+      `          npx live-ccv apps rotate-secret ${app.appId}${cliTarget(config, url)})`,
       `  appId:     ${app.appId}`,
       `  appSecret: ${app.appSecret}`,
       `  userId:    ${DEMO_USER}   channelId: ${DEMO_CHANNEL}`,
       'Load sample data and make a signed call:',
-      `  ${importCommand(config, `http://${host}:${config.port}`)}`,
-      `  npx live-ccv call summary --base-url http://${host}:${config.port} --app-id ${app.appId} --app-secret ${app.appSecret} \\`,
+      `  ${importCommand(config, url)}`,
+      `  npx live-ccv call summary --base-url ${url} --app-id ${app.appId} --app-secret ${app.appSecret} \\`,
       `      --users ${DEMO_USER} --start 2021-08-01 --end 2021-08-31`,
       `  (endpoint: ${summary.path})`,
       '',
@@ -70,51 +78,92 @@ export async function seedDemo(store: Store, config: Config, print: (s: string) 
   );
 }
 
-export async function startServer(
-  config: Config,
-  print: (s: string) => void = (s) => process.stdout.write(`${s}\n`),
-): Promise<RunningServer> {
-  const store = instrumentStore(await openStore(config));
-  await store.ping(); // query threads ready before the first request
-  await seedDemo(store, config, print);
-  const limits = await openLimits(config);
-  // API-only servers of a scaled deployment run without the ingest: one process must own a channel's minutes.
-  const now = clockOf(config);
-  const closerLog = createLogger(config, { component: 'minute-closer' });
-  const ingest = config.ingest
-    ? await IngestService.open(config, store, { now, logger: closerLog, onError: (err, what) => closerLog.error({ err }, what) })
-    : undefined;
-  const app = await buildApp({ config, store, ingest, limiter: limits.limiter, nonces: limits.nonces, now });
-  const metricsServer = config.metricsPort !== undefined ? await startMetricsServer(config) : undefined;
-  await app.listen({ host: config.host, port: config.port });
-  if (metricsServer) app.log.info(`metrics listening at ${metricsServer.url}`);
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  let closing: Promise<void> | undefined;
-  const close = () =>
-    (closing ??= (async () => {
-      await app.close(); // waits for in-flight requests, then runs the plugins' onClose hooks
-      await metricsServer?.close();
-      await ingest?.stop(); // writes the closed minutes; open ones stay in the log for the next start
-      await limits.close();
-      await store.close();
-    })());
-  return { app, store, url: `http://127.0.0.1:${port}`, metricsUrl: metricsServer?.url, close };
+/** Whether this server writes its data dir (the SQLite store, the heartbeat log), and so needs the lock. */
+const writesDataDir = (config: Config) => config.store === 'sqlite' || config.ingest;
+
+export async function startServer(config: Config, print: (s: string) => void = stderr): Promise<RunningServer> {
+  const opened: (() => Promise<void> | void)[] = [];
+  // Closed in reverse order; a failing step (a flush on a full disk) does not keep the rest open.
+  const closeOpened = async () => {
+    let first: unknown;
+    for (const close of opened.splice(0).reverse()) {
+      try {
+        await close();
+      } catch (e) {
+        first ??= e;
+      }
+    }
+    if (first !== undefined) throw first;
+  };
+  try {
+    if (writesDataDir(config)) {
+      const lock = DataDirLock.acquire(config.dataDir);
+      opened.push(() => lock.release());
+    }
+    const store = instrumentStore(await openStore(config, { rewriteAtRest: true }));
+    opened.push(() => store.close());
+    await store.ping(); // query threads ready before the first request
+    const limits = await openLimits(config);
+    opened.push(() => limits.close());
+    // API-only servers of a scaled deployment run without the ingest: one process must own a channel's minutes.
+    const now = clockOf(config);
+    const closerLog = createLogger(config, { component: 'minute-closer' });
+    const ingest = config.ingest
+      ? await IngestService.open(config, store, {
+          now,
+          logger: closerLog,
+          onError: (err, what) => closerLog.error({ err }, what),
+        })
+      : undefined;
+    if (ingest) opened.push(() => ingest.stop()); // writes the closed minutes; open ones stay in the log
+    const app = await buildApp({ config, store, ingest, limiter: limits.limiter, nonces: limits.nonces, now });
+    opened.push(() => app.close()); // waits for in-flight requests, then runs the plugins' onClose hooks
+    const metricsServer = config.metricsPort !== undefined ? await startMetricsServer(config) : undefined;
+    if (metricsServer) opened.push(() => metricsServer.close());
+    await app.listen({ host: config.host, port: config.port });
+    if (metricsServer) app.log.info(`metrics listening at ${metricsServer.url}`);
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    await seedDemo(store, config, url, print);
+    app.log.info({ url, store: store.kind, ingest: Boolean(ingest) }, 'live-ccv started');
+    let closing: Promise<void> | undefined;
+    return { app, store, url, metricsUrl: metricsServer?.url, close: () => (closing ??= closeOpened()) };
+  } catch (e) {
+    await closeOpened().catch(() => undefined);
+    throw e;
+  }
 }
 
-/** Runs until SIGTERM/SIGINT, then closes in order and exits 0. */
+/**
+ * Runs until SIGTERM/SIGINT, then closes in order and exits 0. The handlers are in place before the
+ * store opens: a signal during start-up stops the server as soon as it is up (never half-started).
+ */
 export async function runServer(config: Config): Promise<void> {
-  const server = await startServer(config);
-  const stop = (signal: string) => {
-    server.app.log.info({ signal }, 'shutting down');
-    server.close().then(
+  let server: RunningServer | undefined;
+  let signalled: string | undefined;
+  const shutdown = (s: RunningServer, signal: string) => {
+    s.app.log.info({ signal }, 'shutting down');
+    s.close().then(
       () => process.exit(0),
       (err: unknown) => {
-        server.app.log.error({ err }, 'shutdown failed');
+        s.app.log.error({ err }, 'shutdown failed');
         process.exit(1);
       },
     );
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  const onSignal = (signal: string) => {
+    if (signalled) {
+      // a second signal must not kill the process halfway through writing its minutes
+      server?.app.log.warn({ signal }, 'already shutting down');
+      return;
+    }
+    signalled = signal;
+    if (server) shutdown(server, signal);
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  server = await startServer(config);
+  if (signalled) shutdown(server, signalled);
 }

@@ -240,16 +240,18 @@ describe('summary with always-200', () => {
 });
 
 describe('failures inside the service', () => {
-  test('an unexpected error is a 500 envelope with a generic message; healthz turns 503', async () => {
+  test('an unexpected error is a 500 envelope with a generic message; readyz turns 503, healthz stays 200', async () => {
     const f = await fixture({ users: { u1: [] } });
     const params = signed(f.caller, { users: 'u1', start: '2021-08-01', end: '2021-08-01' });
     await f.store.close();
     const res = await f.app.inject({ method: 'GET', url: `${PATH}?${query(params)}` });
     assert.equal(res.statusCode, 500);
     assert.deepEqual(res.json(), { code: 500, status: 'error', message: 'internal server error.', data: '' });
-    const health = await f.app.inject({ method: 'GET', url: '/healthz' });
-    assert.equal(health.statusCode, 503);
-    assert.equal(health.json().message, 'store unreachable');
+    const ready = await f.app.inject({ method: 'GET', url: '/readyz' });
+    assert.equal(ready.statusCode, 503);
+    assert.equal(ready.json().message, 'not ready: store: does not answer');
+    assert.equal(ready.headers['retry-after'], '5');
+    assert.equal((await f.app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200);
     await f.app.close();
   });
 });

@@ -12,6 +12,7 @@ import { after, it } from 'node:test';
 import { labelMinute } from '../src/domain/calendar.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { tempDir } from './helpers.js';
+import { postBeats, Tally, type Beat } from './heartbeat-tally.js';
 
 const INGEST = 'crash-test-ingest-token';
 const ADMIN = 'crash-test-admin-token';
@@ -82,7 +83,6 @@ async function admin(s: Server, method: string, p: string, body?: unknown) {
   return (await res.json()) as { data: unknown };
 }
 
-type Beat = { channelId: string; viewerId: string; pullType: string; ts: number };
 let seed = 7;
 const rand = (n: number) => {
   seed = (seed * 1103515245 + 12345) % 2 ** 31;
@@ -100,23 +100,12 @@ function batch(minutes: number[], size = 150): Beat[] {
   });
 }
 
-/** Acknowledged beats, keyed "channel|pull|minute" -> viewers. */
-const expected = new Map<string, Set<string>>();
-function record(beats: Beat[]) {
-  for (const b of beats) {
-    const key = `${b.channelId}|${b.pullType}|${Math.floor(b.ts / 60_000)}`;
-    let set = expected.get(key);
-    if (!set) expected.set(key, (set = new Set()));
-    set.add(b.viewerId);
-  }
-}
+/** Acknowledged beats. */
+const tally = new Tally();
+const record = (beats: Beat[]) => tally.record(beats);
 
 async function send(s: Server, beats: Beat[]) {
-  const res = await fetch(`${s.url}/v1/heartbeats`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${INGEST}`, 'content-type': 'application/x-ndjson' },
-    body: beats.map((b) => JSON.stringify(b)).join('\n'),
-  });
+  const res = await postBeats(s.url, INGEST, beats);
   assert.equal(res.status, 200);
   return ((await res.json()) as { data: { accepted: number; rejected: { index: number; reason: string }[] } }).data;
 }
@@ -178,8 +167,7 @@ async function readStore(): Promise<{ channels: Map<string, number>; user: Map<n
   return { channels, user };
 }
 
-const counts = (filter: (minute: number) => boolean) =>
-  new Map([...expected].filter(([k]) => filter(Number(k.split('|')[2]))).map(([k, v]) => [k, v.size]));
+const counts = (filter: (minute: number) => boolean) => tally.counts(filter);
 
 it('survives SIGKILL mid-stream: final per-minute counts equal the exact distinct counts', { timeout: 120_000 }, async () => {
   const early = [c - 6, c - 5, c - 4];

@@ -146,7 +146,8 @@ describe('POST /v1/heartbeats', () => {
     const other = await h.f.tenancy.createApp({ name: 'other', appId: 'otherapp' });
     await h.f.tenancy.addUser(other.appId, 'o1');
     await h.f.tenancy.addChannel('o1', '300');
-    await h.store.updateApp(other.appId, { ingestToken: 'other-app-ingest-token' });
+    await h.f.tenancy.updateApp(other.appId, { ingestToken: 'other-app-ingest-token' });
+    assert.match((await h.store.getApp(other.appId))!.ingestTokenHash!, /^sha256:[0-9a-f]{64}$/, 'only the hash is stored');
     await h.service.directory.reload();
     const scoped = await h.f.app.inject({
       method: 'POST',

@@ -14,22 +14,28 @@ after(() => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-export interface ServerProcess {
-  child: ChildProcess;
+export interface ServerProcess extends CliProcess {
   url: string;
-  /** everything the process printed so far, stdout and stderr interleaved */
-  output(): string;
-  /** resolves with the exit code (null when killed by a signal) */
-  exited: Promise<number | null>;
   /** sends the signal and waits for the exit */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+export interface CliProcess {
+  child: ChildProcess;
+  /** everything the process printed so far, stdout and stderr interleaved */
+  output(): string;
+  /** stdout alone (the JSON log of `serve`) */
+  stdout(): string;
+  /** stderr alone (the start banner, one-line errors) */
+  stderr(): string;
+  /** resolves once `re` matches the output (or one stream of it); rejects when the process exits first */
+  waitFor(re: RegExp, stream?: 'stdout' | 'stderr'): Promise<RegExpExecArray>;
+  /** resolves with the exit code (null when killed by a signal) */
+  exited: Promise<number | null>;
+}
+
 /** Runs `live-ccv <args>` (from source) and returns the child with its captured output and exit. */
-export function spawnCli(
-  args: string[],
-  env: Record<string, string> = {},
-): { child: ChildProcess; output(): string; exited: Promise<number | null> } {
+export function spawnCli(args: string[], env: Record<string, string> = {}): CliProcess {
   const child = spawn(process.execPath, ['--conditions=live-ccv-source', '--import', 'tsx', 'src/cli/main.ts', ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
@@ -37,18 +43,30 @@ export function spawnCli(
   });
   running.add(child);
   let out = '';
-  const keep = (d: Buffer) => {
-    out += d.toString();
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  const streams = { stdout: '', stderr: '' };
+  for (const name of ['stdout', 'stderr'] as const) {
+    child[name]!.on('data', (d: Buffer) => {
+      out += d.toString();
+      streams[name] += d.toString();
+    });
+  }
   const exited = new Promise<number | null>((resolve) =>
     child.on('exit', (code) => {
       running.delete(child);
       resolve(code);
     }),
   );
-  return { child, output: () => out, exited };
+  const waitFor = async (re: RegExp, stream?: 'stdout' | 'stderr') => {
+    for (;;) {
+      const m = re.exec(stream ? streams[stream] : out);
+      if (m) return m;
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(`live-ccv exited (${child.exitCode ?? child.signalCode}) before printing ${re}:\n${out}`);
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
+  return { child, output: () => out, stdout: () => streams.stdout, stderr: () => streams.stderr, waitFor, exited };
 }
 
 const LISTENING = /listening at (http:\/\/127\.0\.0\.1:\d+)/;

@@ -91,7 +91,7 @@ function contract(adapter: Adapter): void {
           name: 'one',
           enabled: true,
           rateLimit: null,
-          ingestToken: null,
+          ingestTokenHash: null,
           createdAt: 0,
         },
       );
@@ -102,7 +102,7 @@ function contract(adapter: Adapter): void {
         name: 'two',
         enabled: false,
         rateLimit: 7,
-        ingestToken: 'tok',
+        ingestTokenHash: 'tok',
       });
       await assert.rejects(store.createApp({ appId: 'app1', appSecret: 'x'.repeat(16), name: 'dup' }), ConflictError);
 
@@ -110,22 +110,42 @@ function contract(adapter: Adapter): void {
       const two = await store.getApp('app2');
       assert.equal(two?.enabled, false);
       assert.equal(two?.rateLimit, 7);
-      assert.equal(two?.ingestToken, 'tok');
+      assert.equal(two?.ingestTokenHash, 'tok');
       assert.equal(await store.getApp('nope'), undefined);
 
-      const updated = await store.updateApp('app1', { enabled: false, name: 'renamed', rateLimit: 50, ingestToken: 'it' });
+      const updated = await store.updateApp('app1', { enabled: false, name: 'renamed', rateLimit: 50, ingestTokenHash: 'it' });
       assert.equal(updated?.enabled, false);
       assert.equal(updated?.name, 'renamed');
       assert.equal(updated?.rateLimit, 50);
-      assert.equal(updated?.ingestToken, 'it');
+      assert.equal(updated?.ingestTokenHash, 'it');
       assert.equal(updated?.appSecret, 'secret-one-000001');
       const rotated = await store.updateApp('app1', { appSecret: 'secret-rotated-0003' });
       assert.equal(rotated?.appSecret, 'secret-rotated-0003');
       assert.equal((await store.getApp('app1'))?.appSecret, 'secret-rotated-0003');
-      assert.equal((await store.updateApp('app1', { rateLimit: null, ingestToken: null }))?.rateLimit, null);
-      assert.equal((await store.getApp('app1'))?.ingestToken, null);
+      assert.equal((await store.updateApp('app1', { rateLimit: null, ingestTokenHash: null }))?.rateLimit, null);
+      assert.equal((await store.getApp('app1'))?.ingestTokenHash, null);
       assert.equal((await store.updateApp('app1', {}))?.name, 'renamed');
       assert.equal(await store.updateApp('nope', { name: 'x' }), undefined);
+    });
+
+    it('swaps stored credentials only while they are what the caller read (compare and set)', async (store) => {
+      await store.createApp({ appId: 'app1', appSecret: 'secret-one-000001', name: 'one' });
+      const read = { appSecret: 'secret-one-000001', ingestTokenHash: null };
+      assert.equal(await store.swapCredentials('app1', read, { appSecret: 'sealed-1', ingestTokenHash: 'h1' }), true);
+      assert.deepEqual(
+        { appSecret: (await store.getApp('app1'))?.appSecret, hash: (await store.getApp('app1'))?.ingestTokenHash },
+        { appSecret: 'sealed-1', hash: 'h1' },
+      );
+      // a rotation in between: the stale rewrite must not undo it
+      await store.updateApp('app1', { appSecret: 'rotated-meanwhile-01' });
+      assert.equal(await store.swapCredentials('app1', { appSecret: 'sealed-1', ingestTokenHash: 'h1' }, read), false);
+      assert.equal((await store.getApp('app1'))?.appSecret, 'rotated-meanwhile-01');
+      assert.equal(
+        await store.swapCredentials('app1', { appSecret: 'rotated-meanwhile-01', ingestTokenHash: null }, read),
+        false,
+        'the token hash is compared too',
+      );
+      assert.equal(await store.swapCredentials('nope', read, read), false);
     });
 
     it('records the schema version it migrated to, and refuses to open a store written by a newer version', async (store, db) => {

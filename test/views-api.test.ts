@@ -283,7 +283,8 @@ describe('the dashboard routes', () => {
       );
       const page = await validated(f.app, { method: 'GET', url: '/dashboard' });
       assert.equal(page.statusCode, 503);
-      assert.equal(page.json().message, `dashboard (no build in ${empty}: run npm run build) unavailable`);
+      assert.equal(page.json().message, 'dashboard (not built: run npm run build, or set LIVE_CCV_DASHBOARD_DIR) unavailable');
+      assert.ok(!page.body.includes(empty), 'the answer must not show the server file system');
       const asset = await validated(f.app, { method: 'GET', url: '/dashboard/assets/index.js' });
       assert.equal(asset.statusCode, 404);
     } finally {

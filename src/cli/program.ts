@@ -4,6 +4,7 @@ import { registerApps, registerChannels, registerUsers } from './admin-commands.
 import { registerCall } from './call-command.js';
 import { registerCompare } from './compare.js';
 import { registerImport } from './import-command.js';
+import { registerSecrets } from './secrets-command.js';
 import { registerSimulate } from './simulate.js';
 import { version } from '../version.js';
 import { configFrom, settingFlags } from './setting-flags.js';
@@ -24,6 +25,7 @@ const registrars: ((program: Command) => void)[] = [
   registerCall,
   registerSimulate,
   registerCompare,
+  registerSecrets,
 ];
 
 export function buildProgram(): Command {

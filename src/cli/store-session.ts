@@ -5,9 +5,9 @@ import { openStore } from '../store/open.js';
 import type { Store } from '../store/port.js';
 import { configFrom, settingFlags } from './setting-flags.js';
 
-/** The flags that choose the store, the same ones `serve` takes. */
+/** The flags that choose the store and how its secrets are sealed, the same ones `serve` takes. */
 export function storeFlags(cmd: Command): Command {
-  return settingFlags(cmd, ['dataDir', 'store', 'databaseUrl']);
+  return settingFlags(cmd, ['dataDir', 'store', 'databaseUrl', 'secretKey']);
 }
 
 /** Opens the store the flags and environment name, runs the work, and always closes the store. */

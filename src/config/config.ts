@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { keyRingProblem } from '../secrets/key-ring.js';
 
 /**
  * Every setting, its environment variable, its default and its validation live here, so that the
@@ -95,6 +96,16 @@ export const settings = {
     schema: z.string(),
     doc: 'global bearer token of POST /v1/heartbeats (apps may also have their own)',
   },
+  secretKey: {
+    env: 'LIVE_CCV_SECRET_KEY',
+    def: '',
+    schema: z.string().superRefine((v, ctx) => {
+      const problem = keyRingProblem(v);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+    doc: 'key(s) sealing appSecrets at rest (AES-256-GCM): 32 bytes as 64 hex characters or base64, comma-separated, the first seals, all open; empty stores them in plaintext (docs/operations.md)',
+    secret: true,
+  },
   timestampWindowMs: {
     env: 'LIVE_CCV_TIMESTAMP_WINDOW_MS',
     def: '180000',
@@ -134,6 +145,30 @@ export const settings = {
     def: '10485760',
     schema: int(1024),
     doc: 'largest request body in bytes (after gunzip for ingest)',
+  },
+  beaconBodyLimit: {
+    env: 'LIVE_CCV_BEACON_BODY_LIMIT',
+    def: '8192',
+    schema: int(256, 65536),
+    doc: 'largest body of one /v1/beacon heartbeat in bytes (a beacon is a few hundred; at most 64 KiB)',
+  },
+  ingestInflightBytes: {
+    env: 'LIVE_CCV_INGEST_INFLIGHT_BYTES',
+    def: '33554432',
+    schema: int(65536),
+    doc: 'heartbeat batch bytes (after gunzip) held at once; batches beyond it get 503 with Retry-After (one batch is always admitted)',
+  },
+  requestTimeoutMs: {
+    env: 'LIVE_CCV_REQUEST_TIMEOUT_MS',
+    def: '30000',
+    schema: int(1000),
+    doc: 'time a client has to send a whole request, headers and body; a slower one gets 408 and is disconnected',
+  },
+  headersTimeoutMs: {
+    env: 'LIVE_CCV_HEADERS_TIMEOUT_MS',
+    def: '10000',
+    schema: int(1000),
+    doc: 'time a client has to send the request headers (at most the request timeout)',
   },
   ingest: {
     env: 'LIVE_CCV_INGEST',
@@ -240,7 +275,8 @@ export function loadConfig(
     const source = override !== undefined ? `--${kebab(name)}` : s.env;
     const parsed = (s.schema as z.ZodType).safeParse(raw);
     if (!parsed.success) {
-      throw new ConfigError(source, `${parsed.error.issues[0]?.message ?? 'invalid'} (got "${raw}")`);
+      const got = 'secret' in s && s.secret ? 'value not shown' : `got "${raw}"`;
+      throw new ConfigError(source, `${parsed.error.issues[0]?.message ?? 'invalid'} (${got})`);
     }
     out[name] = parsed.data;
   }
@@ -249,6 +285,12 @@ export function loadConfig(
     throw new ConfigError(settings.databaseUrl.env, 'required when LIVE_CCV_STORE=postgres');
   }
   if (config.trustProxy) parseTrustProxy(config.trustProxy);
+  if (config.headersTimeoutMs > config.requestTimeoutMs) {
+    throw new ConfigError(
+      settings.headersTimeoutMs.env,
+      `must not exceed ${settings.requestTimeoutMs.env} (${config.requestTimeoutMs}), got ${config.headersTimeoutMs}`,
+    );
+  }
   return config;
 }
 

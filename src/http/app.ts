@@ -5,9 +5,12 @@ import { parseTrustProxy } from '../config/config.js';
 import { ApiError, errors } from '../errors.js';
 import { logStream } from '../logging/logger.js';
 import { metricsPlugin } from '../metrics/http.js';
+import { storageFailureReason } from '../store/storage-failure.js';
+import { clientErrorHandler } from './client-errors.js';
 import { resolveDeps, type AppDeps } from './deps.js';
 import { failure } from './envelope.js';
 import { requestLogController } from './request-log.js';
+import { closeConnectionsOnShutdown } from './graceful-close.js';
 import { registerJsonParser } from './json-body.js';
 import { logSerializers } from './log-redaction.js';
 import { routePlugins } from './routes/index.js';
@@ -46,26 +49,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     genReqId: () => randomUUID(),
     return503OnClosing: false,
     logController: requestLogController(config),
+    // A whole request (headers and body) must arrive in time: a body trickled byte by byte is cut off.
+    requestTimeout: config.requestTimeoutMs,
+    http: {
+      headersTimeout: config.headersTimeoutMs,
+      // how often Node looks for requests past those timeouts (its default, 30 s, would let them overstay)
+      connectionsCheckingInterval: Math.min(1_000, config.headersTimeoutMs),
+    },
     // The router's own refusals (a path segment over 100 characters) answer the envelope, never echoing the path.
     frameworkErrors: (err, _req, reply) => {
       const e = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? errors.uriTooLong() : errors.param('the request URL cannot be read');
       return sendError(reply, e, config.always200);
     },
-    // Node's parser refusals (headers over the limit, malformed requests) get the envelope too.
-    clientErrorHandler: (err, socket) => {
-      const e =
-        (err as NodeJS.ErrnoException).code === 'HPE_HEADER_OVERFLOW'
-          ? errors.headersTooLarge()
-          : errors.param('malformed HTTP request');
-      const body = JSON.stringify(failure(e.code, e.message));
-      if (socket.writable) {
-        socket.end(
-          `HTTP/1.1 ${config.always200 ? 200 : e.code} ${e.code === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
-            `Connection: close\r\nContent-Type: application/json; charset=utf-8\r\nX-Error-Code: ${e.errorCode}\r\n` +
-            `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-        );
-      } else socket.destroy(err);
-    },
+    // Node's refusals (a request not received in time, headers over the limit, malformed HTTP) get the
+    // envelope too, and the connection is closed.
+    clientErrorHandler: clientErrorHandler(config, () => app.log),
   });
 
   app.decorateReply('envelope', function (this: FastifyReply, code: number, body: unknown) {
@@ -75,6 +73,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header('x-request-id', req.id);
     done();
   });
+  closeConnectionsOnShutdown(app);
   await app.register(formbody, { bodyLimit: config.bodyLimit });
   registerJsonParser(app);
   for (const type of ['text/csv', 'text/plain', 'application/x-ndjson', 'application/ndjson']) {
@@ -82,7 +81,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }
 
   app.setErrorHandler((err: FastifyError | ApiError, req, reply) => {
-    const api = toApiError(err, config.bodyLimit);
+    const api = toApiError(err, req.routeOptions.bodyLimit ?? config.bodyLimit);
     if (api.code >= 500) req.log.error({ err }, 'request failed');
     return sendError(reply, api, config.always200);
   });
@@ -115,6 +114,8 @@ function sendError(reply: FastifyReply, e: ApiError, always200: boolean): Fastif
 
 function toApiError(err: FastifyError | ApiError, bodyLimit: number): ApiError {
   if (err instanceof ApiError) return err;
+  const storage = storageFailureReason(err);
+  if (storage !== undefined) return errors.storageUnavailable(storage);
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return errors.payloadTooLarge(bodyLimit);

@@ -4,10 +4,8 @@
  * channel added a moment ago is found by a lookup on miss; misses are remembered briefly so a flood of
  * beats for an unknown channel costs one query per channel per `negativeTtlMs`.
  */
-import { createHash } from 'node:crypto';
+import { hashIngestToken, storedTokenHash } from '../secrets/ingest-token.js';
 import type { Store } from '../store/port.js';
-
-const tokenKey = (token: string) => createHash('sha256').update(token).digest('hex');
 
 /** At most this many store lookups per batch; the rest of the unknown ids count as unknown. */
 const MAX_LOOKUPS = 64;
@@ -16,7 +14,7 @@ const MAX_NEGATIVE = 100_000;
 export class ChannelDirectory {
   /** channelId -> owning appId */
   private channels = new Map<string, string>();
-  /** sha256(token) -> appId of enabled apps with an ingest token */
+  /** `sha256:<hex>` of the token -> appId of enabled apps with an ingest token (only hashes are stored) */
   private tokens = new Map<string, string>();
   private readonly misses = new Map<string, number>();
 
@@ -28,7 +26,9 @@ export class ChannelDirectory {
   async reload(): Promise<void> {
     const [channels, apps] = await Promise.all([this.store.listAllChannels(), this.store.listApps()]);
     this.channels = new Map(channels.map((c) => [c.channelId, c.appId]));
-    this.tokens = new Map(apps.filter((a) => a.enabled && a.ingestToken).map((a) => [tokenKey(a.ingestToken!), a.appId]));
+    this.tokens = new Map(
+      apps.filter((a) => a.enabled && a.ingestTokenHash).map((a) => [storedTokenHash(a.ingestTokenHash!), a.appId]),
+    );
     this.misses.clear();
   }
 
@@ -39,7 +39,7 @@ export class ChannelDirectory {
 
   /** The app whose ingest token this is (hashed first, so the lookup's timing says nothing about the token). */
   appOfToken(token: string): string | undefined {
-    return this.tokens.get(tokenKey(token));
+    return this.tokens.get(hashIngestToken(token));
   }
 
   hasAppTokens(): boolean {

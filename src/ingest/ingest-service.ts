@@ -24,12 +24,15 @@ import { encodeFrame } from './log-codec.js';
 import { MinuteAggregator } from './minute-aggregator.js';
 import type { HeartbeatIngest, IngestRejection, IngestResult, IngestScope } from './realtime-port.js';
 import { RealtimeWindow } from './realtime-window.js';
+import { storageFailureReason } from '../store/storage-failure.js';
+import type { ComponentHealth } from '../health/readiness.js';
 import { SegmentLog } from './segment-log.js';
 
 export const WATERMARK_KEY = 'ingest.flushedBeforeMinute';
 const PRUNE_EVERY_MS = 10_000;
 const SEGMENT_BYTES = 64 * 1024 * 1024;
 const SEGMENT_MAX_AGE_MS = 60_000;
+const LOG_PROBE_EVERY_MS = 1_000;
 
 export interface IngestOptions {
   now?: () => number;
@@ -57,6 +60,8 @@ export class IngestService implements HeartbeatIngest {
   /** minutes before this are in the store */
   private watermark = 0;
   private flushing: Promise<void> = Promise.resolve();
+  /** set while flushes fail (the minutes stay in memory and the log, and are retried every second) */
+  private flushFailure: { error: string; since: number } | undefined;
   private stopped = false;
   private readonly logger: IngestOptions['logger'];
   private readonly untrack = track(this, {
@@ -172,8 +177,26 @@ export class IngestService implements HeartbeatIngest {
   /** Writes every closed minute to the store (one flush at a time). */
   flush(): Promise<void> {
     const next = this.flushing.then(() => this.flushOnce());
-    this.flushing = next.catch(() => undefined);
+    this.flushing = next.then(
+      () => {
+        this.flushFailure = undefined;
+      },
+      (err: unknown) => {
+        const error = storageFailureReason(err) ?? 'unexpected error (see the log)';
+        this.flushFailure = { error, since: this.flushFailure?.since ?? this.now() };
+      },
+    );
     return next;
+  }
+
+  /** Readiness of the log's writes and of the flushes of closed minutes to the store. */
+  health(): Record<string, ComponentHealth> {
+    const log = this.log.health();
+    const flush = this.flushFailure;
+    return {
+      heartbeatLog: log.ok ? { ok: true } : { ok: false, detail: log.error, since: log.since },
+      minuteFlush: flush ? { ok: false, detail: flush.error, since: flush.since } : { ok: true },
+    };
   }
 
   /** Log size, for tests and diagnostics. */
@@ -265,5 +288,9 @@ export class IngestService implements HeartbeatIngest {
     every(FLUSH_EVERY_MS, 'flushing closed minutes (will retry)', () => this.flush());
     every(this.config.channelRefreshMs, 'reloading channels', () => this.directory.reload());
     every(PRUNE_EVERY_MS, 'pruning realtime viewers', () => this.realtime.prune(this.now()));
+    // a failed log write is retried by the next append; without traffic, this notices the disk is back
+    every(LOG_PROBE_EVERY_MS, 'probing the heartbeat log', async () => {
+      if (!this.log.health().ok) await this.log.probe();
+    });
   }
 }

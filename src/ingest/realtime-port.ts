@@ -1,3 +1,5 @@
+import type { ComponentHealth } from '../health/readiness.js';
+
 /**
  * What the API needs from the heartbeat ingest for "now" numbers: distinct viewers with a beat in the
  * last 60 s. Provided by the ingest service (AppDeps.realtime) when the process runs it.
@@ -40,4 +42,6 @@ export interface HeartbeatIngest extends Realtime {
   authorize(token: string): IngestScope | undefined;
   /** false when no token at all is configured, so batches are disabled rather than unauthorized */
   tokensConfigured(): boolean;
+  /** readiness of the ingest's own parts (e.g. its log and its flushes), by component name */
+  health?(): Record<string, ComponentHealth>;
 }

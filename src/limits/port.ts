@@ -21,6 +21,8 @@ export interface RateRule {
 
 export interface RateLimiter {
   hit(key: string, rule: RateRule, now: number): Promise<RateDecision>;
+  /** answers when a shared backend is reachable (readiness); in-process limiters have none */
+  ping?(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -89,6 +89,10 @@ export class RedisRateLimiter implements RateLimiter {
     return { allowed: allowed === 1, limit: rule.limit, remaining, resetMs, retryAfterMs };
   }
 
+  async ping(): Promise<void> {
+    await this.client.ping();
+  }
+
   async close(): Promise<void> {
     await quit(this.client);
   }

@@ -6,6 +6,8 @@ import { APP_ID, APP_SECRET, CHANNEL_ID, USER_ID } from '@live-ccv/client/contra
 import { randomInt } from 'node:crypto';
 import { errors } from '../errors.js';
 import { ConflictError, type App, type AppPatch, type Channel, type TenancyStore, type User } from '../store/port.js';
+import { isSealed } from '../secrets/key-ring.js';
+import { hashIngestToken } from '../secrets/ingest-token.js';
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -16,14 +18,27 @@ export function randomToken(length: number): string {
 }
 
 /** An app as listed: no credentials, only whether it has its own ingest token. */
-export type PublicApp = Omit<App, 'appSecret' | 'ingestToken'> & { hasIngestToken: boolean };
-export function publicApp({ appSecret: _secret, ingestToken, ...rest }: App): PublicApp {
-  return { ...rest, hasIngestToken: ingestToken !== null };
+export type PublicApp = Omit<App, 'appSecret' | 'ingestTokenHash'> & { hasIngestToken: boolean };
+export function publicApp({ appSecret: _secret, ingestTokenHash, ...rest }: App): PublicApp {
+  return { ...rest, hasIngestToken: ingestTokenHash !== null };
 }
+
+/** What an administrator may change; the ingest token is given in plaintext and stored as its hash. */
+export type AppChanges = Partial<Pick<App, 'name' | 'enabled' | 'rateLimit' | 'appSecret'>> & {
+  ingestToken?: string | null;
+};
 
 function check(value: string, pattern: RegExp, name: string, rule: string): string {
   if (!pattern.test(value)) throw errors.param(`${name} must be ${rule}, got ${JSON.stringify(value)}`);
   return value;
+}
+
+/** A secret is never echoed back in an error; `enc:v1:` is reserved for sealed secrets at rest. */
+function checkSecret(secret: string): string {
+  if (!APP_SECRET.test(secret) || isSealed(secret)) {
+    throw errors.param('appSecret must be 16-128 printable characters, not starting with "enc:v1:"');
+  }
+  return secret;
 }
 
 async function conflictAs<T>(what: string, work: () => Promise<T>): Promise<T> {
@@ -42,7 +57,7 @@ export class Tenancy {
     const name = input.name.trim();
     if (!name) throw errors.param('name is required');
     const appId = check(input.appId ?? randomToken(10), APP_ID, 'appId', '1-64 letters, digits, _ or -');
-    const appSecret = check(input.appSecret ?? randomToken(32), APP_SECRET, 'appSecret', '16-128 printable characters');
+    const appSecret = checkSecret(input.appSecret ?? randomToken(32));
     return conflictAs(`application ${appId}`, () =>
       this.store.createApp({ appId, appSecret, name, rateLimit: input.rateLimit ?? null }),
     );
@@ -58,9 +73,11 @@ export class Tenancy {
     return this.store.listApps();
   }
 
-  async updateApp(appId: string, patch: AppPatch): Promise<App> {
+  async updateApp(appId: string, changes: AppChanges): Promise<App> {
     await this.app(appId);
-    if (patch.appSecret !== undefined) check(patch.appSecret, APP_SECRET, 'appSecret', '16-128 printable characters');
+    const { ingestToken, ...patch }: AppChanges & AppPatch = { ...changes };
+    if (patch.appSecret !== undefined) checkSecret(patch.appSecret);
+    if (ingestToken !== undefined) patch.ingestTokenHash = ingestToken === null ? null : hashIngestToken(ingestToken);
     return (await this.store.updateApp(appId, patch))!;
   }
 

@@ -9,13 +9,17 @@ import type { MinuteBatch } from './group-minutes.js';
 
 export interface App {
   appId: string;
+  /** as stored: sealed (secrets/key-ring.ts) when a secret key is set; the sealing store decorator opens it */
   appSecret: string;
   name: string;
   enabled: boolean;
   /** requests per rate window; null uses the configured default */
   rateLimit: number | null;
-  /** bearer token for POST /v1/heartbeats scoped to this app's channels; null when none */
-  ingestToken: string | null;
+  /**
+   * `sha256:<hex>` of the bearer token for POST /v1/heartbeats scoped to this app's channels (never the
+   * token itself); null when none
+   */
+  ingestTokenHash: string | null;
   createdAt: number;
 }
 
@@ -25,10 +29,16 @@ export interface NewApp {
   name: string;
   enabled?: boolean;
   rateLimit?: number | null;
-  ingestToken?: string | null;
+  ingestTokenHash?: string | null;
 }
 
-export type AppPatch = Partial<Pick<App, 'name' | 'enabled' | 'rateLimit' | 'appSecret' | 'ingestToken'>>;
+export type AppPatch = Partial<Pick<App, 'name' | 'enabled' | 'rateLimit' | 'appSecret' | 'ingestTokenHash'>>;
+
+/** An app's credentials exactly as stored. */
+export interface StoredCredentials {
+  appSecret: string;
+  ingestTokenHash: string | null;
+}
 
 export interface User {
   userId: string;
@@ -67,6 +77,12 @@ export interface TenancyStore {
   getApp(appId: string): Promise<App | undefined>;
   listApps(): Promise<App[]>;
   updateApp(appId: string, patch: AppPatch): Promise<App | undefined>;
+  /**
+   * Replaces the app's stored credentials only while they still equal `expected` (compare and set), so a
+   * rewrite at rest (sealing, re-sealing, hashing) cannot undo a rotation made meanwhile. False when they
+   * changed or the app is gone.
+   */
+  swapCredentials(appId: string, expected: StoredCredentials, next: StoredCredentials): Promise<boolean>;
 
   /** Throws ConflictError when the user id exists (in any app). */
   addUser(appId: string, userId: string): Promise<User>;

@@ -19,7 +19,7 @@ export const toApp = (r: AppRow): App => ({
   name: r.name,
   enabled: r.enabled === true || r.enabled === 1,
   rateLimit: r.rate_limit,
-  ingestToken: r.ingest_token,
+  ingestTokenHash: r.ingest_token,
   createdAt: Number(r.created_at),
 });
 
@@ -29,7 +29,7 @@ export const APP_COLUMNS: Record<keyof AppPatch, string> = {
   enabled: 'enabled',
   rateLimit: 'rate_limit',
   appSecret: 'app_secret',
-  ingestToken: 'ingest_token',
+  ingestTokenHash: 'ingest_token',
 };
 
 /** The patch's set fields as [column, value] pairs, in a fixed order. */

@@ -55,9 +55,11 @@ export const dashboardRoutes: FastifyPluginAsync<ResolvedDeps> = async (app, dep
   const built = fs.existsSync(path.join(dir, 'index.html'));
   const assets = assetNames(dir);
   if (built) await app.register(fastifyStatic, { root: dir, serve: false, preCompressed: true });
+  else app.log.warn({ dir }, 'the dashboard is not built: /dashboard answers 503 until `npm run build` makes it');
 
   const page = async (_req: unknown, reply: FastifyReply) => {
-    if (!built) throw errors.unavailable(`dashboard (no build in ${dir}: run npm run build)`);
+    // the build path is in the start-up log line above: an answer never shows the server's file system
+    if (!built) throw errors.unavailable('dashboard (not built: run npm run build, or set LIVE_CCV_DASHBOARD_DIR)');
     return reply.headers(PAGE_HEADERS).sendFile('index.html', dir, { cacheControl: false });
   };
   app.get('/dashboard', page);

@@ -2,6 +2,11 @@
  * Heartbeat ingest endpoints: the public player beacon (CORS, 204) and the authenticated batch endpoint
  * (NDJSON or JSON array, optionally gzip). Both hand the heartbeats to the ingest service, which answers
  * only once the accepted ones are durable.
+ *
+ * Resource bounds: a beacon body is small (LIVE_CCV_BEACON_BODY_LIMIT, 64 KiB at most) whatever the
+ * batch limit; batch bodies in flight share a byte budget (LIVE_CCV_INGEST_INFLIGHT_BYTES, counted after
+ * gunzip as they arrive, or from Content-Length before reading) so many large batches at once get 503 and
+ * Retry-After instead of growing memory without bound.
  */
 import cors from '@fastify/cors';
 import { BEACON_PATH, HEARTBEATS_PATH } from '@live-ccv/client/contract';
@@ -11,6 +16,8 @@ import { createGunzip } from 'node:zlib';
 import { bearerToken } from '../../auth/bearer.js';
 import { errors } from '../../errors.js';
 import type { HeartbeatIngest, IngestScope } from '../../ingest/realtime-port.js';
+import { ByteBudget, type ByteLease } from '../../limits/byte-budget.js';
+import { metered } from '../../limits/metered-body.js';
 import { recordHeartbeats } from '../../metrics/metrics.js';
 import type { ResolvedDeps } from '../deps.js';
 import { success } from '../envelope.js';
@@ -26,10 +33,13 @@ export const ingestRoutes: FastifyPluginAsync<ResolvedDeps> = async (app, deps) 
 
   await app.register(
     async (beacon) => {
-      await beacon.register(cors, { origin: '*', methods: ['GET', 'POST'], maxAge: 86_400 });
+      // A preflight missing its Origin or Access-Control-Request-Method gets the same empty 204 as a good
+      // one (not the plugin's plain-text 400): nothing but envelopes or empty answers leave this server.
+      await beacon.register(cors, { origin: '*', methods: ['GET', 'POST'], maxAge: 86_400, strictPreflight: false });
       beacon.route({
         method: ['GET', 'POST'],
         url: '/',
+        bodyLimit: deps.config.beaconBodyLimit,
         handler: async (req, reply) => {
           const result = await ingest().submit([beaconFields(req)], { scope: { kind: 'global' }, acceptTs: false });
           recordHeartbeats('beacon', result.accepted, result.rejected);
@@ -43,23 +53,37 @@ export const ingestRoutes: FastifyPluginAsync<ResolvedDeps> = async (app, deps) 
   );
 
   const scopes = new WeakMap<FastifyRequest, IngestScope>();
+  const budget = new ByteBudget(deps.config.ingestInflightBytes);
+  const leases = new WeakMap<FastifyRequest, ByteLease>();
+  const busy = () => errors.busy(`heartbeat batches in flight hold the memory allowed (${budget.capacity} bytes); retry shortly`);
   app.route({
     method: 'POST',
     url: HEARTBEATS_PATH,
     bodyLimit: deps.config.bodyLimit,
     // Authenticate before reading the body, so unauthenticated clients cannot make us parse megabytes.
-    onRequest: async (req) => {
+    onRequest: async (req, reply) => {
       const service = ingest();
       const token = bearerToken(req);
       const scope = token ? service.authorize(token) : undefined;
       if (!scope) throw service.tokensConfigured() ? errors.ingestUnauthorized() : errors.ingestDisabled();
       scopes.set(req, scope);
+      const lease = budget.lease();
+      // held until the answer is sent or the client goes away: the body and what it parses to live that long
+      reply.raw.once('close', () => lease.release());
+      leases.set(req, lease);
+      // A declared plain body is admitted or refused before a byte of it is read.
+      const declared = Number(req.headers['content-length']);
+      const plain = (req.headers['content-encoding'] ?? 'identity') === 'identity';
+      if (plain && declared > 0 && declared <= deps.config.bodyLimit && !lease.take(declared)) throw busy();
     },
+    onResponse: async (req) => leases.get(req)?.release(),
     preParsing: async (req, _reply, payload) => {
       const encoding = String(req.headers['content-encoding'] ?? 'identity').toLowerCase();
-      if (encoding === 'identity') return payload;
-      if (encoding !== 'gzip') throw errors.unsupportedMediaType(`content-encoding ${encoding} (use gzip or none)`);
-      return gunzipped(payload);
+      if (encoding !== 'identity' && encoding !== 'gzip') {
+        throw errors.unsupportedMediaType(`content-encoding ${encoding} (use gzip or none)`);
+      }
+      const body = encoding === 'gzip' ? gunzipped(payload) : payload;
+      return metered(body, leases.get(req)!, busy);
     },
     handler: async (req, reply) => {
       const { items, indexes, rejected } = batchItems(req.body);
@@ -85,6 +109,7 @@ function gunzipped(payload: NodeJS.ReadableStream): NodeJS.ReadableStream {
     out.receivedEncodedLength += chunk.length;
   });
   payload.on('error', (err) => out.destroy(err));
+  out.on('error', () => undefined); // reported through fastify's listener while it reads (see metered)
   gunzip.on('error', () => out.destroy(errors.param('the request body is not valid gzip')));
   payload.pipe(gunzip).pipe(out);
   return out;

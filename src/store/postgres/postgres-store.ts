@@ -16,6 +16,7 @@ import {
   type CurveKind,
   type NewApp,
   type Store,
+  type StoredCredentials,
   type User,
 } from '../port.js';
 import { B64, b64, byKey, columns, curveKey, curveRows, toCurveMap, type CurveKey, type Db } from './curve-rows.js';
@@ -97,7 +98,15 @@ export class PostgresStore implements Store {
       const { rows } = await this.pool.query<AppRow>(
         `INSERT INTO apps (app_id, app_secret, name, enabled, rate_limit, ingest_token, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
-        [app.appId, app.appSecret, app.name, app.enabled !== false, app.rateLimit ?? null, app.ingestToken ?? null, Date.now()],
+        [
+          app.appId,
+          app.appSecret,
+          app.name,
+          app.enabled !== false,
+          app.rateLimit ?? null,
+          app.ingestTokenHash ?? null,
+          Date.now(),
+        ],
       );
       return toApp(rows[0]!);
     } catch (e) {
@@ -124,6 +133,15 @@ export class PostgresStore implements Store {
     if (sets.length === 0) return this.getApp(appId);
     const { rows } = await this.pool.query<AppRow>(`UPDATE apps SET ${sets.join(', ')} WHERE app_id = $1 RETURNING *`, values);
     return rows[0] && toApp(rows[0]);
+  }
+
+  async swapCredentials(appId: string, expected: StoredCredentials, next: StoredCredentials): Promise<boolean> {
+    const res = await this.pool.query(
+      `UPDATE apps SET app_secret = $2, ingest_token = $3
+       WHERE app_id = $1 AND app_secret = $4 AND ingest_token IS NOT DISTINCT FROM $5`,
+      [appId, next.appSecret, next.ingestTokenHash, expected.appSecret, expected.ingestTokenHash],
+    );
+    return (res.rowCount ?? 0) > 0;
   }
 
   async addUser(appId: string, userId: string): Promise<User> {

@@ -24,6 +24,7 @@ import {
   type CurveKind,
   type NewApp,
   type Store,
+  type StoredCredentials,
   type User,
 } from '../port.js';
 
@@ -108,9 +109,13 @@ export class SqliteStore implements Store {
     this.stmt = {
       insertApp: this.db.prepare(
         `INSERT INTO apps (app_id, app_secret, name, enabled, rate_limit, ingest_token, created_at)
-         VALUES (@appId, @appSecret, @name, @enabled, @rateLimit, @ingestToken, @createdAt)`,
+         VALUES (@appId, @appSecret, @name, @enabled, @rateLimit, @ingestTokenHash, @createdAt)`,
       ),
       getApp: this.db.prepare('SELECT * FROM apps WHERE app_id = ?'),
+      swapCredentials: this.db.prepare(
+        `UPDATE apps SET app_secret = ?, ingest_token = ?
+         WHERE app_id = ? AND app_secret = ? AND ingest_token IS ?`,
+      ),
       listApps: this.db.prepare('SELECT * FROM apps ORDER BY created_at, app_id'),
       insertUser: this.db.prepare('INSERT INTO users (user_id, app_id, created_at) VALUES (?, ?, ?)'),
       getUser: this.db.prepare('SELECT user_id AS userId, app_id AS appId, created_at AS createdAt FROM users WHERE user_id = ?'),
@@ -186,7 +191,7 @@ export class SqliteStore implements Store {
       name: app.name,
       enabled: app.enabled === false ? 0 : 1,
       rateLimit: app.rateLimit ?? null,
-      ingestToken: app.ingestToken ?? null,
+      ingestTokenHash: app.ingestTokenHash ?? null,
       createdAt: Date.now(),
     };
     try {
@@ -220,6 +225,18 @@ export class SqliteStore implements Store {
     const values = pairs.map(([, v]) => v);
     if (sets.length > 0) this.db.prepare(`UPDATE apps SET ${sets.join(', ')} WHERE app_id = ?`).run(...values, appId);
     return this.getApp(appId);
+  }
+
+  async swapCredentials(appId: string, expected: StoredCredentials, next: StoredCredentials): Promise<boolean> {
+    this.apps.delete(appId);
+    const res = this.stmt.swapCredentials.run(
+      next.appSecret,
+      next.ingestTokenHash,
+      appId,
+      expected.appSecret,
+      expected.ingestTokenHash,
+    );
+    return res.changes > 0;
   }
 
   async addUser(appId: string, userId: string): Promise<User> {

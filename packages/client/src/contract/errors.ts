@@ -96,6 +96,12 @@ export const catalogue = {
     'a known path with another method',
     (method: string, path: string) => `method not allowed: ${method} ${path}`,
   ),
+  requestTimeout: entry(
+    'REQUEST_TIMEOUT',
+    408,
+    'a request (headers and body) not received within LIVE_CCV_REQUEST_TIMEOUT_MS; the connection is closed',
+    (ms: number) => `request timeout: the request was not received within ${ms} ms`,
+  ),
   conflict: entry('CONFLICT', 409, 'an admin API create of an entity that exists', (what: string) => `${what} already exists`),
   payloadTooLarge: entry(
     'PAYLOAD_TOO_LARGE',
@@ -123,6 +129,24 @@ export const catalogue = {
     () => 'internal server error.',
   ),
   unavailable: entry('UNAVAILABLE', 503, 'a part this process does not run', (what: string) => `${what} unavailable`),
+  storageUnavailable: entry(
+    'STORAGE_UNAVAILABLE',
+    503,
+    'a write the storage cannot take now (disk full, I/O error) or a database out of reach; nothing was stored (with Retry-After)',
+    (reason: string) => `storage unavailable: ${reason}`,
+  ),
+  notReady: entry(
+    'NOT_READY',
+    503,
+    '/readyz while a component fails, each named with its reason (with Retry-After)',
+    (detail: string) => `not ready: ${detail}`,
+  ),
+  busy: entry(
+    'BUSY',
+    503,
+    'heartbeat batches in flight over LIVE_CCV_INGEST_INFLIGHT_BYTES (with Retry-After)',
+    (detail: string) => `server busy: ${detail}`,
+  ),
 } as const;
 
 export type CatalogueKey = keyof typeof catalogue;

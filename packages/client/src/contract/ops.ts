@@ -42,9 +42,23 @@ export const DashboardSettings = z
 export const opsEndpoints: readonly OpsEndpoint[] = [
   {
     path: '/healthz',
-    summary: 'Liveness and readiness: 200 when the store answers; names the running version',
-    answer: z.object({ store: z.string(), ok: z.literal(true), version: z.string() }).strict(),
-    errors: { 503: 'store unreachable' },
+    summary: 'Liveness: 200 while the process answers (it asks no dependency); names the running version',
+    answer: z.object({ ok: z.literal(true), version: z.string() }).strict(),
+  },
+  {
+    path: '/readyz',
+    summary:
+      'Readiness: every component this process runs works now (store, heartbeat log, minute flush, shared limits); 503 names each failing one',
+    answer: z
+      .object({
+        ready: z.literal(true),
+        components: z.record(
+          z.string(),
+          z.object({ ok: z.boolean(), detail: z.string().optional(), since: z.number().int().optional() }).strict(),
+        ),
+      })
+      .strict(),
+    errors: { 503: 'not ready: <component>: <reason> since <time>; ... (with Retry-After)' },
   },
   {
     path: '/metrics',
