@@ -4,6 +4,9 @@
  * measured in the same run, rounds interleaved so background noise hits all alike. Also what request logging
  * costs: /healthz on a second server logging every request (LIVE_CCV_REQUEST_LOG=all) against the default.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import autocannon from 'autocannon';
 import { callSummary, shapes, signedPath, type Loaded } from './summary-bench.js';
 import { cpuMs, serve, type Served } from './serve.js';
@@ -36,7 +39,9 @@ export async function apiBench(loaded: Loaded, rounds: number, seconds: number, 
   // the API sizes: every shape but the sparse-users one (1x1, 10x31, 100x31, 300x62 on medium)
   const queries = shapes(loaded.spec).filter((q) => !q.label.includes('sparse'));
   const server = await serve(loaded.dir, {}, 'api');
-  const logged = await serve(loaded.dir, { LIVE_CCV_REQUEST_LOG: 'all' }, 'api-logged');
+  // a second server for the logging figure: its own (empty) data dir, as one process owns a data dir
+  const loggedDir = fs.mkdtempSync(path.join(os.tmpdir(), 'live-ccv-bench-logged-'));
+  const logged = await serve(loggedDir, { LIVE_CCV_REQUEST_LOG: 'all' }, 'api-logged');
   try {
     const endpoints = [{ label: 'GET /healthz', path: () => '/healthz' }].concat(
       queries.map((q) => ({ label: `GET signed summary (${q.label})`, path: () => signedPath(loaded.app, q) })),
@@ -95,5 +100,6 @@ export async function apiBench(loaded: Loaded, rounds: number, seconds: number, 
   } finally {
     await server.stop();
     await logged.stop();
+    fs.rmSync(loggedDir, { recursive: true, force: true });
   }
 }
