@@ -6,9 +6,10 @@
 import { performance } from 'node:perf_hooks';
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import Database from 'better-sqlite3';
-import type { App, ChannelMinute, Store } from '../src/store/port.js';
+import { MinuteBatch } from '../src/store/group-minutes.js';
+import type { App, Store } from '../src/store/port.js';
 import { Tenancy } from '../src/service/tenancy.js';
-import { channelId, curves, userId, type ChannelCurve, type DatasetSpec } from './dataset.js';
+import { channels, curves, type ChannelCurve, type DatasetSpec } from './dataset.js';
 
 export interface Sink {
   readonly name: string;
@@ -18,13 +19,17 @@ export interface Sink {
   finish(): Promise<void>;
 }
 
-const STORE_BATCH = 100_000;
+/** Rows per write: what the bulk import writes at once (src/service/import-ccv.ts). */
+const STORE_BATCH = 8_000_000;
 
-/** The real store: an application owning every user and channel, minutes written through the port. */
+/**
+ * The real store: an application owning every user and channel, minutes written through the port's bulk
+ * path (setMinuteBatch, as the CSV import does), 8M rows per transaction.
+ */
 export class StoreSink implements Sink {
   ms = 0;
   app: App | undefined;
-  private batch: ChannelMinute[] = [];
+  private batch = new MinuteBatch();
 
   constructor(
     readonly name: string,
@@ -40,10 +45,13 @@ export class StoreSink implements Sink {
       appId: `bench${this.spec.name}`,
       appSecret: 'bench-secret-0123456789abcdef',
     });
-    for (let u = 0; u < this.spec.users; u++) {
-      await tenancy.addUser(app.appId, userId(this.spec, u));
-      for (let c = 0; c < this.spec.channelsPerUser; c++)
-        await tenancy.addChannel(userId(this.spec, u), channelId(this.spec, u, c));
+    const users = new Set<string>();
+    for (const { userId, channelId } of channels(this.spec)) {
+      if (!users.has(userId)) {
+        users.add(userId);
+        await tenancy.addUser(app.appId, userId);
+      }
+      await tenancy.addChannel(userId, channelId);
     }
     this.app = app;
     this.ms += performance.now() - t0;
@@ -53,18 +61,15 @@ export class StoreSink implements Sink {
   async add(curve: ChannelCurve): Promise<void> {
     const t0 = performance.now();
     const v = curve.values;
-    for (let i = 0; i < v.length; i++) {
-      if (v[i] !== 0)
-        this.batch.push({ channelId: curve.channelId, pullType: curve.pullType, minute: curve.from + i, ccv: v[i]! });
-    }
-    if (this.batch.length >= STORE_BATCH) await this.flush();
+    for (let i = 0; i < v.length; i++) if (v[i] !== 0) this.batch.add(curve.channelId, curve.pullType, curve.from + i, v[i]!);
+    if (this.batch.rows >= STORE_BATCH) await this.flush();
     this.ms += performance.now() - t0;
   }
 
   private async flush(): Promise<void> {
-    const rows = this.batch;
-    this.batch = [];
-    await this.store.setChannelMinutes(rows);
+    const batch = this.batch;
+    this.batch = new MinuteBatch();
+    await this.store.setMinuteBatch(batch);
   }
 
   async finish(): Promise<void> {

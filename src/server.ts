@@ -104,6 +104,7 @@ export async function startServer(config: Config, print: (s: string) => void = s
     }
     const store = instrumentStore(await openStore(config, { rewriteAtRest: true }));
     opened.push(() => store.close());
+    await store.ping(); // query threads ready before the first request
     const limits = await openLimits(config);
     opened.push(() => limits.close());
     // LIVE_CCV_ROLES and LIVE_CCV_NATS_URL decide what runs here (src/ingest/roles.ts).

@@ -43,3 +43,18 @@ test('a bad setting names itself and what was wrong', () => {
     );
   }
 });
+
+test('query threads: auto is one per core but one, between 1 and 4; a number; 0 for none; request logging', () => {
+  const auto = loadConfig({}).queryThreads;
+  assert.ok(auto >= 1 && auto <= 4, String(auto));
+  assert.equal(loadConfig({ LIVE_CCV_QUERY_THREADS: '0' }).queryThreads, 0);
+  assert.equal(loadConfig({}, { queryThreads: '3' }).queryThreads, 3);
+  assert.throws(
+    () => loadConfig({ LIVE_CCV_QUERY_THREADS: 'many' }),
+    /^Error: invalid setting LIVE_CCV_QUERY_THREADS: expected auto or a number/,
+  );
+  assert.throws(() => loadConfig({ LIVE_CCV_QUERY_THREADS: '65' }), /LIVE_CCV_QUERY_THREADS: expected at most 64/);
+  assert.equal(loadConfig({}).requestLog, 'notable');
+  assert.equal(loadConfig({}).slowRequestMs, 1000);
+  assert.throws(() => loadConfig({ LIVE_CCV_REQUEST_LOG: 'some' }), /LIVE_CCV_REQUEST_LOG/);
+});

@@ -12,7 +12,13 @@ import { LOCK_FILE } from '../src/data-dir-lock.js';
 import { tempDir } from './helpers.js';
 import { spawnCli, spawnServer } from './server-process.js';
 
-const env = (dataDir: string) => ({ LIVE_CCV_DATA_DIR: dataDir, LIVE_CCV_LOG_LEVEL: 'info', LIVE_CCV_DEMO: 'false' });
+// every request logged (not the default): a test waits for its request's "incoming request" line
+const env = (dataDir: string) => ({
+  LIVE_CCV_DATA_DIR: dataDir,
+  LIVE_CCV_LOG_LEVEL: 'info',
+  LIVE_CCV_DEMO: 'false',
+  LIVE_CCV_REQUEST_LOG: 'all',
+});
 /** `serve` started without waiting for it: these tests signal it before it is up. */
 const serve = (dataDir: string) => spawnCli(['serve', '--port', '0', '--host', '127.0.0.1'], env(dataDir));
 

@@ -92,7 +92,7 @@ test('a running server: /metrics passes promtool, names the version, and its cou
     assert.equal(delta('live_ccv_heartbeats_rejected_total', { endpoint: 'beacon', reason: 'unknown_channel' }), 1);
     assert.ok(delta('live_ccv_segment_log_append_seconds_count') >= 1);
     assert.ok(delta('live_ccv_segment_log_fsync_seconds_count') >= 1);
-    assert.ok(delta('live_ccv_store_operation_seconds_count', { kind: 'read', operation: 'readCurves' }) >= 1);
+    assert.ok(delta('live_ccv_store_operation_seconds_count', { kind: 'read', operation: 'userPeaks' }) >= 1);
     assert.ok(delta('live_ccv_curve_cache_misses_total') + delta('live_ccv_curve_cache_hits_total') >= 1);
     assert.ok(value(after, 'live_ccv_open_minute_windows') >= 1);
     assert.ok(value(after, 'live_ccv_open_minute_viewers') >= 3);

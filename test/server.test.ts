@@ -49,7 +49,15 @@ test('first start prints the demo app once, on stderr, after listening; it can m
     });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('x-request-id'), 'trace-123');
-    await s.waitFor(/"reqId":"trace-123"/);
+    // the default request log shows refusals (not every request): a refused call carries its request id
+    const refused = await fetch(
+      `${url}/live/internal/v3/user/concurrent/yunduo/summary?${new URLSearchParams({ ...p, sign: 'x' })}`,
+      {
+        headers: { 'x-request-id': 'trace-124' },
+      },
+    );
+    assert.equal(refused.status, 403);
+    await s.waitFor(/"reqId":"trace-124"/);
     assert.ok(!s.stdout().includes(appSecret), 'the secret must not be logged');
     const lines = s.stdout().split('\n').filter(Boolean);
     assert.ok(

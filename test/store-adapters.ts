@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import BetterSqlite from 'better-sqlite3';
 import pg from 'pg';
 import type { Store } from '../src/store/port.js';
 import { PostgresStore } from '../src/store/postgres/postgres-store.js';
@@ -17,6 +18,8 @@ export const PG_URL = process.env.LIVE_CCV_TEST_DATABASE_URL || 'postgres://post
 export interface Database {
   store: Store;
   peer(): Promise<Store>;
+  /** raw rows of a query, bypassing the store (to check what it keeps) */
+  rows(sql: string): Promise<unknown[][]>;
   drop(): Promise<void>;
 }
 export interface Adapter {
@@ -32,6 +35,14 @@ export const sqlite: Adapter = {
     const opened: Store[] = [new SqliteStore(file)];
     return {
       store: opened[0]!,
+      rows: async (sql) => {
+        const raw = new BetterSqlite(file, { readonly: true });
+        try {
+          return raw.prepare(sql).raw().all() as unknown[][];
+        } finally {
+          raw.close();
+        }
+      },
       peer: async () => {
         const s = new SqliteStore(file);
         opened.push(s);
@@ -71,6 +82,8 @@ export function postgres(): Adapter {
       const opened: Store[] = [await PostgresStore.connect(PG_URL, { schema, max: 4 })];
       return {
         store: opened[0]!,
+        rows: async (sql) =>
+          (await client.query({ text: sql.replace(/\bFROM (\w+)/g, `FROM ${schema}.$1`), rowMode: 'array' })).rows,
         peer: async () => {
           const s = await PostgresStore.connect(PG_URL, { schema, max: 4 });
           opened.push(s);

@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { DAY_MINUTES } from '../src/domain/calendar.js';
-import { sumByKey, type Segment } from '../src/domain/peak.js';
+import { peaksOfSum, sumByKey, type Segment } from '../src/domain/peak.js';
+import { decodeValues } from '../src/store/day-curve.js';
+import { BLOCK_DAYS, blockOf, dayMaxima, patchBlock } from '../src/store/hour-blocks.js';
 import { ConflictError, type ChannelMinute, type CurveKind, type Store } from '../src/store/port.js';
 import { adapters, postgres, sqlite, type Adapter, type Database } from './store-adapters.js';
 
@@ -209,6 +211,35 @@ function contract(adapter: Adapter): void {
       assert.equal((await store.getChannel('300'))?.userId, 'u1');
     });
 
+    it('answers which channels exist in one call', async (store) => {
+      await tenants(store, { u1: ['100', '101'], u2: ['300'] });
+      assert.deepEqual(await store.existingChannels(['300', '999', '100', '100']), new Set(['100', '300']));
+      assert.deepEqual(await store.existingChannels([]), new Set());
+      await store.removeChannel('100');
+      assert.deepEqual(await store.existingChannels(['100', '101']), new Set(['101']));
+    });
+
+    it('answers the summary peaks from its hour blocks, equal to summing every minute', async (store) => {
+      await tenants(store, { u1: ['100', '101'], u2: ['200'], u3: [] });
+      await store.setChannelMinutes([
+        ...rows('100', 'cdn', [
+          [T0 + 60, 5],
+          [T0 + 150, 4],
+        ]),
+        ...rows('101', 'cdn', [[T0 + 150, 2]]),
+        ...rows('200', 'cdn', [[T0 + 61, 5]]),
+        ...rows('200', 'rtc', [[T0 + DAY_MINUTES + 5, 1]]),
+      ]);
+      assert.deepEqual(await store.userPeaks(['u1', 'u2', 'u3'], T0, T0 + 2 * DAY_MINUTES), [
+        { key: 'cdn', minute: T0 + 150, value: 6 },
+        { key: 'rtc', minute: T0 + DAY_MINUTES + 5, value: 1 },
+      ]);
+      assert.deepEqual(await store.userPeaks(['u1', 'u2'], T0 + 60, T0 + 150), [{ key: 'cdn', minute: T0 + 60, value: 5 }]);
+      assert.deepEqual(await store.userPeaks(['u3'], T0, T0 + DAY_MINUTES), []);
+      assert.deepEqual(await store.userPeaks([], T0, T0 + DAY_MINUTES), []);
+      assert.ok(Array.isArray(store.cacheStats()));
+    });
+
     it('sets minutes (set, not add), idempotently, the last row of a batch winning', async (store) => {
       await tenants(store, { u1: ['100'] });
       const batch = rows('100', 'cdn', [
@@ -369,6 +400,39 @@ function contract(adapter: Adapter): void {
   });
 }
 
+/** The stored hour blocks of users with the prefix are exactly the maxima of their stored day curves. */
+async function checkBlocks(db: Database, prefix: string): Promise<void> {
+  const curves = (await db.rows('SELECT user_id, day, pull_type, off, data FROM user_curves')) as [
+    string,
+    number,
+    string,
+    number,
+    Uint8Array,
+  ][];
+  const expected = new Map<string, Map<number, Uint32Array>>();
+  for (const [user, day, pt, off, data] of curves) {
+    if (!user.startsWith(prefix)) continue;
+    const k = `${user}|${pt}|${blockOf(Number(day))}`;
+    if (!expected.has(k)) expected.set(k, new Map());
+    expected
+      .get(k)!
+      .set(
+        Number(day) - blockOf(Number(day)) * BLOCK_DAYS,
+        dayMaxima({ off: Number(off), values: decodeValues(Buffer.from(data)) }),
+      );
+  }
+  const blocks = (await db.rows('SELECT user_id, block, pull_type, data FROM user_hours')) as [
+    string,
+    number,
+    string,
+    Uint8Array,
+  ][];
+  const stored = new Map<string, number[]>();
+  for (const [user, block, pt, data] of blocks)
+    if (user.startsWith(prefix)) stored.set(`${user}|${pt}|${block}`, [...decodeValues(Buffer.from(data))]);
+  assert.deepEqual(stored, new Map([...expected].map(([k, days]) => [k, [...patchBlock(undefined, days)!]])));
+}
+
 for (const adapter of adapters()) contract(adapter);
 
 /**
@@ -460,6 +524,19 @@ describe('every adapter agrees with a brute-force model', () => {
                 `${db.store.kind} ${u}`,
               );
             }
+            const users = USERS.map((u) => p + u);
+            for (const [a, b] of [
+              [from, to],
+              [T0 - 3, T0 + 2],
+              [T0 + 1, T0 + DAY_MINUTES + 1],
+            ] as const) {
+              assert.deepEqual(
+                await db.store.userPeaks(users, a, b),
+                peaksOfSum(await db.store.readCurves('user', users, a, b), a, b),
+                `${db.store.kind} peaks ${a - T0}..${b - T0}`,
+              );
+            }
+            await checkBlocks(db, p);
           }
         }),
         { numRuns: 15 },

@@ -6,7 +6,14 @@
  */
 import type { Command } from 'commander';
 import { kebab } from '../config/config.js';
-import { CcvImporter, csvHeader, type ImportFormat, type ImportResult } from '../service/import-ccv.js';
+import {
+  CcvImporter,
+  csvHeader,
+  linesOfText,
+  type ImportFormat,
+  type ImportOptions,
+  type ImportResult,
+} from '../service/import-ccv.js';
 import { publicApp, Tenancy, type PublicApp } from '../service/tenancy.js';
 import { addDays, formatYmd, MINUTE_MS } from '../domain/calendar.js';
 import type { Channel, Store, User } from '../store/port.js';
@@ -54,6 +61,8 @@ export interface AdminBackend {
   setMinutes(rows: readonly MinuteRow[]): Promise<void>;
   /** Imports `channelId,pullType,minute,ccv` rows (lines numbered from 1), reporting bad rows by line. */
   importLines(lines: AsyncIterable<string> | Iterable<string>, options: { format?: ImportFormat }): Promise<ImportResult>;
+  /** The same from text in chunks of any size (a file read in large chunks: no line-by-line reader). */
+  importText(chunks: AsyncIterable<string> | Iterable<string>, options: ImportOptions): Promise<ImportResult>;
 }
 
 /** The admin commands' way to choose: the store flags, or `--base-url` and `--admin-token`. */
@@ -113,6 +122,9 @@ class LocalBackend implements AdminBackend {
   }
   importLines(lines: AsyncIterable<string> | Iterable<string>, options: { format?: ImportFormat }) {
     return this.importer.importLines(lines, options);
+  }
+  importText(chunks: AsyncIterable<string> | Iterable<string>, options: ImportOptions) {
+    return this.importer.importText(chunks, options);
   }
   channel(channelId: string) {
     return this.store.getChannel(channelId);
@@ -230,6 +242,19 @@ class RemoteBackend implements AdminBackend {
       const refused = result.rejected[0];
       if (refused) throw new Error(`the target refused ${result.rejected.length} row(s), first: ${refused.reason}`);
     }
+  }
+
+  /** Text chunks become lines for the chunked POSTs below; progress is reported after each line read. */
+  importText(chunks: AsyncIterable<string> | Iterable<string>, options: ImportOptions): Promise<ImportResult> {
+    const onProgress = options.onProgress;
+    const lines = async function* () {
+      let n = 0;
+      for await (const line of linesOfText(chunks)) {
+        if (onProgress && ++n % 5000 === 0) onProgress(n);
+        yield line;
+      }
+    };
+    return this.importLines(lines(), options);
   }
 
   /**

@@ -16,7 +16,7 @@ export async function withStore<T>(
   work: (store: Store, config: Config) => Promise<T>,
 ): Promise<T> {
   const config = configFrom(opts);
-  const store = await openStore(config);
+  const store = await openStore(config, { serving: false });
   try {
     return await work(store, config);
   } finally {

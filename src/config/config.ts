@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { splitList } from '@live-ccv/client/contract';
 import { z } from 'zod';
@@ -76,7 +77,23 @@ export const settings = {
     env: 'LIVE_CCV_CURVE_CACHE_MB',
     def: '256',
     schema: int(0),
-    doc: 'memory for decoded day curves of the SQLite store (0 disables the cache)',
+    doc: 'memory for decoded curves of the SQLite store, shared evenly by the main thread and the query threads (0 disables the caches)',
+  },
+  queryThreads: {
+    env: 'LIVE_CCV_QUERY_THREADS',
+    def: 'auto',
+    schema: z
+      .string()
+      .refine((v) => v === 'auto' || /^\d+$/.test(v), 'expected auto or a number of threads (0 computes on the main thread)')
+      .transform((v) => (v === 'auto' ? Math.min(4, Math.max(1, os.availableParallelism() - 1)) : Number(v)))
+      .refine((n) => n <= 64, 'expected at most 64 threads'),
+    doc: 'threads computing summaries off the event loop with the SQLite store, each with its own read-only connection and a share of the curve cache; auto is one per core but one, at most 4; 0 computes on the main thread',
+  },
+  queryNice: {
+    env: 'LIVE_CCV_QUERY_NICE',
+    def: '10',
+    schema: int(0, 19),
+    doc: 'scheduling niceness of the query threads (Linux, per thread): when cores are short, the event loop acknowledging heartbeats runs first and summaries take what is left; 0 runs them at the same priority',
   },
   timeZone: { env: 'LIVE_CCV_TIME_ZONE', def: 'Asia/Shanghai', schema: timeZone, doc: 'time zone of days and minute labels' },
   pullTypes: { env: 'LIVE_CCV_PULL_TYPES', def: 'cdn,rtc,p2p', schema: pullTypes, doc: 'accepted pull types' },
@@ -260,6 +277,18 @@ export const settings = {
     def: 'info',
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     doc: 'log level',
+  },
+  requestLog: {
+    env: 'LIVE_CCV_REQUEST_LOG',
+    def: 'notable',
+    schema: z.enum(['all', 'notable', 'off']),
+    doc: 'which requests are logged: notable (errors, refusals, slow requests), all (two lines per request, costs throughput) or off',
+  },
+  slowRequestMs: {
+    env: 'LIVE_CCV_SLOW_REQUEST_MS',
+    def: '1000',
+    schema: int(1),
+    doc: 'a request taking at least this long is logged as slow (with LIVE_CCV_REQUEST_LOG=notable)',
   },
   logFormat: {
     env: 'LIVE_CCV_LOG_FORMAT',

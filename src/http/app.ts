@@ -9,6 +9,7 @@ import { storageFailureReason } from '../store/storage-failure.js';
 import { clientErrorHandler } from './client-errors.js';
 import { resolveDeps, type AppDeps } from './deps.js';
 import { failure } from './envelope.js';
+import { requestLogController } from './request-log.js';
 import { closeConnectionsOnShutdown } from './graceful-close.js';
 import { registerJsonParser } from './json-body.js';
 import { logSerializers } from './log-redaction.js';
@@ -47,6 +48,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     return503OnClosing: false,
+    logController: requestLogController(config),
     // A whole request (headers and body) must arrive in time: a body trickled byte by byte is cut off.
     requestTimeout: config.requestTimeoutMs,
     http: {

@@ -5,7 +5,7 @@
  */
 import { metrics } from './metrics.js';
 
-const READ = /^(get|list|read|owned|ping|has|find|count)/;
+const READ = /^(get|list|read|owned|ping|has|find|count|existing|userPeaks|cacheStats)/;
 const UNTIMED = new Set(['close', 'constructor']);
 
 export function storeOperationKind(operation: string): 'read' | 'write' {

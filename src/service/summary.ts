@@ -1,7 +1,6 @@
 import type { Parsed, summary as summaryEndpoint } from '@live-ccv/client/contract';
 import type { Config } from '../config/config.js';
 import { dayRangeMinutes, MINUTE_MS } from '../domain/calendar.js';
-import { peaksOfSum } from '../domain/peak.js';
 import { errors } from '../errors.js';
 import type { App, CurveStore, TenancyStore } from '../store/port.js';
 
@@ -28,8 +27,8 @@ export async function summary(
   if (foreign !== undefined) throw errors.illegalUser(foreign);
 
   const { from, to } = dayRangeMinutes(start, end, deps.config.timeZone);
-  const segments = await deps.store.readCurves('user', users, from, to);
-  return peaksOfSum(segments, from, to).map((p) => ({
+  // the store's pruned search (src/domain/peak-search.ts), on a query thread when the store has them
+  return (await deps.store.userPeaks(users, from, to)).map((p) => ({
     statAt: p.minute * MINUTE_MS,
     peakCCV: String(p.value),
     pullType: p.key,

@@ -2,9 +2,8 @@
  * The storage unit of concurrency: one UTC day of per-minute CCV for one channel (or user) and pull type,
  * kept as the span [off, off + values.length) of the day's 1440 minutes that holds non-zero values.
  * Sparse accounts (live a few hours a day) store a few hundred numbers per day instead of 1440 rows.
- * Encoded as little-endian uint32 so every adapter (SQLite BLOB, PostgreSQL bytea) shares one codec.
+ * One codec (below) serves every adapter (SQLite BLOB, PostgreSQL bytea).
  */
-import { DAY_MINUTES } from '../domain/calendar.js';
 
 /** A curve's values in the narrowest unsigned width that holds its largest value. */
 export type CurveValues = Uint8Array | Uint16Array | Uint32Array;
@@ -50,49 +49,34 @@ function view(bytes: Uint8Array, width: 1 | 2 | 4, length: number, at: number): 
   return new Uint32Array(bytes.buffer, offset, length);
 }
 
+/** A reusable full day: minute of the UTC day -> value, zeros outside the stored span. */
+export function toFull(curve: DayCurve | undefined, full: Float64Array): Float64Array {
+  full.fill(0);
+  if (curve) full.set(curve.values, curve.off);
+  return full;
+}
+
 /**
- * Applies minute updates (minute of day -> new value) to a day curve. Returns the new curve (undefined
- * when the day became all zeros) and the per-minute change, which owners' curves then add.
+ * The stored form of a full day: the span holding non-zero values, in the narrowest width that holds its
+ * largest; undefined when every minute is zero (the row is deleted). Values are clamped at zero, so a
+ * subtraction that overshoots (a channel leaving an owner) cannot wrap around.
  */
-export function applyUpdates(
-  current: DayCurve | undefined,
-  updates: Map<number, number>,
-): { next: DayCurve | undefined; deltas: Map<number, number> } {
-  const full = new Uint32Array(DAY_MINUTES);
-  if (current) full.set(current.values, current.off);
-  const deltas = new Map<number, number>();
-  for (const [minute, value] of updates) {
-    const delta = value - full[minute]!;
-    if (delta !== 0) {
-      deltas.set(minute, delta);
-      full[minute] = value;
-    }
-  }
-  return { next: trim(full), deltas };
-}
-
-/** Adds signed per-minute changes to a curve (an owner's sum of its channels). */
-export function addDeltas(current: DayCurve | undefined, deltas: Map<number, number>): DayCurve | undefined {
-  const full = new Uint32Array(DAY_MINUTES);
-  if (current) full.set(current.values, current.off);
-  for (const [minute, delta] of deltas) full[minute] = Math.max(0, full[minute]! + delta);
-  return trim(full);
-}
-
-/** Adds (sign 1) or subtracts (sign -1) a whole curve, used when a channel changes owner. */
-export function addCurve(current: DayCurve | undefined, other: DayCurve, sign: 1 | -1): DayCurve | undefined {
-  const deltas = new Map<number, number>();
-  other.values.forEach((v, i) => {
-    if (v !== 0) deltas.set(other.off + i, sign * v);
-  });
-  return addDeltas(current, deltas);
-}
-
-function trim(full: Uint32Array): DayCurve | undefined {
+export function fromFull(full: Float64Array): DayCurve | undefined {
   let lo = 0;
-  while (lo < full.length && full[lo] === 0) lo++;
-  if (lo === full.length) return undefined;
-  let hi = full.length;
-  while (full[hi - 1] === 0) hi--;
-  return { off: lo, values: full.slice(lo, hi) };
+  const n = full.length;
+  while (lo < n && !(full[lo]! > 0)) lo++;
+  if (lo === n) return undefined;
+  let hi = n;
+  while (!(full[hi - 1]! > 0)) hi--;
+  let max = 0;
+  for (let i = lo; i < hi; i++) if (full[i]! > max) max = full[i]!;
+  const values = max < 0x100 ? new Uint8Array(hi - lo) : max < 0x10000 ? new Uint16Array(hi - lo) : new Uint32Array(hi - lo);
+  for (let i = lo; i < hi; i++) values[i - lo] = Math.max(full[i]!, 0);
+  return { off: lo, values };
+}
+
+/** full += sign * curve, minute by minute (an owner gaining or losing a channel's day). */
+export function addInto(full: Float64Array, curve: DayCurve, sign: 1 | -1): void {
+  const { off, values } = curve;
+  for (let i = 0; i < values.length; i++) full[off + i]! += sign * values[i]!;
 }

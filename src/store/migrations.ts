@@ -60,7 +60,29 @@ export const MIGRATIONS: readonly Migration[] = [
         key ${t.text} PRIMARY KEY, generation ${t.bigint} NOT NULL, epoch ${t.bigint} NOT NULL, progress ${t.text})`,
     ]),
   },
+  {
+    version: 3,
+    name: "hour maxima of users' curves in blocks of 32 days; SQLite's change log of curve writes",
+    // The stores compute the blocks of curves written before this version right after it (backfillBlocks).
+    sql: {
+      sqlite: [
+        `CREATE TABLE IF NOT EXISTS user_hours (
+          user_id TEXT NOT NULL, block INTEGER NOT NULL, pull_type TEXT NOT NULL, data BLOB NOT NULL,
+          PRIMARY KEY (user_id, block, pull_type))`,
+        // one row per curve write transaction: the (kind, id, day) cells it touched, for other connections' caches
+        'CREATE TABLE IF NOT EXISTS curve_changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, keys TEXT NOT NULL)',
+      ],
+      postgres: [
+        `CREATE TABLE IF NOT EXISTS user_hours (
+          user_id text NOT NULL, block integer NOT NULL, pull_type text NOT NULL, data bytea NOT NULL,
+          PRIMARY KEY (user_id, block, pull_type))`,
+      ],
+    },
+  },
 ];
+
+/** Migrations after version 1 that need code beyond their statements run it right after them (see the stores). */
+export const HOUR_BLOCKS_VERSION = 3;
 
 export const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
   version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`;

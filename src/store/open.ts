@@ -6,11 +6,19 @@ import { watchStorage } from './storage-watch.js';
 import { KeyRing } from '../secrets/key-ring.js';
 import { rewriteAtRest, sealSecrets } from '../secrets/secrets-at-rest.js';
 
-/** The adapter the configuration names, as it is: credentials exactly as stored, failures unclassified. */
-export async function openAdapter(config: Config): Promise<Store> {
+/**
+ * The adapter the configuration names, as it is: credentials exactly as stored, failures unclassified.
+ * `serving` false (CLI commands that only write or administer) starts no query threads, whatever
+ * LIVE_CCV_QUERY_THREADS says.
+ */
+export async function openAdapter(config: Config, options: { serving?: boolean } = {}): Promise<Store> {
   return config.store === 'postgres'
     ? PostgresStore.connect(config.databaseUrl, { schema: config.databaseSchema })
-    : new SqliteStore(sqlitePath(config), { cacheBytes: config.curveCacheMb * 1024 * 1024 });
+    : new SqliteStore(sqlitePath(config), {
+        cacheBytes: config.curveCacheMb * 1024 * 1024,
+        queryThreads: options.serving === false ? 0 : config.queryThreads,
+        queryNice: config.queryNice,
+      });
 }
 
 /**
@@ -19,9 +27,9 @@ export async function openAdapter(config: Config): Promise<Store> {
  * `rewriteAtRest` (serve), stored credentials are first brought to the configured form (plaintext secrets
  * sealed, plaintext ingest tokens hashed); a secret the key cannot open stops the start with one line.
  */
-export async function openStore(config: Config, options: { rewriteAtRest?: boolean } = {}): Promise<Store> {
+export async function openStore(config: Config, options: { rewriteAtRest?: boolean; serving?: boolean } = {}): Promise<Store> {
   const ring = KeyRing.parse(config.secretKey);
-  const adapter = await openAdapter(config);
+  const adapter = await openAdapter(config, options);
   try {
     if (options.rewriteAtRest) await rewriteAtRest(adapter, ring);
   } catch (e) {

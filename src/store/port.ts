@@ -3,8 +3,10 @@
  * Adapters: ./sqlite (embedded default) and ./postgres. test/store-contract.test.ts runs one suite
  * against every adapter.
  */
-import type { Segment } from '../domain/peak.js';
+import type { Peak, Segment } from '../domain/peak.js';
+import type { CacheStats } from './curve-cache.js';
 import type { FenceToken } from './fence.js';
+import type { MinuteBatch } from './group-minutes.js';
 
 export interface App {
   appId: string;
@@ -97,6 +99,8 @@ export interface TenancyStore {
   getChannel(channelId: string): Promise<Channel | undefined>;
   listChannels(userId: string): Promise<Channel[]>;
   listAllChannels(): Promise<Channel[]>;
+  /** The subset of channelIds that exist (have an owner), in one query (bulk import checks each id once). */
+  existingChannels(channelIds: readonly string[]): Promise<Set<string>>;
   /** The subset of channelIds owned (through their users) by appId, in one lookup. */
   ownedChannels(appId: string, channelIds: readonly string[]): Promise<Set<string>>;
   removeChannel(channelId: string): Promise<boolean>;
@@ -109,6 +113,11 @@ export interface CurveStore {
    * user's curve follows in the same transaction. Later rows for the same key win.
    */
   setChannelMinutes(rows: readonly ChannelMinute[]): Promise<void>;
+  /**
+   * The same for rows already grouped by channel-day (bulk import): each channel-day, user-day and hour block
+   * is written once, in one transaction, whatever the order the rows came in.
+   */
+  setMinuteBatch(batch: MinuteBatch): Promise<void>;
   /**
    * Makes the token the owner of its key unless a newer token has claimed it (then throws FencedError), and
    * returns the progress saved with the key by the last fenced write (undefined when none).
@@ -126,6 +135,12 @@ export interface CurveStore {
    * keyed by pull type (optionally only one pull type). A user's curve is the sum of its channels'.
    */
   readCurves(kind: CurveKind, ids: readonly string[], from: number, to: number, pullType?: string): Promise<Segment[]>;
+  /**
+   * The summary's math: per pull type, the largest per-minute sum of the users' curves over [from, to) and the
+   * earliest minute reaching it, sorted by pull type; pull types never above zero are left out. Equal to
+   * peaksOfSum(readCurves('user', ...)), computed from hour maxima without reading every curve.
+   */
+  userPeaks(userIds: readonly string[], from: number, to: number): Promise<Peak[]>;
 }
 
 /** Small durable key/value state (e.g. the ingest log's flushed watermark). */
@@ -139,4 +154,6 @@ export interface Store extends TenancyStore, CurveStore, MetaStore {
   readonly kind: string;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** Figures of the store's in-memory curve caches (none for stores without one), for metrics. */
+  cacheStats(): CacheStats[];
 }

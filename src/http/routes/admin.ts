@@ -108,7 +108,8 @@ export const adminRoutes: FastifyPluginAsync<ResolvedDeps> = async (app, deps) =
     userRealtime: async ({ params, query }) => ({ viewers: await viewers.userNow(params.userId, query.pullType) }),
     importCcv: async ({ req }) => {
       const { text, format } = importText(req);
-      return new CcvImporter(deps.store, deps.config).importLines(text.split('\n'), { format });
+      // the body is parsed in place, no split into lines (src/service/import-ccv.ts)
+      return new CcvImporter(deps.store, deps.config).importText([text], { format });
     },
     // The signed views of an application, for an operator: the same services, the application named by the path.
     appAccounts: async ({ params }) => accounts(deps, await tenancy.app(params.appId)),

@@ -1,9 +1,13 @@
 import pg from 'pg';
 import { DAY_MINUTES } from '../../domain/calendar.js';
-import type { Segment } from '../../domain/peak.js';
-import { addCurve, addDeltas, applyUpdates, decodeValues, encodeValues, type DayCurve } from '../day-curve.js';
+import type { Peak, Segment } from '../../domain/peak.js';
+import { PeakSearch, searchPeaksAsync } from '../../domain/peak-search.js';
+import type { CacheStats } from '../curve-cache.js';
+import { moveChannel, writeGroups, type CurveIO } from '../curve-writes.js';
+import { decodeValues, encodeValues, type CurveValues, type DayCurve } from '../day-curve.js';
+import { MinuteBatch } from '../group-minutes.js';
+import { BLOCK_DAYS, blockOf, blockSegment, dayMaxima, patchBlock } from '../hour-blocks.js';
 import { FencedError, type FenceToken } from '../fence.js';
-import { groupMinutes } from '../group-minutes.js';
 import {
   ConflictError,
   type App,
@@ -17,7 +21,7 @@ import {
   type User,
 } from '../port.js';
 import { B64, b64, byKey, columns, curveKey, curveRows, toCurveMap, type CurveKey, type Db } from './curve-rows.js';
-import { MIGRATIONS_TABLE, pending } from '../migrations.js';
+import { HOUR_BLOCKS_VERSION, MIGRATIONS_TABLE, pending } from '../migrations.js';
 import { appPatchColumns, toApp, type AppRow } from '../rows.js';
 import { checkSchemaName, createSchema, MIGRATION_LOCK } from './schema.js';
 
@@ -26,6 +30,8 @@ const CHANNEL_SELECT = `SELECT c.channel_id AS "channelId", c.user_id AS "userId
 const USER_SELECT = `SELECT user_id AS "userId", app_id AS "appId", created_at::float8 AS "createdAt" FROM users`;
 
 const TABLE = { channel: { table: 'channel_curves', id: 'channel_id' }, user: { table: 'user_curves', id: 'user_id' } };
+/** Rows a writer locks (user-days and hour blocks): table, id column, number column. */
+const LOCKED = { user: ['user_curves', 'user_id', 'day'], hours: ['user_hours', 'user_id', 'block'] } as const;
 
 /** Deadlocks and serialization failures are retried: the whole transaction is recomputed from scratch. */
 const RETRYABLE = new Set(['40P01', '40001']);
@@ -179,6 +185,7 @@ export class PostgresStore implements Store {
         rows.map((r) => r.channel_id),
       );
       await db.query('DELETE FROM user_curves WHERE user_id = $1', [userId]);
+      await db.query('DELETE FROM user_hours WHERE user_id = $1', [userId]);
       await db.query('DELETE FROM channels WHERE user_id = $1', [userId]);
       const res = await db.query('DELETE FROM users WHERE user_id = $1', [userId]);
       return (res.rowCount ?? 0) > 0;
@@ -217,6 +224,15 @@ export class PostgresStore implements Store {
     return rows;
   }
 
+  async existingChannels(channelIds: readonly string[]): Promise<Set<string>> {
+    if (channelIds.length === 0) return new Set();
+    const { rows } = await this.pool.query<{ channel_id: string }>(
+      'SELECT channel_id FROM channels WHERE channel_id = ANY($1::text[])',
+      [channelIds],
+    );
+    return new Set(rows.map((r) => r.channel_id));
+  }
+
   async ownedChannels(appId: string, channelIds: readonly string[]): Promise<Set<string>> {
     if (channelIds.length === 0) return new Set();
     const { rows } = await this.pool.query<{ channel_id: string }>(
@@ -239,8 +255,13 @@ export class PostgresStore implements Store {
   }
 
   async setChannelMinutes(rows: readonly ChannelMinute[]): Promise<void> {
-    if (rows.length === 0) return;
-    await this.transaction((db) => this.writeMinutes(db, rows));
+    if (rows.length > 0) await this.setMinuteBatch(MinuteBatch.of(rows));
+  }
+
+  async setMinuteBatch(batch: MinuteBatch): Promise<void> {
+    if (batch.rows === 0) return;
+    const groups = batch.groups();
+    await this.transaction((db) => this.writeBatch(db, groups));
   }
 
   async claimFence(token: FenceToken): Promise<string | undefined> {
@@ -258,6 +279,7 @@ export class PostgresStore implements Store {
   }
 
   async setChannelMinutesFenced(rows: readonly ChannelMinute[], token: FenceToken, progress: string): Promise<void> {
+    const groups = MinuteBatch.of(rows).groups();
     await this.transaction(async (db) => {
       // The row lock makes a concurrent claim wait for this commit, or this check see the claim.
       const { rows: fence } = await db.query<{ generation: string; epoch: string }>(
@@ -267,7 +289,7 @@ export class PostgresStore implements Store {
       const f = fence[0];
       if (!f || Number(f.generation) !== token.generation || Number(f.epoch) !== token.epoch) throw new FencedError(token.key);
       await db.query('UPDATE ingest_fences SET progress = $2 WHERE key = $1', [token.key, progress]);
-      if (rows.length > 0) await this.writeMinutes(db, rows);
+      if (groups.length > 0) await this.writeBatch(db, groups);
     });
   }
 
@@ -279,41 +301,75 @@ export class PostgresStore implements Store {
     return new Map(rows.map((r) => [r.key, r.progress ?? undefined]));
   }
 
-  private async writeMinutes(db: pg.PoolClient, rows: readonly ChannelMinute[]): Promise<void> {
-    const groups = groupMinutes(rows);
+  /** Writes grouped minutes inside the caller's transaction: channel locks, then user-days and blocks, sorted. */
+  private async writeBatch(db: pg.PoolClient, groups: ReturnType<MinuteBatch['groups']>): Promise<void> {
     const channelIds = [...new Set(groups.map((g) => g.channelId))];
     await this.lockChannels(db, channelIds);
     const owners = await this.owners(db, channelIds);
-    const keys = groups.map((g) => ({ id: g.channelId, day: g.day, pullType: g.pullType }));
-    const current = await this.readKeys(db, 'channel', keys);
-
-    const writes: [CurveKey, DayCurve | undefined][] = [];
-    const userDeltas = new Map<string, { key: CurveKey; deltas: Map<number, number> }>();
-    for (const [i, g] of groups.entries()) {
-      const key = keys[i]!;
-      const { next, deltas } = applyUpdates(current.get(curveKey(key)), g.updates);
-      if (deltas.size === 0) continue;
-      writes.push([key, next]);
+    const current = await this.readKeys(
+      db,
+      'channel',
+      groups.map((g) => ({ id: g.channelId, day: g.day, pullType: g.pullType })),
+    );
+    const userKeys = new Map<string, CurveKey>();
+    for (const g of groups) {
       const owner = owners.get(g.channelId);
       if (owner === undefined) continue;
-      const userKey = { id: owner, day: g.day, pullType: g.pullType };
-      const k = curveKey(userKey);
-      let entry = userDeltas.get(k);
-      if (!entry) userDeltas.set(k, (entry = { key: userKey, deltas: new Map() }));
-      for (const [minute, d] of deltas) entry.deltas.set(minute, (entry.deltas.get(minute) ?? 0) + d);
+      const key = { id: owner, day: g.day, pullType: g.pullType };
+      userKeys.set(curveKey(key), key);
     }
-    await this.writeCurves(db, 'channel', writes);
+    const io = await this.lockedIO(db, [...userKeys.values()], current, owners);
+    writeGroups(groups, io);
+    await io.commit();
+  }
 
-    const entries = [...userDeltas.values()];
-    const users = await this.lockUserCurves(
-      db,
-      entries.map((e) => e.key),
-    );
-    await this.writeCurves(
-      db,
-      'user',
-      entries.map((e) => [e.key, addDeltas(users.get(curveKey(e.key)), e.deltas)]),
-    );
+  /**
+   * Locks the user-days about to change and their hour blocks (in that order, each sorted, so writers cannot
+   * deadlock) and returns the CurveIO that computes on them and writes what changed on commit().
+   */
+  private async lockedIO(
+    db: Db,
+    userKeys: readonly CurveKey[],
+    channels: ReadonlyMap<string, DayCurve>,
+    owners: ReadonlyMap<string, string>,
+  ): Promise<CurveIO & { commit(): Promise<void> }> {
+    const users = await this.lockRows(db, 'user', userKeys);
+    const blockKeys = new Map<string, CurveKey>();
+    for (const k of userKeys) {
+      const key = { id: k.id, day: blockOf(k.day), pullType: k.pullType };
+      blockKeys.set(curveKey(key), key);
+    }
+    const blocks = await this.lockRows(db, 'hours', [...blockKeys.values()]);
+    const puts = { channel: new Map<string, [CurveKey, DayCurve | undefined]>(), user: new Map(), hours: new Map() } as Record<
+      'channel' | 'user' | 'hours',
+      Map<string, [CurveKey, DayCurve | undefined]>
+    >;
+    const put = (kind: 'channel' | 'user' | 'hours', key: CurveKey, curve: DayCurve | undefined) =>
+      puts[kind].set(curveKey(key), [key, curve]);
+    return {
+      channelCurve: (id, pullType, day) => channels.get(curveKey({ id, day, pullType })),
+      owner: (channelId) => owners.get(channelId),
+      userCurve: (id, pullType, day) => present(users.get(curveKey({ id, day, pullType }))),
+      block: (id, pullType, block) => present(blocks.get(curveKey({ id, day: block, pullType })))?.values,
+      putChannel: (id, pullType, day, curve) => put('channel', { id, day, pullType }, curve),
+      putUser: (id, pullType, day, curve) => put('user', { id, day, pullType }, curve),
+      putBlock: (id, pullType, block, values: CurveValues | undefined) =>
+        put('hours', { id, day: block, pullType }, values && { off: 0, values }),
+      commit: async () => {
+        // placeholders locked but left unchanged are deleted again
+        for (const [kind, locked] of [
+          ['user', users],
+          ['hours', blocks],
+        ] as const) {
+          for (const [k, curve] of locked) {
+            if (curve.values.length === 0 && !puts[kind].has(k)) puts[kind].set(k, [parseKey(k), undefined]);
+          }
+        }
+        await this.writeCurves(db, 'channel', [...puts.channel.values()]);
+        await this.writeCurves(db, 'user', [...puts.user.values()]);
+        await this.writeBlocks(db, [...puts.hours.values()]);
+      },
+    };
   }
 
   async readCurves(kind: CurveKind, ids: readonly string[], from: number, to: number, pullType?: string): Promise<Segment[]> {
@@ -328,6 +384,59 @@ export class PostgresStore implements Store {
       params,
     );
     return rows.map((r) => ({ key: r.pull_type, start: r.day * DAY_MINUTES + r.off, values: decodeValues(r.data) }));
+  }
+
+  /**
+   * The summary's pruned search on PostgreSQL: hour blocks in one query, then the day curves of the visited
+   * hours, one query per day, all in one REPEATABLE READ snapshot so bounds and curves agree.
+   */
+  async userPeaks(userIds: readonly string[], from: number, to: number): Promise<Peak[]> {
+    if (userIds.length === 0 || to <= from) return [];
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const firstDay = Math.floor(from / DAY_MINUTES);
+      const lastDay = Math.floor((to - 1) / DAY_MINUTES);
+      const blocks = await curveRows(
+        client,
+        `SELECT user_id AS id, block AS day, pull_type, 0 AS off, ${B64} FROM user_hours
+           WHERE user_id = ANY($1::text[]) AND block BETWEEN $2 AND $3`,
+        [userIds, blockOf(firstDay), blockOf(lastDay)],
+      );
+      const search = new PeakSearch(
+        from,
+        to,
+        blocks.map((r) => blockSegment(r.pull_type, r.day, decodeValues(r.data))),
+      );
+      // a visited hour needs its day's curves; later hours of the same day reuse them
+      const days = new Map<number, Segment[]>();
+      const peaks = await searchPeaksAsync(search, async (hour) => {
+        const day = Math.floor(hour / 24);
+        let segments = days.get(day);
+        if (!segments) {
+          const rows = await curveRows(
+            client,
+            `SELECT user_id AS id, day, pull_type, off, ${B64} FROM user_curves WHERE user_id = ANY($1::text[]) AND day = $2`,
+            [userIds, day],
+          );
+          segments = rows.map((r) => ({ key: r.pull_type, start: day * DAY_MINUTES + r.off, values: decodeValues(r.data) }));
+          days.set(day, segments);
+        }
+        return segments;
+      });
+      await client.query('COMMIT');
+      return peaks;
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** PostgreSQL keeps no in-memory curves: several processes write it. */
+  cacheStats(): CacheStats[] {
+    return [];
   }
 
   async getMeta(key: string): Promise<string | undefined> {
@@ -395,29 +504,52 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * Locks the user curve rows about to change and returns their current values. Missing rows are first
-   * inserted empty, so FOR UPDATE has a row to lock and two writers creating the same user day cannot
-   * both start from nothing; rows left empty are deleted again by writeCurves before commit.
+   * Locks the user-day (or hour block) rows about to change and returns their current values. Missing rows are
+   * first inserted empty, so FOR UPDATE has a row to lock and two writers creating the same row cannot both
+   * start from nothing; rows left empty are deleted again before commit (lockedIO's commit).
    */
-  private async lockUserCurves(db: Db, keys: readonly CurveKey[]): Promise<Map<string, DayCurve>> {
+  private async lockRows(db: Db, kind: keyof typeof LOCKED, keys: readonly CurveKey[]): Promise<Map<string, DayCurve>> {
     if (keys.length === 0) return new Map();
+    const [table, id, n] = LOCKED[kind];
+    const off = kind === 'user' ? 'off, ' : '';
     const sorted = [...keys].sort(byKey);
     const cols = columns(sorted);
     await db.query(
-      `INSERT INTO user_curves (user_id, day, pull_type, off, data)
-       SELECT id, day, pt, 0, ''::bytea FROM unnest($1::text[], $2::int[], $3::text[]) AS k(id, day, pt)
+      `INSERT INTO ${table} (${id}, ${n}, pull_type, ${off}data)
+       SELECT id, n, pt, ${kind === 'user' ? '0, ' : ''}''::bytea FROM unnest($1::text[], $2::int[], $3::text[]) AS k(id, n, pt)
        ON CONFLICT DO NOTHING`,
       cols,
     );
     const rows = await curveRows(
       db,
-      `SELECT u.user_id AS id, u.day, u.pull_type, u.off, ${b64('u')}
-             FROM unnest($1::text[], $2::int[], $3::text[]) WITH ORDINALITY AS k(id, day, pt, i)
-             JOIN user_curves u ON u.user_id = k.id AND u.day = k.day AND u.pull_type = k.pt
-             ORDER BY k.i FOR UPDATE OF u`,
+      `SELECT t.${id} AS id, t.${n} AS day, t.pull_type, ${kind === 'user' ? 't.off' : '0 AS off'}, ${b64('t')}
+             FROM unnest($1::text[], $2::int[], $3::text[]) WITH ORDINALITY AS k(id, n, pt, i)
+             JOIN ${table} t ON t.${id} = k.id AND t.${n} = k.n AND t.pull_type = k.pt
+             ORDER BY k.i FOR UPDATE OF t`,
       cols,
     );
     return toCurveMap(rows);
+  }
+
+  /** Upserts and deletes hour blocks (keys' day is the block number). */
+  private async writeBlocks(db: Db, writes: readonly [CurveKey, DayCurve | undefined][]): Promise<void> {
+    const puts = writes.filter((w): w is [CurveKey, DayCurve] => w[1] !== undefined);
+    const dels = writes.filter((w) => w[1] === undefined).map((w) => w[0]);
+    if (puts.length > 0) {
+      await db.query(
+        `INSERT INTO user_hours (user_id, block, pull_type, data)
+         SELECT id, n, pt, decode(data, 'base64') FROM unnest($1::text[], $2::int[], $3::text[], $4::text[]) AS k(id, n, pt, data)
+         ON CONFLICT (user_id, block, pull_type) DO UPDATE SET data = excluded.data`,
+        [...columns(puts.map((p) => p[0])), puts.map((p) => encodeValues(p[1].values).toString('base64'))],
+      );
+    }
+    if (dels.length > 0) {
+      await db.query(
+        `DELETE FROM user_hours t USING unnest($1::text[], $2::int[], $3::text[]) AS k(id, n, pt)
+         WHERE t.user_id = k.id AND t.block = k.n AND t.pull_type = k.pt`,
+        columns(dels),
+      );
+    }
   }
 
   /** Upserts the curves that have values and deletes those that became all zeros, in two statements. */
@@ -456,16 +588,60 @@ export class PostgresStore implements Store {
     );
     if (rows.length === 0) return;
     const keys = rows.map((r) => ({ id: userId, day: r.day, pullType: r.pull_type }));
-    const users = await this.lockUserCurves(db, keys);
-    await this.writeCurves(
-      db,
-      'user',
-      rows.map((r, i) => {
-        const key = keys[i]!;
-        return [key, addCurve(users.get(curveKey(key)), { off: r.off, values: decodeValues(r.data) }, sign)];
-      }),
+    const io = await this.lockedIO(db, keys, new Map(), new Map());
+    moveChannel(
+      rows.map((r) => ({ pullType: r.pull_type, day: r.day, curve: { off: r.off, values: decodeValues(r.data) } })),
+      userId,
+      sign,
+      io,
     );
+    await io.commit();
   }
+}
+
+/**
+ * Computes the hour blocks of every user curve once, inside migration 2's transaction, for a store whose
+ * curves were written before blocks existed; does nothing when blocks are already there.
+ */
+async function backfillBlocks(client: pg.PoolClient): Promise<void> {
+  const { rows } = await client.query<{ missing: boolean }>(
+    'SELECT NOT EXISTS (SELECT 1 FROM user_hours) AND EXISTS (SELECT 1 FROM user_curves) AS missing',
+  );
+  if (!rows[0]?.missing) return;
+  const users = await client.query<{ user_id: string }>('SELECT DISTINCT user_id FROM user_curves');
+  for (const { user_id } of users.rows) {
+    const curves = await curveRows(
+      client,
+      `SELECT user_id AS id, day, pull_type, off, ${B64} FROM user_curves WHERE user_id = $1`,
+      [user_id],
+    );
+    const blocks = new Map<string, { pullType: string; block: number; days: Map<number, Uint32Array> }>();
+    for (const r of curves) {
+      const block = blockOf(r.day);
+      const k = `${r.pull_type}\u0000${block}`;
+      let b = blocks.get(k);
+      if (!b) blocks.set(k, (b = { pullType: r.pull_type, block, days: new Map() }));
+      b.days.set(r.day - block * BLOCK_DAYS, dayMaxima({ off: r.off, values: decodeValues(r.data) }));
+    }
+    for (const b of blocks.values()) {
+      const values = patchBlock(undefined, b.days);
+      if (!values) continue;
+      await client.query("INSERT INTO user_hours (user_id, block, pull_type, data) VALUES ($1, $2, $3, decode($4, 'base64'))", [
+        user_id,
+        b.block,
+        b.pullType,
+        encodeValues(values).toString('base64'),
+      ]);
+    }
+  }
+}
+
+/** A locked row inserted as an empty placeholder holds no curve yet. */
+const present = (curve: DayCurve | undefined) => (curve && curve.values.length > 0 ? curve : undefined);
+
+function parseKey(k: string): CurveKey {
+  const [id, day, pullType] = k.split('\u0000') as [string, string, string];
+  return { id, day: Number(day), pullType };
 }
 
 /** Applies the missing migrations, each in its own transaction (the caller holds the migration lock). */
@@ -476,6 +652,7 @@ async function migrate(client: pg.PoolClient): Promise<void> {
     await client.query('BEGIN');
     try {
       for (const sql of m.sql.postgres) await client.query(sql);
+      if (m.version === HOUR_BLOCKS_VERSION) await backfillBlocks(client);
       await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
         m.version,
         m.name,

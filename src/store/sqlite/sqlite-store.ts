@@ -3,13 +3,19 @@ import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { DAY_MINUTES } from '../../domain/calendar.js';
-import type { Segment } from '../../domain/peak.js';
-import { addCurve, addDeltas, applyUpdates, decodeValues, encodeValues, type DayCurve } from '../day-curve.js';
-import { CurveCache, type CachedCell } from '../curve-cache.js';
+import type { Peak, Segment } from '../../domain/peak.js';
+import { track } from '../../metrics/metrics.js';
+import { CurveCache, type CacheStats } from '../curve-cache.js';
+import { moveChannel, writeGroups } from '../curve-writes.js';
+import { decodeValues } from '../day-curve.js';
+import { MinuteBatch } from '../group-minutes.js';
+import { HOUR_BLOCKS_VERSION, MIGRATIONS_TABLE, pending } from '../migrations.js';
 import { FencedError, newerThan, type FenceToken } from '../fence.js';
-import { groupMinutes } from '../group-minutes.js';
-import { MIGRATIONS_TABLE, pending } from '../migrations.js';
 import { appPatchColumns, toApp, type AppRow } from '../rows.js';
+import { CurveReader } from './curve-reader.js';
+import { backfillBlocks } from './curve-tables.js';
+import { CurveWriter, WRITE_THROUGH_MAX_GROUPS } from './curve-writer.js';
+import { QueryPool } from './query-pool.js';
 import {
   ConflictError,
   type App,
@@ -24,37 +30,52 @@ import {
 } from '../port.js';
 
 const READ_CHUNK = 500;
+/** Summaries of at most this many user-days run on the calling thread even when query threads exist. */
+export const INLINE_USER_DAYS = 1000;
 const FRESHNESS_MS = 10;
 const TENANCY_CACHE_LIMIT = 100_000;
 
 const CHANNEL_SELECT = `SELECT c.channel_id AS channelId, c.user_id AS userId, u.app_id AS appId,
   c.created_at AS createdAt FROM channels c JOIN users u ON u.user_id = c.user_id`;
 
-interface CurveRow {
-  id: string;
-  day: number;
-  pull_type: string;
-  off: number;
-  data: Buffer;
+export interface SqliteStoreOptions {
+  /** bytes of decoded curves kept in memory, over all caches of the store (0 disables caching); default 64 MiB */
+  cacheBytes?: number;
+  /**
+   * Threads computing summaries off the main event loop, each with its own read-only connection and cache
+   * (./query-pool.ts); 0 (the default) computes them on the calling thread. Ignored for ':memory:'.
+   */
+  queryThreads?: number;
+  /** summaries of at most this many user-days stay on the calling thread (default INLINE_USER_DAYS) */
+  inlineUserDays?: number;
+  /** scheduling niceness of the query threads (default 0: the main thread's priority) */
+  queryNice?: number;
 }
 
-/** The embedded store: one SQLite file (WAL, synchronous=FULL: a committed minute survives a crash). */
+/**
+ * The embedded store: one SQLite file (WAL, synchronous=FULL: a committed minute survives a crash). Curves are
+ * read through ./curve-reader.ts, written through ./curve-writer.ts, and summaries run on query threads when
+ * configured.
+ */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite';
   private readonly db: Database.Database;
   private readonly stmt;
 
-  private readonly cache: CurveCache;
-  /** read-through copies of apps and of users' owners, for the signed API's per-request checks */
+  private readonly reader: CurveReader;
+  private readonly writer: CurveWriter;
+  private readonly pool: QueryPool | undefined;
+  private readonly inlineUserDays: number;
+  private readonly untrack: () => void;
+  /** read-through copies of apps, of users' apps and of channels' owners, for per-request checks and writes */
   private readonly apps = new Map<string, App>();
   private readonly userApps = new Map<string, string>();
+  private readonly owners = new Map<string, string | null>();
   private checkedAt = -Infinity;
   private readonly dataVersion: Database.Statement;
   private seenVersion: unknown;
 
-  /** `cacheBytes` bounds the in-memory cache of decoded day curves (0 disables it). */
-  constructor(file: string, options: { cacheBytes?: number } = {}) {
-    this.cache = new CurveCache(options.cacheBytes ?? 64 * 1024 * 1024);
+  constructor(file: string, options: SqliteStoreOptions = {}) {
     if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     this.db = new Database(file);
     // Larger pages keep a full day curve (up to 5.8 KB) inside its row instead of on overflow pages;
@@ -71,15 +92,21 @@ export class SqliteStore implements Store {
     // data_version changes when another connection (a CLI import, a second process) commits
     this.dataVersion = this.db.prepare('PRAGMA data_version').pluck();
     this.seenVersion = this.dataVersion.get();
-    const curveCols = (table: string, id: string) => ({
-      get: this.db.prepare(`SELECT off, data FROM ${table} WHERE ${id} = ? AND day = ? AND pull_type = ?`),
-      put: this.db.prepare(
-        `INSERT INTO ${table} (${id}, day, pull_type, off, data) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (${id}, day, pull_type) DO UPDATE SET off = excluded.off, data = excluded.data`,
-      ),
-      del: this.db.prepare(`DELETE FROM ${table} WHERE ${id} = ? AND day = ? AND pull_type = ?`),
-      all: this.db.prepare(`SELECT ${id} AS id, day, pull_type, off, data FROM ${table} WHERE ${id} = ?`),
-    });
+
+    const cacheBytes = options.cacheBytes ?? 64 * 1024 * 1024;
+    const threads = file === ':memory:' ? 0 : (options.queryThreads ?? 0);
+    // the budget is shared evenly: the main thread's cache serves the family endpoints and the writers
+    const share = Math.floor(cacheBytes / (threads + 1));
+    this.reader = new CurveReader(this.db, new CurveCache(share, 'main'));
+    this.writer = new CurveWriter(this.db, this.reader, (channelId) => this.ownerOf(channelId));
+    this.pool = threads > 0 ? new QueryPool(path.resolve(file), threads, share, options.queryNice ?? 0) : undefined;
+    this.inlineUserDays = options.inlineUserDays ?? INLINE_USER_DAYS;
+    // a query thread checkpoints the WAL in the background instead of the commit that crosses the threshold
+    if (this.pool) this.db.pragma('wal_autocheckpoint = 0');
+    // /metrics reads every cache of the store, the query threads' as of their last reply
+    const total = (field: 'bytes' | 'hits' | 'misses') => (s: SqliteStore) => s.cacheStats().reduce((n, c) => n + c[field], 0);
+    this.untrack = track(this, { cacheBytes: total('bytes'), cacheHits: total('hits'), cacheMisses: total('misses') });
+
     this.stmt = {
       insertApp: this.db.prepare(
         `INSERT INTO apps (app_id, app_secret, name, enabled, rate_limit, ingest_token, created_at)
@@ -97,14 +124,14 @@ export class SqliteStore implements Store {
         'SELECT user_id AS userId, app_id AS appId, created_at AS createdAt FROM users WHERE app_id = ? ORDER BY user_id',
       ),
       deleteUser: this.db.prepare('DELETE FROM users WHERE user_id = ?'),
-      deleteUserCurves: this.db.prepare('DELETE FROM user_curves WHERE user_id = ?'),
       deleteUserChannels: this.db.prepare('DELETE FROM channels WHERE user_id = ?'),
       insertChannel: this.db.prepare('INSERT INTO channels (channel_id, user_id, created_at) VALUES (?, ?, ?)'),
       getChannel: this.db.prepare(`${CHANNEL_SELECT} WHERE c.channel_id = ?`),
       listChannels: this.db.prepare(`${CHANNEL_SELECT} WHERE c.user_id = ? ORDER BY c.channel_id`),
       allChannels: this.db.prepare(`${CHANNEL_SELECT} ORDER BY c.channel_id`),
       deleteChannel: this.db.prepare('DELETE FROM channels WHERE channel_id = ?'),
-      channelOwner: this.db.prepare('SELECT user_id FROM channels WHERE channel_id = ?'),
+      channelOwner: this.db.prepare('SELECT user_id FROM channels WHERE channel_id = ?').pluck(),
+      channelCurves: this.db.prepare('SELECT pull_type, day, off, data FROM channel_curves WHERE channel_id = ?').raw(),
       getMeta: this.db.prepare('SELECT value FROM meta WHERE key = ?'),
       setMeta: this.db.prepare(
         'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
@@ -115,34 +142,52 @@ export class SqliteStore implements Store {
          ON CONFLICT (key) DO UPDATE SET generation = excluded.generation, epoch = excluded.epoch`,
       ),
       saveFenceProgress: this.db.prepare('UPDATE ingest_fences SET progress = ? WHERE key = ?'),
-      channel: curveCols('channel_curves', 'channel_id'),
-      user: curveCols('user_curves', 'user_id'),
     };
   }
 
+  /** Answers once the database answers and every query thread has opened its connection. */
   async ping(): Promise<void> {
     this.cached('SELECT 1').get();
+    await this.pool?.ready();
   }
 
   /**
-   * Drops every in-memory copy when another connection has committed. PRAGMA data_version costs a
-   * statement, so it is asked at most once per FRESHNESS_MS: another process's writes (a CLI import, a
-   * rotated secret) are seen within that, this connection's own writes at once (they invalidate directly).
+   * Drops the tenancy copies when another connection has committed. PRAGMA data_version costs a statement,
+   * so it is asked at most once per FRESHNESS_MS, unless `now` (writers, inside their transaction, where it
+   * must be exact): another process's changes (a rotated secret, a moved channel) are seen within that, this
+   * connection's own at once (they update the copies directly). Curve caches follow the change log instead.
    */
-  private fresh(): void {
-    const now = performance.now();
-    if (now - this.checkedAt < FRESHNESS_MS) return;
-    this.checkedAt = now;
+  private fresh(now = false): void {
+    const t = performance.now();
+    if (!now && t - this.checkedAt < FRESHNESS_MS) return;
+    this.checkedAt = t;
     const version = this.dataVersion.get();
     if (version !== this.seenVersion) {
       this.seenVersion = version;
-      this.cache.clear();
       this.apps.clear();
       this.userApps.clear();
+      this.owners.clear();
     }
   }
 
+  private ownerOf(channelId: string): string | undefined {
+    let owner = this.owners.get(channelId);
+    if (owner === undefined) {
+      owner = (this.stmt.channelOwner.get(channelId) as string | undefined) ?? null;
+      if (this.owners.size >= TENANCY_CACHE_LIMIT) this.owners.clear();
+      this.owners.set(channelId, owner);
+    }
+    return owner ?? undefined;
+  }
+
+  /** Figures of every curve cache of the store: the main thread's, then each query thread's. */
+  cacheStats(): CacheStats[] {
+    return [this.reader.cache.stats(), ...(this.pool?.stats() ?? [])];
+  }
+
   async close(): Promise<void> {
+    this.untrack();
+    await this.pool?.close();
     if (this.db.open) this.db.close();
   }
 
@@ -244,9 +289,9 @@ export class SqliteStore implements Store {
 
   async removeUser(userId: string): Promise<boolean> {
     return this.db.transaction(() => {
-      this.stmt.deleteUserCurves.run(userId);
-      this.cache.clear();
+      this.writer.run(true, () => this.writer.dropUser(userId));
       this.userApps.delete(userId);
+      this.owners.clear();
       this.stmt.deleteUserChannels.run(userId);
       return this.stmt.deleteUser.run(userId).changes > 0;
     })();
@@ -260,6 +305,7 @@ export class SqliteStore implements Store {
         throw uniqueToConflict(e, `channel ${channelId} already exists`);
       }
       this.moveChannelCurves(channelId, userId, 1);
+      this.owners.set(channelId, userId);
     })();
     return (await this.getChannel(channelId))!;
   }
@@ -274,6 +320,26 @@ export class SqliteStore implements Store {
 
   async listAllChannels(): Promise<Channel[]> {
     return this.stmt.allChannels.all() as Channel[];
+  }
+
+  async existingChannels(channelIds: readonly string[]): Promise<Set<string>> {
+    // channels whose owner is already known here answer without a query (a CDN pushing every minute)
+    this.fresh();
+    const found = new Set<string>();
+    const unknown: string[] = [];
+    for (const id of channelIds) {
+      const owner = this.owners.get(id);
+      if (typeof owner === 'string') found.add(id);
+      else unknown.push(id);
+    }
+    for (let i = 0; i < unknown.length; i += READ_CHUNK) {
+      const chunk = unknown.slice(i, i + READ_CHUNK);
+      const rows = this.cached(`SELECT channel_id FROM channels WHERE channel_id IN (${marks(chunk.length)})`)
+        .pluck()
+        .all(...chunk) as string[];
+      for (const id of rows) found.add(id);
+    }
+    return found;
   }
 
   async ownedChannels(appId: string, channelIds: readonly string[]): Promise<Set<string>> {
@@ -293,44 +359,64 @@ export class SqliteStore implements Store {
 
   async removeChannel(channelId: string): Promise<boolean> {
     return this.db.transaction(() => {
-      const owner = this.stmt.channelOwner.pluck().get(channelId) as string | undefined;
+      const owner = this.stmt.channelOwner.get(channelId) as string | undefined;
       if (owner === undefined) return false;
       this.moveChannelCurves(channelId, owner, -1);
       this.stmt.deleteChannel.run(channelId);
+      this.owners.set(channelId, null);
       return true;
     })();
   }
 
   /** Adds (or subtracts) all of a channel's stored curves to its owner's, when ownership changes. */
   private moveChannelCurves(channelId: string, userId: string, sign: 1 | -1): void {
-    for (const row of this.stmt.channel.all.all(channelId) as CurveRow[]) {
-      const current = this.readCurve('user', userId, row.day, row.pull_type);
-      const next = addCurve(current, { off: row.off, values: decodeValues(row.data) }, sign);
-      this.writeCurve('user', userId, row.day, row.pull_type, next);
-    }
+    const curves = (this.stmt.channelCurves.all(channelId) as [string, number, number, Buffer][]).map(
+      ([pullType, day, off, data]) => ({ pullType, day, curve: { off, values: decodeValues(data) } }),
+    );
+    this.writer.run(true, () => moveChannel(curves, userId, sign, this.writer));
   }
 
   async setChannelMinutes(rows: readonly ChannelMinute[]): Promise<void> {
-    if (rows.length === 0) return;
-    this.db.transaction(() => this.writeMinutes(rows))();
+    if (rows.length > 0) await this.setMinuteBatch(MinuteBatch.of(rows));
+  }
+
+  async setMinuteBatch(batch: MinuteBatch): Promise<void> {
+    if (batch.rows === 0) return;
+    const groups = batch.groups();
+    this.db
+      .transaction(() => {
+        this.fresh(true);
+        this.writer.run(groups.length <= WRITE_THROUGH_MAX_GROUPS, () => writeGroups(groups, this.writer));
+      })
+      .immediate();
   }
 
   async claimFence(token: FenceToken): Promise<string | undefined> {
-    return this.db.transaction(() => {
-      const row = this.stmt.getFence.get(token.key) as { generation: number; epoch: number; progress: string | null } | undefined;
-      if (row && newerThan(row, token)) throw new FencedError(token.key);
-      this.stmt.claimFence.run(token.key, token.generation, token.epoch);
-      return row?.progress ?? undefined;
-    })();
+    return this.db
+      .transaction(() => {
+        const row = this.stmt.getFence.get(token.key) as
+          | { generation: number; epoch: number; progress: string | null }
+          | undefined;
+        if (row && newerThan(row, token)) throw new FencedError(token.key);
+        this.stmt.claimFence.run(token.key, token.generation, token.epoch);
+        return row?.progress ?? undefined;
+      })
+      .immediate();
   }
 
+  /** setChannelMinutes behind the fence check, the progress saved in the same transaction. */
   async setChannelMinutesFenced(rows: readonly ChannelMinute[], token: FenceToken, progress: string): Promise<void> {
-    this.db.transaction(() => {
-      const row = this.stmt.getFence.get(token.key) as { generation: number; epoch: number } | undefined;
-      if (!row || row.generation !== token.generation || row.epoch !== token.epoch) throw new FencedError(token.key);
-      this.stmt.saveFenceProgress.run(progress, token.key);
-      this.writeMinutes(rows);
-    })();
+    const groups = MinuteBatch.of(rows).groups();
+    this.db
+      .transaction(() => {
+        const row = this.stmt.getFence.get(token.key) as { generation: number; epoch: number } | undefined;
+        if (!row || row.generation !== token.generation || row.epoch !== token.epoch) throw new FencedError(token.key);
+        this.stmt.saveFenceProgress.run(progress, token.key);
+        if (groups.length === 0) return;
+        this.fresh(true);
+        this.writer.run(groups.length <= WRITE_THROUGH_MAX_GROUPS, () => writeGroups(groups, this.writer));
+      })
+      .immediate();
   }
 
   async listFenceProgress(keyPrefix: string): Promise<Map<string, string | undefined>> {
@@ -341,73 +427,18 @@ export class SqliteStore implements Store {
     return new Map(rows.map((r) => [r.key, r.progress ?? undefined]));
   }
 
-  private writeMinutes(rows: readonly ChannelMinute[]): void {
-    const owners = new Map<string, string | undefined>();
-    for (const g of groupMinutes(rows)) {
-      const current = this.readCurve('channel', g.channelId, g.day, g.pullType);
-      const { next, deltas } = applyUpdates(current, g.updates);
-      if (deltas.size === 0) continue;
-      this.writeCurve('channel', g.channelId, g.day, g.pullType, next);
-      if (!owners.has(g.channelId)) {
-        owners.set(g.channelId, this.stmt.channelOwner.pluck().get(g.channelId) as string | undefined);
-      }
-      const owner = owners.get(g.channelId);
-      if (owner === undefined) continue;
-      const userCurve = this.readCurve('user', owner, g.day, g.pullType);
-      this.writeCurve('user', owner, g.day, g.pullType, addDeltas(userCurve, deltas));
-    }
+  async readCurves(kind: CurveKind, ids: readonly string[], from: number, to: number, pullType?: string): Promise<Segment[]> {
+    return this.reader.readCurves(kind, ids, from, to, pullType);
   }
 
-  async readCurves(kind: CurveKind, ids: readonly string[], from: number, to: number, pullType?: string): Promise<Segment[]> {
-    this.fresh();
-    const firstDay = Math.floor(from / DAY_MINUTES);
-    const lastDay = Math.floor((to - 1) / DAY_MINUTES);
-    const segments: Segment[] = [];
-    const push = (cell: CachedCell, day: number) => {
-      for (const c of cell) {
-        if (pullType !== undefined && c.pullType !== pullType) continue;
-        segments.push({ key: c.pullType, start: day * DAY_MINUTES + c.curve.off, values: c.curve.values });
-      }
-    };
-    // Cells (id, day) served from memory; the rest read in one pass over the ids and days they span.
-    const missing = new Map<string, number>();
-    const missingIds = new Set<string>();
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const id of ids) {
-      for (let day = firstDay; day <= lastDay; day++) {
-        const key = CurveCache.key(kind, id, day);
-        const cell = this.cache.get(key);
-        if (cell) push(cell, day);
-        else {
-          missing.set(key, day);
-          missingIds.add(id);
-          lo = Math.min(lo, day);
-          hi = Math.max(hi, day);
-        }
-      }
-    }
-    if (missing.size === 0) return segments;
-    const cells = new Map<string, CachedCell>();
-    const list = [...missingIds];
-    // One statement per chunk of ids, rows as arrays: per-row overhead matters at thousands of day curves.
-    for (let i = 0; i < list.length; i += READ_CHUNK) {
-      const chunk = list.slice(i, i + READ_CHUNK);
-      const rows = this.rangeStatement(kind, chunk.length).all(...chunk, lo, hi) as [string, number, string, number, Buffer][];
-      for (const [id, day, pt, off, data] of rows) {
-        const key = CurveCache.key(kind, id, day);
-        if (!missing.has(key)) continue;
-        let cell = cells.get(key);
-        if (!cell) cells.set(key, (cell = []));
-        cell.push({ pullType: pt, curve: { off, values: decodeValues(data) } });
-      }
-    }
-    for (const [key, day] of missing) {
-      const cell = cells.get(key) ?? [];
-      this.cache.set(key, cell);
-      push(cell, day);
-    }
-    return segments;
+  /**
+   * Small summaries run here, on the calling thread: warm, they cost less than the round trip to a query
+   * thread (docs/benchmarks.md); larger ones go to a query thread so the event loop stays free.
+   */
+  async userPeaks(userIds: readonly string[], from: number, to: number): Promise<Peak[]> {
+    const userDays = userIds.length * Math.ceil((to - from) / DAY_MINUTES);
+    if (this.pool && userDays > this.inlineUserDays) return (await this.pool.userPeaks(userIds, from, to)).peaks;
+    return this.reader.userPeaks(userIds, from, to).peaks;
   }
 
   private readonly statements = new Map<string, Database.Statement>();
@@ -421,30 +452,12 @@ export class SqliteStore implements Store {
     return stmt;
   }
 
-  private rangeStatement(kind: CurveKind, count: number): Database.Statement {
-    const [table, id] = kind === 'user' ? ['user_curves', 'user_id'] : ['channel_curves', 'channel_id'];
-    return this.cached(
-      `SELECT ${id}, day, pull_type, off, data FROM ${table} WHERE ${id} IN (${marks(count)}) AND day BETWEEN ? AND ?`,
-    ).raw();
-  }
-
   async getMeta(key: string): Promise<string | undefined> {
     return this.stmt.getMeta.pluck().get(key) as string | undefined;
   }
 
   async setMeta(key: string, value: string): Promise<void> {
     this.stmt.setMeta.run(key, value);
-  }
-
-  private readCurve(kind: CurveKind, id: string, day: number, pullType: string): DayCurve | undefined {
-    const row = this.stmt[kind].get.get(id, day, pullType) as { off: number; data: Buffer } | undefined;
-    return row && { off: row.off, values: decodeValues(row.data) };
-  }
-
-  private writeCurve(kind: CurveKind, id: string, day: number, pullType: string, curve: DayCurve | undefined): void {
-    this.cache.delete(CurveCache.key(kind, id, day));
-    if (curve) this.stmt[kind].put.run(id, day, pullType, curve.off, encodeValues(curve.values));
-    else this.stmt[kind].del.run(id, day, pullType);
   }
 }
 
@@ -456,6 +469,7 @@ function migrate(db: Database.Database): void {
     const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
     for (const m of pending(applied)) {
       for (const sql of m.sql.sqlite) db.exec(sql);
+      if (m.version === HOUR_BLOCKS_VERSION) backfillBlocks(db);
       record.run(m.version, m.name, Date.now());
     }
   }).immediate();

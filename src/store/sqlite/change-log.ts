@@ -1,0 +1,78 @@
+/**
+ * The change log of curve writes: one row per write transaction listing the (kind, id, day) cells it touched,
+ * numbered by a sequence. Every connection holding a curve cache (the server's main connection, each query
+ * thread's, a CLI process's) follows it, so a write by any of them invalidates exactly the cells it touched
+ * in all the others, instead of every cache being dropped whenever another connection commits.
+ *
+ * Promise: a connection that calls follow() inside a read (or write) transaction holds no cell older than
+ * that transaction's snapshot. Rows are pruned to the last KEEP transactions; a follower that fell further
+ * behind (asleep for a long time) cannot know what it missed and drops its whole cache instead, which is
+ * always safe.
+ */
+import type Database from 'better-sqlite3';
+import { blockOf } from '../hour-blocks.js';
+import type { CurveCache } from '../curve-cache.js';
+
+/** kind: 'u' user curve day, 'c' channel curve day; day -1: every day of the id. */
+export type ChangeKey = [kind: 'u' | 'c', id: string, day: number];
+
+const KEEP = 20_000;
+const PRUNE_EVERY = 256;
+/** More entries than this behind: dropping the cache is cheaper than replaying them. */
+const FOLLOW_LIMIT = 5_000;
+
+export class ChangeLog {
+  private seen: number;
+  private readonly maxSeq: Database.Statement;
+  private readonly since: Database.Statement;
+  private readonly insert: Database.Statement;
+  private readonly prune: Database.Statement;
+
+  constructor(db: Database.Database) {
+    this.maxSeq = db.prepare('SELECT max(seq) FROM curve_changes').pluck();
+    this.since = db.prepare('SELECT seq, keys FROM curve_changes WHERE seq > ? ORDER BY seq LIMIT ?').raw();
+    this.insert = db.prepare('INSERT INTO curve_changes (keys) VALUES (?)');
+    this.prune = db.prepare('DELETE FROM curve_changes WHERE seq <= ?');
+    this.seen = this.last();
+  }
+
+  private last(): number {
+    return (this.maxSeq.get() as number | null) ?? 0;
+  }
+
+  /** Applies the changes committed since the last call to the cache. Cheap when nothing changed (one query). */
+  follow(cache: CurveCache): void {
+    const last = this.last();
+    if (last === this.seen) return;
+    const rows = last < this.seen ? [] : (this.since.all(this.seen, FOLLOW_LIMIT + 1) as [number, string][]);
+    if (rows.length === 0 || rows[0]![0] !== this.seen + 1 || rows.length > FOLLOW_LIMIT) {
+      cache.clear();
+      this.seen = last;
+      return;
+    }
+    for (const [seq, keys] of rows) {
+      for (const [kind, id, day] of JSON.parse(keys) as ChangeKey[]) invalidate(cache, kind, id, day);
+      this.seen = seq;
+    }
+  }
+
+  /**
+   * Records what the current write transaction touched. Call inside it, after follow(): the entry is this
+   * connection's own, and its cache already reflects it.
+   */
+  record(keys: readonly ChangeKey[]): void {
+    if (keys.length === 0) return;
+    const seq = Number(this.insert.run(JSON.stringify(keys)).lastInsertRowid);
+    this.seen = seq;
+    if (seq % PRUNE_EVERY === 0) this.prune.run(seq - KEEP);
+  }
+}
+
+export function invalidate(cache: CurveCache, kind: 'u' | 'c', id: string, day: number): void {
+  if (kind === 'c') {
+    cache.invalidate('channel', id, day < 0 ? undefined : day);
+    return;
+  }
+  cache.invalidate('user', id, day < 0 ? undefined : day);
+  cache.invalidate('hours', id, day < 0 ? undefined : blockOf(day));
+}

@@ -1,0 +1,245 @@
+/**
+ * Reads curves from a SQLite connection through a curve cache: the day curves the family endpoints sum, and
+ * the summary's pruned search (hour blocks first, then only the day curves of the hours it visits). Used by
+ * SqliteStore's own connection and by each query thread's read-only one (./query-worker.ts).
+ *
+ * Promise: every read runs in one read transaction that first follows the change log, so it answers from a
+ * single snapshot of the database, cached cells included (exactness across concurrent writers).
+ */
+import type Database from 'better-sqlite3';
+import { DAY_MINUTES } from '../../domain/calendar.js';
+import type { Peak, Segment } from '../../domain/peak.js';
+import { DAY_HOURS, PeakSearch, searchPeaks, sparseHours, type HourSegment, type SearchStats } from '../../domain/peak-search.js';
+import type { CurveKind } from '../port.js';
+import { decodeValues, type CurveValues } from '../day-curve.js';
+import { BLOCK_HOURS, blockOf } from '../hour-blocks.js';
+import type { Cell, CellCurve, CellKind, CurveCache } from '../curve-cache.js';
+import { ChangeLog } from './change-log.js';
+import { dayRange } from './curve-tables.js';
+
+const CHUNK = 500;
+const TABLE: Record<CellKind, { table: string; id: string; n: string; off: string }> = {
+  user: { table: 'user_curves', id: 'user_id', n: 'day', off: 'off' },
+  channel: { table: 'channel_curves', id: 'channel_id', n: 'day', off: 'off' },
+  hours: { table: 'user_hours', id: 'user_id', n: 'block', off: '0' },
+};
+const EMPTY: Cell = [];
+
+export interface PeaksResult {
+  peaks: Peak[];
+  search: SearchStats;
+}
+
+export class CurveReader {
+  readonly log: ChangeLog;
+  private readonly statements = new Map<string, Database.Statement>();
+  /** runs work in one read transaction after following the change log (made once: making one costs) */
+  private readonly snapshot: <T>(work: () => T) => T;
+
+  constructor(
+    private readonly db: Database.Database,
+    readonly cache: CurveCache,
+  ) {
+    this.log = new ChangeLog(db);
+    const tx = db.transaction((work: () => unknown) => {
+      this.log.follow(this.cache);
+      return work();
+    });
+    this.snapshot = <T>(work: () => T) => tx(work) as T;
+  }
+
+  /** Applies other connections' committed changes to the cache now (idle threads call it periodically). */
+  follow(): void {
+    this.snapshot(() => undefined);
+  }
+
+  /**
+   * One cell (every pull type of a day, or of a block) through the cache. `keep` false leaves a miss out of
+   * the cache (bulk writes would otherwise flood it with cells nobody reads); `count` false leaves the look-up
+   * out of the hit rate (writers' look-ups say nothing about how well reads are served).
+   */
+  cell(kind: CellKind, id: string, n: number, keep = true, count = true): Cell {
+    const hit = count ? this.cache.get(kind, id, n) : this.cache.peek(kind, id, n);
+    if (hit) return hit;
+    const { table, id: idCol, n: nCol, off } = TABLE[kind];
+    const rows = this.statement(`SELECT pull_type, ${off}, data FROM ${table} WHERE ${idCol} = ? AND ${nCol} = ?`).all(id, n) as [
+      string,
+      number,
+      Buffer,
+    ][];
+    const cell: Cell =
+      rows.length === 0 ? EMPTY : rows.map(([pullType, o, data]) => cellCurve(kind, n, pullType, o, decodeValues(data)));
+    if (keep) this.cache.set(kind, id, n, cell);
+    return cell;
+  }
+
+  /** Per-minute curves of users or channels overlapping [from, to), as segments keyed by pull type. */
+  readCurves(kind: CurveKind, ids: readonly string[], from: number, to: number, pullType?: string): Segment[] {
+    if (ids.length === 0 || to <= from) return [];
+    return this.snapshot(() => {
+      const { first, last } = dayRange(from, to);
+      const segments: Segment[] = [];
+      const push = (cell: Cell) => {
+        for (const c of cell) if (pullType === undefined || c.pullType === pullType) segments.push(c.minutes!);
+      };
+      const missing: [string, number][] = [];
+      for (const id of ids) {
+        for (let day = first; day <= last; day++) {
+          const cell = this.cache.get(kind, id, day);
+          if (cell) push(cell);
+          else missing.push([id, day]);
+        }
+      }
+      if (missing.length === 0) return segments;
+      let lo = last;
+      let hi = first;
+      for (const [, day] of missing) {
+        lo = Math.min(lo, day);
+        hi = Math.max(hi, day);
+      }
+      const found = this.readRange(kind, [...new Set(missing.map((m) => m[0]))], lo, hi);
+      for (const [id, day] of missing) {
+        const cell = found.get(id)?.get(day) ?? EMPTY;
+        this.cache.set(kind, id, day, cell);
+        push(cell);
+      }
+      return segments;
+    });
+  }
+
+  /**
+   * The summary: the peak of the users' summed curves over [from, to) per pull type, earliest minute on ties
+   * (src/domain/peak-search.ts), from the hour blocks and the day curves of the visited hours only.
+   */
+  userPeaks(ids: readonly string[], from: number, to: number): PeaksResult {
+    if (ids.length === 0 || to <= from) return { peaks: [], search: { hours: 0, visited: 0, reads: 0 } };
+    return this.snapshot(() => {
+      const { first, last } = dayRange(from, to);
+      const b0 = blockOf(first);
+      const b1 = blockOf(last);
+      const blocks = this.cells('hours', ids, b0, b1);
+      const hours: HourSegment[] = [];
+      for (let u = 0; u < ids.length; u++) {
+        for (let b = b0; b <= b1; b++) for (const c of blocks[u]![b - b0]!) hours.push(c.hours!);
+      }
+      const search = new PeakSearch(from, to, hours);
+      const peaks = searchPeaks(search, (hour) => {
+        // only the users whose block shows viewers in that hour (in any pull type)
+        const day = Math.floor(hour / DAY_HOURS);
+        const b = blockOf(day);
+        const at = hour - b * BLOCK_HOURS;
+        const active: string[] = [];
+        for (let u = 0; u < ids.length; u++) {
+          for (const c of blocks[u]![b - b0]!) {
+            if (c.values[at] !== 0) {
+              active.push(ids[u]!);
+              break;
+            }
+          }
+        }
+        return this.daySegments(active, day);
+      });
+      return { peaks, search: search.stats() };
+    });
+  }
+
+  /** The minute segments of the users' curves on one UTC day, through the cache. */
+  private daySegments(ids: readonly string[], day: number): Segment[] {
+    const segments: Segment[] = [];
+    const missing: string[] = [];
+    for (const id of ids) {
+      const cell = this.cache.get('user', id, day);
+      if (!cell) missing.push(id);
+      else for (const c of cell) segments.push(c.minutes!);
+    }
+    if (missing.length === 0) return segments;
+    const found = this.readRange('user', missing, day, day);
+    for (const id of missing) {
+      const cell = found.get(id)?.get(day) ?? EMPTY;
+      this.cache.set('user', id, day, cell);
+      for (const c of cell) segments.push(c.minutes!);
+    }
+    return segments;
+  }
+
+  /** cells[i][n - n0] for ids[i] and n in [n0, n1], through the cache; misses read in chunks of ids. */
+  private cells(kind: CellKind, ids: readonly string[], n0: number, n1: number): Cell[][] {
+    const out: Cell[][] = [];
+    const missingIds: string[] = [];
+    for (const id of ids) {
+      const row: Cell[] = [];
+      let miss = false;
+      for (let n = n0; n <= n1; n++) {
+        const cell = this.cache.get(kind, id, n);
+        if (!cell) miss = true;
+        row.push(cell ?? EMPTY);
+      }
+      if (miss) missingIds.push(id);
+      out.push(row);
+    }
+    if (missingIds.length === 0) return out;
+    const found = this.readRange(kind, missingIds, n0, n1);
+    const position = new Map(ids.map((id, i) => [id, i]));
+    for (const id of missingIds) {
+      const row = out[position.get(id)!]!;
+      for (let n = n0; n <= n1; n++) {
+        if (this.cache.has(kind, id, n)) continue;
+        const cell = found.get(id)?.get(n) ?? EMPTY;
+        this.cache.set(kind, id, n, cell);
+        row[n - n0] = cell;
+      }
+    }
+    return out;
+  }
+
+  /** Rows of the ids with number in [lo, hi], grouped id -> number -> cell. */
+  private readRange(kind: CellKind, ids: readonly string[], from: number, to: number): Map<string, Map<number, CellCurve[]>> {
+    const { table, id, n, off } = TABLE[kind];
+    const found = new Map<string, Map<number, CellCurve[]>>();
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const chunk = ids.slice(i, i + CHUNK);
+      const where = from === to ? `${n} = ?` : `${n} BETWEEN ? AND ?`;
+      const sql = `SELECT ${id}, ${n}, pull_type, ${off}, data FROM ${table} WHERE ${id} IN (${marks(chunk.length)}) AND ${where}`;
+      const args = from === to ? [...chunk, from] : [...chunk, from, to];
+      for (const [rowId, num, pullType, o, data] of this.statement(sql).all(...args) as [
+        string,
+        number,
+        string,
+        number,
+        Buffer,
+      ][]) {
+        let byNumber = found.get(rowId);
+        if (!byNumber) found.set(rowId, (byNumber = new Map()));
+        let cell = byNumber.get(num);
+        if (!cell) byNumber.set(num, (cell = []));
+        cell.push(cellCurve(kind, num, pullType, o, decodeValues(data)));
+      }
+    }
+    return found;
+  }
+
+  /** Prepared once per distinct text (IN lists differ only by their length), returning rows as arrays. */
+  private statement(sql: string): Database.Statement {
+    let stmt = this.statements.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql).raw();
+      this.statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+}
+
+/**
+ * A cell's curve with what reads derive from it made once, here, not on every search: a day curve's segment;
+ * a block's hour segment (sparse when most hours are zero).
+ */
+export function cellCurve(kind: CellKind, n: number, pullType: string, off: number, values: CurveValues): CellCurve {
+  if (kind !== 'hours') return { pullType, off, values, minutes: { key: pullType, start: n * DAY_MINUTES + off, values } };
+  const sparse = sparseHours(values);
+  const hours: HourSegment = sparse
+    ? { key: pullType, start: n * BLOCK_HOURS, values, sparse }
+    : { key: pullType, start: n * BLOCK_HOURS, values };
+  return { pullType, off, values, hours };
+}
+
+export const marks = (count: number) => Array.from({ length: count }, () => '?').join(',');

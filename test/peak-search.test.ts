@@ -1,0 +1,116 @@
+/**
+ * The pruned search (src/domain/peak-search.ts) against summing every minute, on adversarial curves: small
+ * values (ties everywhere), peaks at hour and day edges, ranges starting and ending mid-hour (zones with
+ * :30 and :45 offsets), and hour bounds inflated at random (any upper bound must give the exact answer).
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { peaksOfSum, type Segment } from '../src/domain/peak.js';
+import { DAY_HOURS, PeakSearch, searchPeaks, type HourSegment } from '../src/domain/peak-search.js';
+
+const DAY = 19_000 * 1440; // a UTC midnight, epoch minutes
+
+/** Hour maxima of day-aligned segments, each inflated by `extra(i)` (a looser but valid bound). */
+function hourSegments(segments: Segment[], extra: (i: number) => number): HourSegment[] {
+  return segments.map((s, n) => {
+    const firstHour = Math.floor(s.start / 1440) * DAY_HOURS;
+    const hours = Math.ceil((s.start + s.values.length) / 60) - firstHour;
+    const values = new Uint32Array(Math.ceil(hours / DAY_HOURS) * DAY_HOURS);
+    for (let i = 0; i < s.values.length; i++) {
+      const h = Math.floor((s.start + i) / 60) - firstHour;
+      values[h] = Math.max(values[h]!, s.values[i]!);
+    }
+    for (let h = 0; h < values.length; h++) if (values[h]! > 0) values[h]! += extra(n * 1000 + h);
+    return { key: s.key, start: firstHour, values };
+  });
+}
+
+function search(segments: Segment[], from: number, to: number, extra: (i: number) => number = () => 0) {
+  const s = new PeakSearch(from, to, hourSegments(segments, extra));
+  // the curves with viewers in the hour asked for, nothing else (the search must not need more)
+  const byHour = (hour: number) =>
+    segments.filter((seg) => {
+      for (let i = 0; i < seg.values.length; i++)
+        if (seg.values[i]! > 0 && Math.floor((seg.start + i) / 60) === hour) return true;
+      return false;
+    });
+  return { peaks: searchPeaks(s, byHour), stats: s.stats() };
+}
+
+const segment = fc.record({
+  key: fc.constantFrom('cdn', 'rtc'),
+  day: fc.integer({ min: 0, max: 2 }),
+  off: fc.integer({ min: 0, max: 1439 }),
+  values: fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 200 }),
+});
+
+test('the pruned search equals summing every minute, whatever the bounds, ranges and ties', () => {
+  fc.assert(
+    fc.property(
+      fc.array(segment, { maxLength: 12 }),
+      fc.integer({ min: -90, max: 3 * 1440 }),
+      fc.integer({ min: 1, max: 3 * 1440 }),
+      fc.boolean(),
+      fc.integer({ min: 0, max: 1000 }),
+      (raw, fromOffset, length, inflate, seed) => {
+        // day curves never cross a UTC midnight: clip each to its day
+        const segments: Segment[] = raw.map((r) => ({
+          key: r.key,
+          start: DAY + r.day * 1440 + r.off,
+          values: Uint8Array.from(r.values.slice(0, 1440 - r.off)),
+        }));
+        const from = DAY + fromOffset;
+        const to = from + length;
+        const extra = inflate ? (i: number) => ((i * 7919 + seed) % 5 === 0 ? (i + seed) % 3 : 0) : () => 0;
+        assert.deepEqual(search(segments, from, to, extra).peaks, peaksOfSum(segments, from, to));
+      },
+    ),
+    { numRuns: 400 },
+  );
+});
+
+test('an hour whose bound equals the best found must still be visited when it starts earlier', () => {
+  // hour 11 bounds 8 (5 + 3, never together) and is summed first: best 5 at 11:00. Hour 9 bounds exactly 5;
+  // it holds a 5 at 9:10, earlier, so it must be visited and wins the tie.
+  const at = (h: number, m: number) => DAY + h * 60 + m;
+  const segments: Segment[] = [
+    { key: 'cdn', start: at(9, 10), values: [5] },
+    { key: 'cdn', start: at(11, 0), values: [5] },
+    { key: 'cdn', start: at(11, 30), values: [3] },
+  ];
+  const { peaks, stats } = search(segments, DAY, DAY + 1440);
+  assert.deepEqual(peaks, [{ key: 'cdn', minute: at(9, 10), value: 5 }]);
+  assert.equal(stats.visited, 2);
+  // and a later hour bounding exactly the best is never summed: it could only tie later
+  const later: Segment[] = [...segments.slice(1), { key: 'cdn', start: at(20, 0), values: [5] }];
+  const r = search(later, DAY, DAY + 1440);
+  assert.deepEqual(r.peaks, [{ key: 'cdn', minute: at(11, 0), value: 5 }]);
+  assert.equal(r.stats.visited, 1);
+});
+
+test('ties across hours go to the earliest minute; the last minute of the range counts, the next does not', () => {
+  const from = DAY + 45; // a range starting at :45 (a +05:45 zone's local midnight)
+  const to = from + 1440;
+  const segments: Segment[] = [
+    { key: 'cdn', start: to - 1, values: [9] }, // the range's last minute
+    { key: 'cdn', start: to, values: [50] }, // just outside
+    { key: 'cdn', start: from - 1, values: [50] }, // just before
+    { key: 'rtc', start: from + 600, values: [2, 2] },
+    { key: 'rtc', start: from + 300, values: [2] },
+  ];
+  assert.deepEqual(search(segments, from, to).peaks, [
+    { key: 'cdn', minute: to - 1, value: 9 },
+    { key: 'rtc', minute: from + 300, value: 2 },
+  ]);
+});
+
+test('keys without viewers are left out, and nothing is visited without bounds', () => {
+  const zeros: Segment[] = [{ key: 'p2p', start: DAY + 10, values: [0, 0, 0] }];
+  const r = search(zeros, DAY, DAY + 1440);
+  assert.deepEqual(r.peaks, []);
+  assert.equal(r.stats.visited, 0);
+  const s = new PeakSearch(DAY, DAY + 60, []);
+  assert.equal(s.need(), undefined);
+  assert.deepEqual(s.peaks(), []);
+});
