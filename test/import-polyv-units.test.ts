@@ -41,6 +41,17 @@ test('labels of every minute become the same instants, in zones with and without
         const { from, to } = dayRangeMinutes(parseYmd(start)!, parseYmd(end)!, zone);
         const truth = new Map<number, number>();
         for (const [offset, v] of cells) if (from + offset < to && v > 0) truth.set((from + offset) * MINUTE_MS, v);
+        if (sparse) {
+          // A sparse answer cannot say which occurrence of a repeated (fall-back) label a lone point is: the parser
+          // takes the first. So the only second occurrences such an answer can carry are those whose twin is there.
+          const seen = new Map<string, number>();
+          for (let m = from; m < to; m++) {
+            const { day, minute } = labelMinute(m, zone);
+            const twin = seen.get(`${day} ${minute}`);
+            if (twin === undefined) seen.set(`${day} ${minute}`, m);
+            else if (!truth.has(twin * MINUTE_MS)) truth.delete(m * MINUTE_MS);
+          }
+        }
         // a full answer (matched by position) or only the minutes with viewers (matched by label)
         const points = answer(truth, start, end, zone).filter((p) => !sparse || p.viewers > 0);
         const parsed = sourceMinutes(points, parseYmd(start)!, parseYmd(end)!, zone);
@@ -49,7 +60,8 @@ test('labels of every minute become the same instants, in zones with and without
         assert.equal(parsed.to, to * MINUTE_MS);
       },
     ),
-    { numRuns: 60 },
+    // the first: a lone point in the repeated hour of New York's fall-back day, sparse
+    { numRuns: 60, examples: [['America/New_York', '2024-11-02', 1, [[1560, 1]], true]] },
   );
 });
 
