@@ -73,6 +73,7 @@ export async function seedDemo(store: Store, config: Config, url: string, print:
       `  npx live-ccv call summary --base-url ${url} --app-id ${app.appId} --app-secret ${app.appSecret} \\`,
       `      --users ${DEMO_USER} --start 2021-08-01 --end 2021-08-31`,
       `  (endpoint: ${summary.path})`,
+      `See it in the dashboard: ${url}/dashboard (sign in with the appId and appSecret above)`,
       '',
     ].join('\n'),
   );
