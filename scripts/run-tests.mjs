@@ -23,7 +23,7 @@ const files = only.length > 0 ? only : [find('test'), ...packageTests.map(find)]
 const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --conditions=live-ccv-source`.trim() };
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
+  ['--import', 'tsx', '--test', '--test-concurrency=4', '--test-reporter=spec', ...files],
   { stdio: 'inherit', env },
 );
 process.exit(result.status ?? 1);

@@ -122,8 +122,10 @@ test('a full disk answers 503 storage unavailable with Retry-After, readiness na
   assert.ok(ready.headers.get('retry-after'));
   const message = ((await ready.json()) as { message: string }).message;
   assert.match(message, /^not ready: /);
-  assert.match(message, /store: disk full \(SQLITE_FULL\) since \d{4}-/);
   assert.match(message, /heartbeatLog: heartbeat log: no space left on device \(ENOSPC\) since /);
+  // The store is named until its probe (a one-row meta write, once a second) succeeds: on a full file system a
+  // write that small can still land in SQLite's free pages, so by now the store may rightly be ready again.
+  if (message.includes('store:')) assert.match(message, /store: disk full \(SQLITE_FULL\) since \d{4}-/);
   assert.equal((await fetch(`${url}/healthz`)).status, 200, 'liveness does not depend on the disk');
 
   fsys.free();
