@@ -262,7 +262,7 @@ test('two of each role: exact minutes through collector and aggregator kills, re
         for (const [i, v] of Array.from(s.values).entries()) if (v > 0) perChannel.set(`${ch}|${s.key}|${s.start + i}`, v);
       }
     }
-    const expected = new Map(truth.rows().map((r) => [`${r.channelId}|${r.pullType}|${r.minute / MINUTE_MS}`, r.ccv]));
+    const expected = new Map(truth.rows().map((r) => [`${r.channelId}|${r.pullType}|${r.minuteMs / MINUTE_MS}`, r.ccv]));
     assert.deepEqual(perChannel, expected, 'every closed channel minute equals the distinct acknowledged viewers');
     const user = new Map<string, number>();
     for (const s of await store.readCurves('user', ['cuser'], m - 5, m + 1)) {

@@ -139,7 +139,7 @@ test('simulate then verify: the stored minutes equal the truth, late beats are r
   // the peak of the sum over the user's channels, per pull type, as the signed summary computes it
   const expected = truthPeaks(rows, CHANNELS);
   // the local days simulate printed are the ones the truth covers, whatever the hour
-  const days = rows.map((r) => labelMinute(r.minute / 60_000, 'Asia/Shanghai').day).sort();
+  const days = rows.map((r) => labelMinute(r.minuteMs / 60_000, 'Asia/Shanghai').day).sort();
   assert.deepEqual(report.days, { start: days[0], end: days.at(-1) });
   const params: Record<string, string> = {
     appId,
@@ -194,7 +194,7 @@ test('simulate prints its times and the local days to query in the zone it is gi
   ]);
   assert.equal(sim.code, 0, sim.stderr);
   const rows = parseTruth(fs.readFileSync(path.join(dir, 'zone.csv'), 'utf8'));
-  const minutes = rows.map((r) => r.minute).sort((a, b) => a - b);
+  const minutes = rows.map((r) => r.minuteMs).sort((a, b) => a - b);
   assert.match(
     sim.stderr,
     /simulated \d{4}-\d\d-\d\d \d\d:\d\d:\d\d -0[45]:00 \.\. \d{4}-\d\d-\d\d \d\d:\d\d:\d\d -0[45]:00 \(spike at \d\d:\d\d:\d\d\)/,

@@ -39,9 +39,9 @@ function bruteForce(beats: readonly SimBeat[]): TruthRow[] {
     const viewers = beats
       .filter((b) => b.channelId === channelId && b.pullType === pullType && b.ts >= m && b.ts < m + 60_000)
       .map((b) => b.viewerId);
-    rows.push({ channelId, pullType, minute: m, ccv: new Set(viewers).size });
+    rows.push({ channelId, pullType, minuteMs: m, ccv: new Set(viewers).size });
   }
-  return rows.sort((a, b) => (a.channelId + a.pullType + a.minute < b.channelId + b.pullType + b.minute ? -1 : 1));
+  return rows.sort((a, b) => (a.channelId + a.pullType + a.minuteMs < b.channelId + b.pullType + b.minuteMs ? -1 : 1));
 }
 
 test('the same seed gives the same traffic, another seed different traffic', () => {
@@ -126,8 +126,8 @@ test('bad options are refused naming the problem', () => {
 
 test('truth files round-trip as NDJSON and CSV; bad lines name their number', () => {
   const rows: TruthRow[] = [
-    { channelId: '1000001', pullType: 'cdn', minute: T0, ccv: 3 },
-    { channelId: '1000001', pullType: 'rtc', minute: T0 + 60_000, ccv: 1 },
+    { channelId: '1000001', pullType: 'cdn', minuteMs: T0, ccv: 3 },
+    { channelId: '1000001', pullType: 'rtc', minuteMs: T0 + 60_000, ccv: 1 },
   ];
   assert.deepEqual(parseTruth(formatTruth(rows, 'ndjson')), rows);
   assert.deepEqual(parseTruth(formatTruth(rows, 'csv')), rows);
@@ -137,17 +137,17 @@ test('truth files round-trip as NDJSON and CSV; bad lines name their number', ()
 
 test('comparison lists cells that differ, including cells missing on either side', () => {
   const truth: TruthRow[] = [
-    { channelId: '1', pullType: 'cdn', minute: T0, ccv: 3 },
-    { channelId: '1', pullType: 'cdn', minute: T0 + 60_000, ccv: 2 },
+    { channelId: '1', pullType: 'cdn', minuteMs: T0, ccv: 3 },
+    { channelId: '1', pullType: 'cdn', minuteMs: T0 + 60_000, ccv: 2 },
   ];
   const server: TruthRow[] = [
-    { channelId: '1', pullType: 'cdn', minute: T0, ccv: 3 },
-    { channelId: '1', pullType: 'rtc', minute: T0, ccv: 1 },
+    { channelId: '1', pullType: 'cdn', minuteMs: T0, ccv: 3 },
+    { channelId: '1', pullType: 'rtc', minuteMs: T0, ccv: 1 },
   ];
   const c = compareRows(truth, server);
   assert.equal(c.matched, 1);
   assert.deepEqual(
-    c.mismatches.map((m) => [m.pullType, m.minute - T0, m.expected, m.actual]),
+    c.mismatches.map((m) => [m.pullType, m.minuteMs - T0, m.expected, m.actual]),
     [
       ['rtc', 0, 0, 1],
       ['cdn', 60_000, 2, 0],
@@ -158,10 +158,10 @@ test('comparison lists cells that differ, including cells missing on either side
 
 test('truth peaks are the simultaneous peak of the channels summed, earliest minute on ties', () => {
   const rows: TruthRow[] = [
-    { channelId: '1', pullType: 'cdn', minute: T0, ccv: 5 },
-    { channelId: '2', pullType: 'cdn', minute: T0 + 60_000, ccv: 5 },
-    { channelId: '1', pullType: 'cdn', minute: T0 + 60_000, ccv: 1 },
-    { channelId: '2', pullType: 'cdn', minute: T0 + 120_000, ccv: 6 },
+    { channelId: '1', pullType: 'cdn', minuteMs: T0, ccv: 5 },
+    { channelId: '2', pullType: 'cdn', minuteMs: T0 + 60_000, ccv: 5 },
+    { channelId: '1', pullType: 'cdn', minuteMs: T0 + 60_000, ccv: 1 },
+    { channelId: '2', pullType: 'cdn', minuteMs: T0 + 120_000, ccv: 6 },
   ];
   assert.deepEqual(truthPeaks(rows), [{ key: 'cdn', minute: T0 / 60_000 + 1, value: 6 }]);
   assert.deepEqual(truthPeaks(rows, ['1']), [{ key: 'cdn', minute: T0 / 60_000, value: 5 }]);

@@ -36,7 +36,9 @@ before(async () => {
   for (const b of beats) counter.add(b);
   truth = counter.rows();
   // what a correct server stores for that traffic
-  await f.store.setChannelMinutes(truth.map((r) => ({ ...r, minute: r.minute / 60_000 })));
+  await f.store.setChannelMinutes(
+    truth.map((r) => ({ channelId: r.channelId, pullType: r.pullType, minute: r.minuteMs / 60_000, ccv: r.ccv })),
+  );
 });
 after(() => f.close());
 
@@ -51,27 +53,27 @@ test('a changed, missing or extra minute is reported as a mismatch', async () =>
   assert.ok(first && second);
   const altered = [{ ...first, ccv: first.ccv + 1 }, ...truth.slice(2), { ...second, pullType: 'p2p' }];
   const result = await verifyOnce(altered, { baseUrl, adminToken: 'admin-token-0001' });
-  const cells = result.mismatches.map((m) => [m.pullType, m.minute, m.expected, m.actual]);
+  const cells = result.mismatches.map((m) => [m.pullType, m.minuteMs, m.expected, m.actual]);
   assert.deepEqual(
     cells.sort(),
     [
-      [first.pullType, first.minute, first.ccv + 1, first.ccv],
-      [second.pullType, second.minute, 0, second.ccv],
-      ['p2p', second.minute, second.ccv, 0],
+      [first.pullType, first.minuteMs, first.ccv + 1, first.ccv],
+      [second.pullType, second.minuteMs, 0, second.ccv],
+      ['p2p', second.minuteMs, second.ccv, 0],
     ].sort(),
   );
 });
 
 test('server rows outside the minutes the truth covers are not compared', async () => {
-  const onlyLast = truth.filter((r) => r.channelId === '2000001' && r.minute === Math.max(...truth.map((t) => t.minute)));
+  const onlyLast = truth.filter((r) => r.channelId === '2000001' && r.minuteMs === Math.max(...truth.map((t) => t.minuteMs)));
   const rows = await serverRows(onlyLast, { baseUrl, adminToken: 'admin-token-0001' });
-  assert.ok(rows.every((r) => r.minute === onlyLast[0]!.minute && r.channelId === '2000001'));
+  assert.ok(rows.every((r) => r.minuteMs === onlyLast[0]!.minuteMs && r.channelId === '2000001'));
 });
 
 test('a wrong admin token or an unknown channel is one clear error', async () => {
   await assert.rejects(verifyOnce(truth, { baseUrl, adminToken: 'nope' }), /HTTP 401: invalid admin token/);
   await assert.rejects(
-    verifyOnce([{ channelId: '9999', pullType: 'cdn', minute: T0, ccv: 1 }], { baseUrl, adminToken: 'admin-token-0001' }),
+    verifyOnce([{ channelId: '9999', pullType: 'cdn', minuteMs: T0, ccv: 1 }], { baseUrl, adminToken: 'admin-token-0001' }),
     /HTTP 404: channel 9999 not found/,
   );
   await assert.rejects(

@@ -158,8 +158,8 @@ async function simulate(o: SimulateOpts): Promise<void> {
   let first = rows.length > 0 ? Infinity : window.start;
   let last = rows.length > 0 ? -Infinity : window.end - 1;
   for (const r of rows) {
-    first = Math.min(first, r.minute);
-    last = Math.max(last, r.minute);
+    first = Math.min(first, r.minuteMs);
+    last = Math.max(last, r.minuteMs);
   }
   const days = { start: localDay(first, zone), end: localDay(last, zone) };
   const planned = {
@@ -261,7 +261,7 @@ async function verify(o: VerifyOpts): Promise<void> {
   const lines = [`verify: ${matched} minute cells match, ${mismatches.length} mismatch${mismatches.length === 1 ? '' : 'es'}`];
   for (const m of mismatches.slice(0, show)) {
     lines.push(
-      `  channel ${m.channelId} ${m.pullType} ${localStamp(m.minute, zone)} (${m.minute}): expected ${m.expected}, server ${m.actual}`,
+      `  channel ${m.channelId} ${m.pullType} ${localStamp(m.minuteMs, zone)} (${m.minuteMs}): expected ${m.expected}, server ${m.actual}`,
     );
   }
   if (mismatches.length > show) lines.push(`  ... and ${mismatches.length - show} more`);

@@ -5,18 +5,20 @@
  * several channels or users that share a key (a pull type) are summed minute by minute; the peak is the
  * largest sum, and the earliest minute reaching it wins ties.
  */
+import type { EpochMinute } from './units.js';
+
 export interface Segment {
   /** what the segment is summed under, e.g. the pull type */
   key: string;
   /** epoch minute of values[0] */
-  start: number;
+  start: EpochMinute;
   values: ArrayLike<number>;
 }
 
 export interface Peak {
   key: string;
   /** epoch minute of the earliest minute reaching the peak */
-  minute: number;
+  minute: EpochMinute;
   value: number;
 }
 

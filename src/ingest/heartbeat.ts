@@ -4,13 +4,14 @@
  * service's, because they depend on the channel directory and on which minutes have closed.
  */
 import { MINUTE_MS } from '../domain/calendar.js';
+import type { EpochMinute, EpochMs } from '../domain/units.js';
 
 export interface Heartbeat {
   channelId: string;
   viewerId: string;
   pullType: string;
   /** epoch ms: the player's time in a batch, the server's receive time for a beacon */
-  ts: number;
+  ts: EpochMs;
 }
 
 export const CHANNEL_ID = /^\d{1,20}$/;
@@ -19,7 +20,7 @@ export const VIEWER_ID = /^[\x21-\x7e]{1,128}$/;
 /** How far ahead of server time a heartbeat's ts may be (clock skew of players and edges). */
 export const MAX_FUTURE_MS = 60_000;
 
-export const minuteOf = (ts: number): number => Math.floor(ts / MINUTE_MS);
+export const minuteOf = (ts: EpochMs): EpochMinute => Math.floor(ts / MINUTE_MS);
 
 /**
  * Checks one raw heartbeat (a parsed JSON object or form fields). Returns the heartbeat or the reason it

@@ -4,7 +4,8 @@ import type { TruthRow } from './truth.js';
 export interface Mismatch {
   channelId: string;
   pullType: string;
-  minute: number;
+  /** epoch ms of the minute's start */
+  minuteMs: number;
   expected: number;
   actual: number;
 }
@@ -15,7 +16,8 @@ export interface Comparison {
   mismatches: Mismatch[];
 }
 
-const keyOf = (r: Pick<TruthRow, 'channelId' | 'pullType' | 'minute'>) => `${r.channelId}\u0000${r.pullType}\u0000${r.minute}`;
+const keyOf = (r: Pick<TruthRow, 'channelId' | 'pullType' | 'minuteMs'>) =>
+  `${r.channelId}\u0000${r.pullType}\u0000${r.minuteMs}`;
 
 /** Every cell non-zero on either side is compared; a cell missing on one side counts as 0 there. */
 export function compareRows(truth: readonly TruthRow[], server: readonly TruthRow[]): Comparison {
@@ -23,7 +25,7 @@ export function compareRows(truth: readonly TruthRow[], server: readonly TruthRo
   const cell = (r: TruthRow) => {
     const k = keyOf(r);
     let c = cells.get(k);
-    if (!c) cells.set(k, (c = { channelId: r.channelId, pullType: r.pullType, minute: r.minute, expected: 0, actual: 0 }));
+    if (!c) cells.set(k, (c = { channelId: r.channelId, pullType: r.pullType, minuteMs: r.minuteMs, expected: 0, actual: 0 }));
     return c;
   };
   for (const r of truth) cell(r).expected += r.ccv;
@@ -35,7 +37,9 @@ export function compareRows(truth: readonly TruthRow[], server: readonly TruthRo
       if (c.expected > 0) matched++;
     } else mismatches.push(c);
   }
-  mismatches.sort((a, b) => a.minute - b.minute || (a.channelId < b.channelId ? -1 : 1) || (a.pullType < b.pullType ? -1 : 1));
+  mismatches.sort(
+    (a, b) => a.minuteMs - b.minuteMs || (a.channelId < b.channelId ? -1 : 1) || (a.pullType < b.pullType ? -1 : 1),
+  );
   return { matched, mismatches };
 }
 
@@ -44,10 +48,10 @@ export function truthRanges(truth: readonly TruthRow[]): Map<string, { first: nu
   const ranges = new Map<string, { first: number; last: number }>();
   for (const r of truth) {
     const range = ranges.get(r.channelId);
-    if (!range) ranges.set(r.channelId, { first: r.minute, last: r.minute });
+    if (!range) ranges.set(r.channelId, { first: r.minuteMs, last: r.minuteMs });
     else {
-      range.first = Math.min(range.first, r.minute);
-      range.last = Math.max(range.last, r.minute);
+      range.first = Math.min(range.first, r.minuteMs);
+      range.last = Math.max(range.last, r.minuteMs);
     }
   }
   return ranges;

@@ -4,13 +4,14 @@
  * channelId,pullType,minute,ccv with minute in epoch ms, the same rows `POST /admin/v1/ccv` imports).
  */
 import { peaksOfSum, type Peak, type Segment } from '../domain/peak.js';
+import type { EpochMs } from '../domain/units.js';
 import { MINUTE_MS } from '../domain/calendar.js';
 
 export interface TruthRow {
   channelId: string;
   pullType: string;
-  /** epoch ms of the minute's start */
-  minute: number;
+  /** epoch ms of the minute's start (the file's `minute` column) */
+  minuteMs: EpochMs;
   ccv: number;
 }
 
@@ -31,7 +32,7 @@ export class TruthCounter {
     const rows: TruthRow[] = [];
     for (const [key, set] of this.viewers) {
       const [channelId = '', pullType = '', minute = '0'] = key.split('\u0000');
-      rows.push({ channelId, pullType, minute: Number(minute), ccv: set.size });
+      rows.push({ channelId, pullType, minuteMs: Number(minute), ccv: set.size });
     }
     return sortRows(rows);
   }
@@ -39,7 +40,7 @@ export class TruthCounter {
 
 export function sortRows(rows: TruthRow[]): TruthRow[] {
   const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  return rows.sort((a, b) => cmp(a.channelId, b.channelId) || cmp(a.pullType, b.pullType) || a.minute - b.minute);
+  return rows.sort((a, b) => cmp(a.channelId, b.channelId) || cmp(a.pullType, b.pullType) || a.minuteMs - b.minuteMs);
 }
 
 /** NDJSON unless the file name ends in .csv */
@@ -49,9 +50,13 @@ export function formatFor(file: string): TruthFormat {
 
 export function formatTruth(rows: readonly TruthRow[], format: TruthFormat): string {
   if (format === 'csv') {
-    return `${['channelId,pullType,minute,ccv', ...rows.map((r) => `${r.channelId},${r.pullType},${r.minute},${r.ccv}`)].join('\n')}\n`;
+    return `${['channelId,pullType,minute,ccv', ...rows.map((r) => `${r.channelId},${r.pullType},${r.minuteMs},${r.ccv}`)].join('\n')}\n`;
   }
-  return rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : '');
+  // the file's column is `minute` (epoch ms), as in the rows POST /admin/v1/ccv imports
+  return (
+    rows.map((r) => JSON.stringify({ channelId: r.channelId, pullType: r.pullType, minute: r.minuteMs, ccv: r.ccv })).join('\n') +
+    (rows.length ? '\n' : '')
+  );
 }
 
 /** Reads either format (detected per line); a bad line throws naming its number. */
@@ -83,7 +88,7 @@ export function parseTruth(text: string): TruthRow[] {
     const c = Number(ccv);
     if (!Number.isInteger(m) || m % MINUTE_MS !== 0) bad('minute must be epoch ms of a minute start');
     if (!Number.isInteger(c) || c < 0) bad('ccv must be a non-negative integer');
-    rows.push({ channelId: String(channelId), pullType: String(pullType), minute: m, ccv: c });
+    rows.push({ channelId: String(channelId), pullType: String(pullType), minuteMs: m, ccv: c });
   }
   return rows;
 }
@@ -96,7 +101,7 @@ export function truthPeaks(rows: readonly TruthRow[], channels?: readonly string
   let to = -Infinity;
   for (const r of rows) {
     if (wanted && !wanted.has(r.channelId)) continue;
-    const m = r.minute / MINUTE_MS;
+    const m = r.minuteMs / MINUTE_MS;
     segments.push({ key: r.pullType, start: m, values: [r.ccv] });
     from = Math.min(from, m);
     to = Math.max(to, m + 1);

@@ -39,7 +39,7 @@ export async function serverRows(truth: readonly TruthRow[], o: VerifyOptions): 
           throw new Error(`GET /admin/v1/channels/${channelId}/minutes: unexpected row ${JSON.stringify(item)}`);
         }
         if (minute >= range.first && minute <= range.last)
-          rows.push({ channelId, pullType: item.pullType, minute, ccv: item.ccv });
+          rows.push({ channelId, pullType: item.pullType, minuteMs: minute, ccv: item.ccv });
       }
       day = addDays(end, 1);
     }

@@ -4,6 +4,7 @@
  * against every adapter.
  */
 import type { Peak, Segment } from '../domain/peak.js';
+import type { EpochMinute } from '../domain/units.js';
 import type { CacheStats } from './curve-cache.js';
 import type { FenceToken } from './fence.js';
 import type { MinuteBatch } from './group-minutes.js';
@@ -58,7 +59,7 @@ export interface Channel {
 export interface ChannelMinute {
   channelId: string;
   pullType: string;
-  minute: number;
+  minute: EpochMinute;
   ccv: number;
 }
 
