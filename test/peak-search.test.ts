@@ -6,13 +6,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { peaksOfSum, type Segment } from '../src/domain/peak.js';
-import { DAY_HOURS, PeakSearch, searchPeaks, type HourSegment } from '../src/domain/peak-search.js';
+import { peaksOfSum, type CurveSpan } from '../src/domain/peak.js';
+import { DAY_HOURS, PeakSearch, searchPeaks, type HourSpan } from '../src/domain/peak-search.js';
 
 const DAY = 19_000 * 1440; // a UTC midnight, epoch minutes
 
 /** Hour maxima of day-aligned segments, each inflated by `extra(i)` (a looser but valid bound). */
-function hourSegments(segments: Segment[], extra: (i: number) => number): HourSegment[] {
+function hourSegments(segments: CurveSpan[], extra: (i: number) => number): HourSpan[] {
   return segments.map((s, n) => {
     const firstHour = Math.floor(s.start / 1440) * DAY_HOURS;
     const hours = Math.ceil((s.start + s.values.length) / 60) - firstHour;
@@ -26,7 +26,7 @@ function hourSegments(segments: Segment[], extra: (i: number) => number): HourSe
   });
 }
 
-function search(segments: Segment[], from: number, to: number, extra: (i: number) => number = () => 0) {
+function search(segments: CurveSpan[], from: number, to: number, extra: (i: number) => number = () => 0) {
   const s = new PeakSearch(from, to, hourSegments(segments, extra));
   // the curves with viewers in the hour asked for, nothing else (the search must not need more)
   const byHour = (hour: number) =>
@@ -55,7 +55,7 @@ test('the pruned search equals summing every minute, whatever the bounds, ranges
       fc.integer({ min: 0, max: 1000 }),
       (raw, fromOffset, length, inflate, seed) => {
         // day curves never cross a UTC midnight: clip each to its day
-        const segments: Segment[] = raw.map((r) => ({
+        const segments: CurveSpan[] = raw.map((r) => ({
           key: r.key,
           start: DAY + r.day * 1440 + r.off,
           values: Uint8Array.from(r.values.slice(0, 1440 - r.off)),
@@ -74,7 +74,7 @@ test('an hour whose bound equals the best found must still be visited when it st
   // hour 11 bounds 8 (5 + 3, never together) and is summed first: best 5 at 11:00. Hour 9 bounds exactly 5;
   // it holds a 5 at 9:10, earlier, so it must be visited and wins the tie.
   const at = (h: number, m: number) => DAY + h * 60 + m;
-  const segments: Segment[] = [
+  const segments: CurveSpan[] = [
     { key: 'cdn', start: at(9, 10), values: [5] },
     { key: 'cdn', start: at(11, 0), values: [5] },
     { key: 'cdn', start: at(11, 30), values: [3] },
@@ -83,7 +83,7 @@ test('an hour whose bound equals the best found must still be visited when it st
   assert.deepEqual(peaks, [{ key: 'cdn', minute: at(9, 10), value: 5 }]);
   assert.equal(stats.visited, 2);
   // and a later hour bounding exactly the best is never summed: it could only tie later
-  const later: Segment[] = [...segments.slice(1), { key: 'cdn', start: at(20, 0), values: [5] }];
+  const later: CurveSpan[] = [...segments.slice(1), { key: 'cdn', start: at(20, 0), values: [5] }];
   const r = search(later, DAY, DAY + 1440);
   assert.deepEqual(r.peaks, [{ key: 'cdn', minute: at(11, 0), value: 5 }]);
   assert.equal(r.stats.visited, 1);
@@ -92,7 +92,7 @@ test('an hour whose bound equals the best found must still be visited when it st
 test('ties across hours go to the earliest minute; the last minute of the range counts, the next does not', () => {
   const from = DAY + 45; // a range starting at :45 (a +05:45 zone's local midnight)
   const to = from + 1440;
-  const segments: Segment[] = [
+  const segments: CurveSpan[] = [
     { key: 'cdn', start: to - 1, values: [9] }, // the range's last minute
     { key: 'cdn', start: to, values: [50] }, // just outside
     { key: 'cdn', start: from - 1, values: [50] }, // just before
@@ -106,7 +106,7 @@ test('ties across hours go to the earliest minute; the last minute of the range 
 });
 
 test('keys without viewers are left out, and nothing is visited without bounds', () => {
-  const zeros: Segment[] = [{ key: 'p2p', start: DAY + 10, values: [0, 0, 0] }];
+  const zeros: CurveSpan[] = [{ key: 'p2p', start: DAY + 10, values: [0, 0, 0] }];
   const r = search(zeros, DAY, DAY + 1440);
   assert.deepEqual(r.peaks, []);
   assert.equal(r.stats.visited, 0);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { DAY_MINUTES } from '../src/domain/calendar.js';
-import { peaksOfSum, sumByKey, type Segment } from '../src/domain/peak.js';
+import { peaksOfSum, sumByKey, type CurveSpan } from '../src/domain/peak.js';
 import { decodeValues } from '../src/store/day-curve.js';
 import { BLOCK_DAYS, blockOf, dayMaxima, patchBlock } from '../src/store/hour-blocks.js';
 import { ConflictError, type ChannelMinute, type CurveKind, type Store } from '../src/store/port.js';
@@ -28,7 +28,7 @@ const DAY = 19_000; // a UTC day number (2022-01-08); minutes below are offsets 
 const T0 = DAY * DAY_MINUTES;
 
 /** The non-zero minutes of a curve read, per pull type: { cdn: { [epochMinute]: ccv } }. */
-function sparse(segments: Segment[], from: number, to: number): Record<string, Record<number, number>> {
+function sparse(segments: CurveSpan[], from: number, to: number): Record<string, Record<number, number>> {
   const out: Record<string, Record<number, number>> = {};
   for (const [key, total] of sumByKey(segments, from, to)) {
     const minutes: Record<number, number> = {};

@@ -2,10 +2,10 @@
  * Curves of summed per-minute CCV, their peaks and who makes up a peak. Pure: no I/O, no clock.
  *
  * The peak rule is the summary's (./peak.ts): the largest sum, the earliest minute reaching it, a key whose sum
- * never rises above zero left out; so a curve's peaks equal peaksOfSum on the same segments.
+ * never rises above zero left out; so a curve's peaks equal peaksOfSum on the same spans.
  */
 import { addDays, daysBetween, dayStartMs, formatYmd, MINUTE_MS, type Ymd } from './calendar.js';
-import { firstMax, type Peak, type Segment } from './peak.js';
+import { firstMax, type Peak, type CurveSpan } from './peak.js';
 
 /** The peak of each summed series over [from, from + length), sorted by key; series never above zero left out. */
 export function seriesPeaks(totals: ReadonlyMap<string, ArrayLike<number>>, from: number): Peak[] {
@@ -17,10 +17,10 @@ export function seriesPeaks(totals: ReadonlyMap<string, ArrayLike<number>>, from
   return peaks.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
-/** The sum of the segments of one key at one epoch minute (0 when none covers it). */
-export function valueAt(segments: Iterable<Segment>, key: string, minute: number): number {
+/** The sum of the spans of one key at one epoch minute (0 when none covers it). */
+export function valueAt(spans: Iterable<CurveSpan>, key: string, minute: number): number {
   let v = 0;
-  for (const s of segments) {
+  for (const s of spans) {
     const i = minute - s.start;
     if (s.key === key && i >= 0 && i < s.values.length) v += s.values[i]!;
   }

@@ -14,13 +14,13 @@
  * minute. Minute curves are asked for hour by hour, only for the hours it visits (and only the curves with
  * viewers in that hour matter), so a caller holding only the (small) hour maxima reads few minute curves.
  */
-import type { Peak, Segment } from './peak.js';
+import type { Peak, CurveSpan } from './peak.js';
 
 export const HOUR_MINUTES = 60;
 export const DAY_HOURS = 24;
 
 /** Hour maxima of one curve: values[i] bounds the curve over the UTC hour `start + i` (epoch hours). */
-export interface HourSegment {
+export interface HourSpan {
   key: string;
   /** epoch hour (epoch minute / 60) of values[0] */
   start: number;
@@ -81,10 +81,10 @@ interface KeyState {
   bestMinute: number;
   done: boolean;
   /** minute curves of this key by epoch hour, for the hours given so far */
-  curves: Map<number, Segment[]>;
+  curves: Map<number, CurveSpan[]>;
 }
 
-const NO_SEGMENTS: readonly Segment[] = [];
+const NO_SPANS: readonly CurveSpan[] = [];
 
 /**
  * Adds values[lo..hi) into target at target index i - shift. One copy per element type keeps each loop
@@ -130,7 +130,7 @@ export class PeakSearch {
   constructor(
     private readonly from: number,
     private readonly to: number,
-    hours: Iterable<HourSegment>,
+    hours: Iterable<HourSpan>,
   ) {
     this.firstHour = Math.floor(from / HOUR_MINUTES);
     const count = to > from ? Math.floor((to - 1) / HOUR_MINUTES) - this.firstHour + 1 : 0;
@@ -183,11 +183,11 @@ export class PeakSearch {
    * The minute curves with viewers in one epoch hour (every key); curves may extend beyond the hour, and
    * curves without viewers in it may be left out, as their hour maxima are zero.
    */
-  give(hour: number, segments: Iterable<Segment>): void {
+  give(hour: number, spans: Iterable<CurveSpan>): void {
     if (this.loaded.has(hour)) return;
     this.loaded.add(hour);
-    const byKey = new Map<string, Segment[]>();
-    for (const seg of segments) {
+    const byKey = new Map<string, CurveSpan[]>();
+    for (const seg of spans) {
       const list = byKey.get(seg.key);
       if (list) list.push(seg);
       else byKey.set(seg.key, [seg]);
@@ -235,7 +235,7 @@ export class PeakSearch {
     const hi = Math.min(hourStart + HOUR_MINUTES, this.to);
     const sums = this.scratch;
     sums.fill(0);
-    for (const seg of state.curves.get(hour) ?? NO_SEGMENTS) {
+    for (const seg of state.curves.get(hour) ?? NO_SPANS) {
       if (seg.start < hi && seg.start + seg.values.length > lo) addRange(sums, seg.start, seg.values, lo, hi);
     }
     let index = 0;
@@ -284,7 +284,7 @@ export class PeakSearch {
 }
 
 /** Runs a search to the end with a synchronous source of the minute curves with viewers in an epoch hour. */
-export function searchPeaks(search: PeakSearch, hourCurves: (hour: number) => Iterable<Segment>): Peak[] {
+export function searchPeaks(search: PeakSearch, hourCurves: (hour: number) => Iterable<CurveSpan>): Peak[] {
   for (let hour = search.need(); hour !== undefined; hour = search.need()) search.give(hour, hourCurves(hour));
   return search.peaks();
 }
@@ -292,7 +292,7 @@ export function searchPeaks(search: PeakSearch, hourCurves: (hour: number) => It
 /** The same with an asynchronous source (a database round trip per day). */
 export async function searchPeaksAsync(
   search: PeakSearch,
-  hourCurves: (hour: number) => Promise<Iterable<Segment>>,
+  hourCurves: (hour: number) => Promise<Iterable<CurveSpan>>,
 ): Promise<Peak[]> {
   for (let hour = search.need(); hour !== undefined; hour = search.need()) search.give(hour, await hourCurves(hour));
   return search.peaks();

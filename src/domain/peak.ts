@@ -1,14 +1,14 @@
 /**
  * The concurrency math of docs/api.md, on per-minute curves. Pure: no I/O.
  *
- * A curve segment holds consecutive per-minute CCV values starting at an epoch minute. Segments of
+ * A curve span holds consecutive per-minute CCV values starting at an epoch minute. Spans of
  * several channels or users that share a key (a pull type) are summed minute by minute; the peak is the
  * largest sum, and the earliest minute reaching it wins ties.
  */
 import type { EpochMinute } from './units.js';
 
-export interface Segment {
-  /** what the segment is summed under, e.g. the pull type */
+export interface CurveSpan {
+  /** what the span is summed under, e.g. the pull type */
   key: string;
   /** epoch minute of values[0] */
   start: EpochMinute;
@@ -22,8 +22,8 @@ export interface Peak {
   value: number;
 }
 
-/** Adds the part of a segment inside [from, from + total.length) into total; false when none is. */
-function addInto(total: Float64Array, seg: Segment, from: number, to: number): boolean {
+/** Adds the part of a span inside [from, from + total.length) into total; false when none is. */
+function addInto(total: Float64Array, seg: CurveSpan, from: number, to: number): boolean {
   const lo = Math.max(seg.start, from);
   const hi = Math.min(seg.start + seg.values.length, to);
   if (hi <= lo) return false;
@@ -33,10 +33,10 @@ function addInto(total: Float64Array, seg: Segment, from: number, to: number): b
   return true;
 }
 
-/** Sums the segments of every key over the epoch-minute range [from, to), one Float64Array per key. */
-export function sumByKey(segments: Iterable<Segment>, from: number, to: number): Map<string, Float64Array> {
+/** Sums the spans of every key over the epoch-minute range [from, to), one Float64Array per key. */
+export function sumByKey(spans: Iterable<CurveSpan>, from: number, to: number): Map<string, Float64Array> {
   const totals = new Map<string, Float64Array>();
-  for (const seg of segments) {
+  for (const seg of spans) {
     if (seg.start >= to || seg.start + seg.values.length <= from) continue;
     let total = totals.get(seg.key);
     if (!total) {
@@ -73,9 +73,9 @@ let scratch = new Float64Array(0);
  * Peak of the per-minute sum for each key over [from, to), sorted by key. A key whose sum never rises
  * above zero has no viewers in the range and is left out.
  */
-export function peaksOfSum(segments: Iterable<Segment>, from: number, to: number): Peak[] {
-  const byKey = new Map<string, Segment[]>();
-  for (const seg of segments) {
+export function peaksOfSum(spans: Iterable<CurveSpan>, from: number, to: number): Peak[] {
+  const byKey = new Map<string, CurveSpan[]>();
+  for (const seg of spans) {
     if (seg.start >= to || seg.start + seg.values.length <= from) continue;
     const list = byKey.get(seg.key);
     if (list) list.push(seg);

@@ -25,7 +25,7 @@ import type { Heartbeat } from './heartbeat.js';
 
 export type FsyncMode = 'always' | 'never';
 
-interface Segment {
+interface LogFile {
   seq: number;
   file: string;
   bytes: number;
@@ -63,8 +63,8 @@ const PROBE_BYTES = 4096;
 const fileName = (seq: number) => `seg-${String(seq).padStart(12, '0')}.log`;
 
 export class SegmentLog {
-  private sealed: Segment[] = [];
-  private active!: Segment;
+  private sealed: LogFile[] = [];
+  private active!: LogFile;
   /** the active segment's handle; undefined once it is sealed, until the next write opens a new one */
   private fh: fsp.FileHandle | undefined;
   private pending: Pending[] = [];

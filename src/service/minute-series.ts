@@ -14,7 +14,7 @@ import {
   zoneOffsetMs,
   type Ymd,
 } from '../domain/calendar.js';
-import { firstMax, sumByKey, type Segment } from '../domain/peak.js';
+import { firstMax, sumByKey, type CurveSpan } from '../domain/peak.js';
 
 /** One item of the family's answers, fields in POLYV's order. */
 export interface ViewerPoint {
@@ -24,7 +24,7 @@ export interface ViewerPoint {
 }
 
 /** Sum of every segment over the epoch-minute range [from, to), all pull types together. */
-export function totalOf(segments: Iterable<Segment>, from: number, to: number): Float64Array {
+export function totalOf(segments: Iterable<CurveSpan>, from: number, to: number): Float64Array {
   const all = function* () {
     for (const s of segments) yield { key: '', start: s.start, values: s.values };
   };

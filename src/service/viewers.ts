@@ -3,7 +3,7 @@
  */
 import type { Config } from '../config/config.js';
 import { dayRangeMinutes, MINUTE_MS, type Ymd } from '../domain/calendar.js';
-import type { Segment } from '../domain/peak.js';
+import type { CurveSpan } from '../domain/peak.js';
 import { errors } from '../errors.js';
 import type { Realtime } from '../ingest/realtime-port.js';
 import type { CurveStore, TenancyStore } from '../store/port.js';
@@ -57,7 +57,7 @@ export class Viewers {
 }
 
 /** Non-zero minutes of the segments inside [from, to), ascending by minute then pull type. */
-function minuteRows(segments: readonly Segment[], from: number, to: number): MinuteRow[] {
+function minuteRows(segments: readonly CurveSpan[], from: number, to: number): MinuteRow[] {
   const rows: MinuteRow[] = [];
   for (const s of segments) {
     for (let i = 0; i < s.values.length; i++) {

@@ -3,7 +3,7 @@
  * beats the server accepted (docs/api.md), and its file format (NDJSON or CSV rows
  * channelId,pullType,minute,ccv with minute in epoch ms, the same rows `POST /admin/v1/ccv` imports).
  */
-import { peaksOfSum, type Peak, type Segment } from '../domain/peak.js';
+import { peaksOfSum, type Peak, type CurveSpan } from '../domain/peak.js';
 import type { EpochMs } from '../domain/units.js';
 import { MINUTE_MS } from '../domain/calendar.js';
 
@@ -96,7 +96,7 @@ export function parseTruth(text: string): TruthRow[] {
 /** The simultaneous peak per pull type over the channels given (all rows when omitted). */
 export function truthPeaks(rows: readonly TruthRow[], channels?: readonly string[]): Peak[] {
   const wanted = channels ? new Set(channels) : undefined;
-  const segments: Segment[] = [];
+  const segments: CurveSpan[] = [];
   let from = Infinity;
   let to = -Infinity;
   for (const r of rows) {

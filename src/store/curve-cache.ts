@@ -12,8 +12,8 @@
  * Look-ups are two map probes (id, then number) and a stamp; eviction sorts by stamp only when the budget is
  * exceeded, and then frees a tenth of it, so its cost is spread over many insertions.
  */
-import type { Segment } from '../domain/peak.js';
-import type { HourSegment } from '../domain/peak-search.js';
+import type { CurveSpan } from '../domain/peak.js';
+import type { HourSpan } from '../domain/peak-search.js';
 import type { CurveValues } from './day-curve.js';
 
 export type CellKind = 'user' | 'channel' | 'hours';
@@ -25,9 +25,9 @@ export interface CellCurve {
   off: number;
   values: CurveValues;
   /** day curves: the curve as a segment of epoch minutes, made once with the cell, not on every read */
-  minutes?: Segment;
+  minutes?: CurveSpan;
   /** blocks: the maxima as the search reads them */
-  hours?: HourSegment;
+  hours?: HourSpan;
 }
 export type Cell = readonly CellCurve[];
 

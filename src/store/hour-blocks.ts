@@ -8,7 +8,7 @@
  * 1000 users over 92 days reads about 4,000 small rows of bounds instead of 92,000 day curves, then only
  * the day curves of the hours it visits. Encoded with the day-curve codec (narrowest width).
  */
-import { DAY_HOURS, HOUR_MINUTES, type HourSegment } from '../domain/peak-search.js';
+import { DAY_HOURS, HOUR_MINUTES, type HourSpan } from '../domain/peak-search.js';
 import type { CurveValues, DayCurve } from './day-curve.js';
 
 export const BLOCK_DAYS = 32;
@@ -45,6 +45,6 @@ export function patchBlock(current: CurveValues | undefined, days: ReadonlyMap<n
 }
 
 /** A stored block as the search's hour segment (epoch hours). */
-export function blockSegment(pullType: string, block: number, values: CurveValues): HourSegment {
+export function blockSegment(pullType: string, block: number, values: CurveValues): HourSpan {
   return { key: pullType, start: block * BLOCK_HOURS, values };
 }

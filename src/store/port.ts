@@ -3,7 +3,7 @@
  * Adapters: ./sqlite (embedded default) and ./postgres. test/store-contract.test.ts runs one suite
  * against every adapter.
  */
-import type { Peak, Segment } from '../domain/peak.js';
+import type { Peak, CurveSpan } from '../domain/peak.js';
 import type { EpochMinute } from '../domain/units.js';
 import type { CacheStats } from './curve-cache.js';
 import type { FenceToken } from './fence.js';
@@ -135,7 +135,7 @@ export interface CurveStore {
    * Per-minute curves of users or channels overlapping the epoch-minute range [from, to), as segments
    * keyed by pull type (optionally only one pull type). A user's curve is the sum of its channels'.
    */
-  readCurves(kind: CurveKind, ids: readonly string[], from: number, to: number, pullType?: string): Promise<Segment[]>;
+  readCurves(kind: CurveKind, ids: readonly string[], from: number, to: number, pullType?: string): Promise<CurveSpan[]>;
   /**
    * The summary's math: per pull type, the largest per-minute sum of the users' curves over [from, to) and the
    * earliest minute reaching it, sorted by pull type; pull types never above zero are left out. Equal to

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { DAY_MINUTES } from '../../domain/calendar.js';
-import type { Peak, Segment } from '../../domain/peak.js';
+import type { Peak, CurveSpan } from '../../domain/peak.js';
 import { PeakSearch, searchPeaksAsync } from '../../domain/peak-search.js';
 import type { CacheStats } from '../curve-cache.js';
 import { moveChannel, writeGroups, type CurveIO } from '../curve-writes.js';
@@ -372,7 +372,7 @@ export class PostgresStore implements Store {
     };
   }
 
-  async readCurves(kind: CurveKind, ids: readonly string[], from: number, to: number, pullType?: string): Promise<Segment[]> {
+  async readCurves(kind: CurveKind, ids: readonly string[], from: number, to: number, pullType?: string): Promise<CurveSpan[]> {
     if (ids.length === 0 || to <= from) return [];
     const { table, id } = TABLE[kind];
     const params: unknown[] = [ids, Math.floor(from / DAY_MINUTES), Math.floor((to - 1) / DAY_MINUTES)];
@@ -409,7 +409,7 @@ export class PostgresStore implements Store {
         blocks.map((r) => blockSegment(r.pull_type, r.day, decodeValues(r.data))),
       );
       // a visited hour needs its day's curves; later hours of the same day reuse them
-      const days = new Map<number, Segment[]>();
+      const days = new Map<number, CurveSpan[]>();
       const peaks = await searchPeaksAsync(search, async (hour) => {
         const day = Math.floor(hour / 24);
         let segments = days.get(day);

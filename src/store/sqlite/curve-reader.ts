@@ -8,8 +8,8 @@
  */
 import type Database from 'better-sqlite3';
 import { DAY_MINUTES } from '../../domain/calendar.js';
-import type { Peak, Segment } from '../../domain/peak.js';
-import { DAY_HOURS, PeakSearch, searchPeaks, sparseHours, type HourSegment, type SearchStats } from '../../domain/peak-search.js';
+import type { Peak, CurveSpan } from '../../domain/peak.js';
+import { DAY_HOURS, PeakSearch, searchPeaks, sparseHours, type HourSpan, type SearchStats } from '../../domain/peak-search.js';
 import type { CurveKind } from '../port.js';
 import { decodeValues, type CurveValues } from '../day-curve.js';
 import { BLOCK_HOURS, blockOf } from '../hour-blocks.js';
@@ -74,11 +74,11 @@ export class CurveReader {
   }
 
   /** Per-minute curves of users or channels overlapping [from, to), as segments keyed by pull type. */
-  readCurves(kind: CurveKind, ids: readonly string[], from: number, to: number, pullType?: string): Segment[] {
+  readCurves(kind: CurveKind, ids: readonly string[], from: number, to: number, pullType?: string): CurveSpan[] {
     if (ids.length === 0 || to <= from) return [];
     return this.snapshot(() => {
       const { first, last } = dayRange(from, to);
-      const segments: Segment[] = [];
+      const segments: CurveSpan[] = [];
       const push = (cell: Cell) => {
         for (const c of cell) if (pullType === undefined || c.pullType === pullType) segments.push(c.minutes!);
       };
@@ -118,7 +118,7 @@ export class CurveReader {
       const b0 = blockOf(first);
       const b1 = blockOf(last);
       const blocks = this.cells('hours', ids, b0, b1);
-      const hours: HourSegment[] = [];
+      const hours: HourSpan[] = [];
       for (let u = 0; u < ids.length; u++) {
         for (let b = b0; b <= b1; b++) for (const c of blocks[u]![b - b0]!) hours.push(c.hours!);
       }
@@ -144,8 +144,8 @@ export class CurveReader {
   }
 
   /** The minute segments of the users' curves on one UTC day, through the cache. */
-  private daySegments(ids: readonly string[], day: number): Segment[] {
-    const segments: Segment[] = [];
+  private daySegments(ids: readonly string[], day: number): CurveSpan[] {
+    const segments: CurveSpan[] = [];
     const missing: string[] = [];
     for (const id of ids) {
       const cell = this.cache.get('user', id, day);
@@ -236,7 +236,7 @@ export class CurveReader {
 export function cellCurve(kind: CellKind, n: number, pullType: string, off: number, values: CurveValues): CellCurve {
   if (kind !== 'hours') return { pullType, off, values, minutes: { key: pullType, start: n * DAY_MINUTES + off, values } };
   const sparse = sparseHours(values);
-  const hours: HourSegment = sparse
+  const hours: HourSpan = sparse
     ? { key: pullType, start: n * BLOCK_HOURS, values, sparse }
     : { key: pullType, start: n * BLOCK_HOURS, values };
   return { pullType, off, values, hours };

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { DAY_MINUTES } from '../../domain/calendar.js';
-import type { Peak, Segment } from '../../domain/peak.js';
+import type { Peak, CurveSpan } from '../../domain/peak.js';
 import { track } from '../../metrics/metrics.js';
 import { CurveCache, type CacheStats } from '../curve-cache.js';
 import { moveChannel, writeGroups } from '../curve-writes.js';
@@ -427,7 +427,7 @@ export class SqliteStore implements Store {
     return new Map(rows.map((r) => [r.key, r.progress ?? undefined]));
   }
 
-  async readCurves(kind: CurveKind, ids: readonly string[], from: number, to: number, pullType?: string): Promise<Segment[]> {
+  async readCurves(kind: CurveKind, ids: readonly string[], from: number, to: number, pullType?: string): Promise<CurveSpan[]> {
     return this.reader.readCurves(kind, ids, from, to, pullType);
   }
 
