@@ -183,6 +183,16 @@ describe('POST /admin/v1/ccv streamed over real HTTP', () => {
     assert.equal(r.data.accepted, 30);
   });
 
+  test('a JSON array of rows is still read whole, as the lines it stands for', async () => {
+    const rows = [
+      { channelId: '502', pullType: 'cdn', minute: T0 + 200 * MINUTE, ccv: 11 },
+      { channelId: 502, pullType: 'cdn', minute: T0 + 201 * MINUTE },
+    ];
+    const r = envelope(await post(port, [Buffer.from(JSON.stringify(rows))], { type: 'application/json', chunked: false }));
+    assert.deepEqual(r.data, { accepted: 1, rejected: [{ line: 2, reason: 'ccv is missing' }] });
+    assert.ok((await minutes('502')).some((m) => m.minute === T0 + 200 * MINUTE && m.ccv === 11));
+  });
+
   test('a body of white space only is refused by name', async () => {
     const r = await post(port, [Buffer.from('\r\n  \n'), Buffer.from('\n')]);
     assert.equal(r?.status, 400);
