@@ -16,7 +16,7 @@ import type { Config } from '../config/config.js';
 import { localToEpochMs, MINUTE_MS } from '../domain/calendar.js';
 import { MinuteBatch, type ChannelRows } from '../store/group-minutes.js';
 import type { Store } from '../store/port.js';
-import { COLUMNS, fastCsvRow, type Column, type FastCells, type FastRow } from './import-parse.js';
+import { COLUMNS, columnCodes, fastCsvRow, type Column, type FastCells, type FastRow } from './import-parse.js';
 
 export interface ImportResult {
   accepted: number;
@@ -98,6 +98,7 @@ export class CcvImporter {
   async importText(chunks: AsyncIterable<string> | Iterable<string>, options: ImportOptions = {}): Promise<ImportResult> {
     let format = options.format;
     let columns: readonly Column[] = COLUMNS;
+    let codes = columnCodes(columns);
     let first = true;
     let lineNo = 0;
     let carry = '';
@@ -117,10 +118,11 @@ export class CcvImporter {
         const header = format === 'csv' ? csvHeader(trimmed) : undefined;
         if (header) {
           columns = header;
+          codes = columnCodes(header);
           return;
         }
       }
-      if (format === 'csv' && fastCsvRow(text, start, end, columns, names, cells)) {
+      if (format === 'csv' && fastCsvRow(text, start, end, codes, names, cells)) {
         const known = this.handles.get(cells.channel);
         if (known) {
           this.batch.addTo(known, names[cells.pullType]!, cells.minute, cells.ccv);

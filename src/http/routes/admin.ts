@@ -14,11 +14,11 @@ import {
   type Parsed,
   type PathParams,
 } from '@live-ccv/client/contract';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { requireAdmin } from '../../auth/bearer.js';
 import { errors } from '../../errors.js';
-import { CcvImporter, type ImportFormat } from '../../service/import-ccv.js';
+import { CcvImporter, type ImportFormat, type ImportResult } from '../../service/import-ccv.js';
 import { accounts, realtimeViewers } from '../../service/accounts.js';
 import { channelsCurve, summaryCurve } from '../../service/curves.js';
 import { limitsOf, paramError } from '../../service/signed.js';
@@ -26,6 +26,7 @@ import { publicApp, Tenancy } from '../../service/tenancy.js';
 import { Viewers } from '../../service/viewers.js';
 import type { ResolvedDeps } from '../deps.js';
 import { success } from '../envelope.js';
+import { isStreamed, registerStreamedText, StreamedText } from '../streamed-text.js';
 
 type Query<E> = E extends { query?: infer Q }
   ? NonNullable<Q> extends readonly ParamDef[]
@@ -58,13 +59,31 @@ export function parseBody<T extends z.ZodType>(schema: T, value: unknown): z.out
   return parsed.data;
 }
 
-function importText(req: FastifyRequest): { text: string; format: ImportFormat | undefined } {
+const EMPTY_IMPORT = 'body must hold CSV or NDJSON rows channelId,pullType,minute,ccv';
+
+function importFormat(req: FastifyRequest): ImportFormat | undefined {
   const type = String(req.headers['content-type'] ?? '');
-  const format: ImportFormat | undefined = type.includes('csv') ? 'csv' : type.includes('ndjson') ? 'ndjson' : undefined;
+  return type.includes('csv') ? 'csv' : type.includes('ndjson') ? 'ndjson' : undefined;
+}
+
+/**
+ * The import of one request: a text body is parsed as it arrives (../streamed-text.ts), a JSON array of rows
+ * as the lines it stands for. Rows are grouped while the body arrives and written in one transaction after its
+ * last byte, so a request cut off or refused (413) midway writes nothing.
+ */
+async function importBody(deps: ResolvedDeps, req: FastifyRequest): Promise<ImportResult> {
+  // no write before the body's end, whatever its size (the body limit bounds the rows held)
+  const importer = new CcvImporter(deps.store, deps.config, Number.POSITIVE_INFINITY);
   const body = req.body;
+  if (isStreamed(body)) {
+    const text = new StreamedText(req, body, deps.config.bodyLimit);
+    const result = await importer.importText(text, { format: importFormat(req) });
+    if (text.blank) throw errors.param(EMPTY_IMPORT);
+    return result;
+  }
   const text = typeof body === 'string' ? body : Array.isArray(body) ? body.map((r) => JSON.stringify(r)).join('\n') : '';
-  if (!text.trim()) throw errors.param('body must hold CSV or NDJSON rows channelId,pullType,minute,ccv');
-  return { text, format };
+  if (!text.trim()) throw errors.param(EMPTY_IMPORT);
+  return importer.importText([text], { format: importFormat(req) });
 }
 
 export const adminRoutes: FastifyPluginAsync<ResolvedDeps> = async (app, deps) => {
@@ -106,11 +125,7 @@ export const adminRoutes: FastifyPluginAsync<ResolvedDeps> = async (app, deps) =
     channelMinutes: async ({ params, query }) => viewers.channelMinutes(params.channelId, query.start, query.end, query.pullType),
     channelRealtime: async ({ params, query }) => ({ viewers: await viewers.channelNow(params.channelId, query.pullType) }),
     userRealtime: async ({ params, query }) => ({ viewers: await viewers.userNow(params.userId, query.pullType) }),
-    importCcv: async ({ req }) => {
-      const { text, format } = importText(req);
-      // the body is parsed in place, no split into lines (src/service/import-ccv.ts)
-      return new CcvImporter(deps.store, deps.config).importText([text], { format });
-    },
+    importCcv: async ({ req }) => importBody(deps, req),
     // The signed views of an application, for an operator: the same services, the application named by the path.
     appAccounts: async ({ params }) => accounts(deps, await tenancy.app(params.appId)),
     appSummaryCurve: async ({ params, query }) => summaryCurve(deps, await tenancy.app(params.appId), query),
@@ -131,11 +146,11 @@ export const adminRoutes: FastifyPluginAsync<ResolvedDeps> = async (app, deps) =
         done(null, text),
       );
 
-      for (const e of adminEndpoints as readonly AdminEndpoints[]) {
+      const route = (scope: FastifyInstance, e: AdminEndpoints) => {
         const parseQuery = 'query' in e && e.query ? compileParams(e.query, limits) : undefined;
         const body = 'body' in e ? e.body : undefined;
         const handler = handlers[e.name] as (r: AdminRequest<AdminEndpoints>) => Promise<unknown>;
-        admin.route({
+        scope.route({
           method: e.method,
           url: e.path,
           handler: async (req, reply) => {
@@ -154,6 +169,15 @@ export const adminRoutes: FastifyPluginAsync<ResolvedDeps> = async (app, deps) =
             return reply.envelope(200, success(data));
           },
         });
+      };
+      for (const e of adminEndpoints as readonly AdminEndpoints[]) {
+        // a text body endpoint (the import) reads its body as it arrives, in a scope of its own
+        if ('textBody' in e && e.textBody) {
+          await admin.register(async (streamed) => {
+            registerStreamedText(streamed, deps.config.bodyLimit);
+            route(streamed, e);
+          });
+        } else route(admin, e);
       }
     },
     { prefix: ADMIN_PREFIX },
