@@ -18,6 +18,12 @@ import { ChangeLog } from './change-log.js';
 import { dayRange } from './curve-tables.js';
 
 const CHUNK = 500;
+/**
+ * Lengths an id list is padded to (repeating its last id, which IN ignores): a connection prepares a few
+ * statements, not one per list length. Preparing a statement with hundreds of parameters costs about as much
+ * as reading hundreds of rows, and the cold summary reads lists of every length, one per hour it sums.
+ */
+const LIST_LENGTHS = [1, 8, 64, CHUNK];
 const TABLE: Record<CellKind, { table: string; id: string; n: string; off: string }> = {
   user: { table: 'user_curves', id: 'user_id', n: 'day', off: 'off' },
   channel: { table: 'channel_curves', id: 'channel_id', n: 'day', off: 'off' },
@@ -238,20 +244,28 @@ export class CurveReader {
     to: number,
     each: (id: string, n: number, curve: CellCurve) => void,
   ): void {
-    const { table, id, n, off } = TABLE[kind];
-    const where = from === to ? `${n} = ?` : `${n} BETWEEN ? AND ?`;
     for (let i = 0; i < ids.length; i += CHUNK) {
       const args: (string | number)[] = ids.slice(i, i + CHUNK);
-      const sql = `SELECT ${id}, ${n}, pull_type, ${off}, data FROM ${table} WHERE ${id} IN (${marks(args.length)}) AND ${where}`;
+      const length = LIST_LENGTHS.find((l) => l >= args.length)!;
+      const last = args[args.length - 1]!;
+      while (args.length < length) args.push(last);
       if (from === to) args.push(from);
       else args.push(from, to);
       // an array binds as the list of anonymous parameters (no spread of hundreds of arguments)
-      const rows = this.statement(sql).all(args) as [string, number, string, number, Buffer][];
+      const rows = this.statement(rowsSql(kind, length, from === to)).all(args) as [string, number, string, number, Buffer][];
       for (let r = 0; r < rows.length; r++) {
         const row = rows[r]!;
         const num = row[1];
         each(row[0], num, cellCurve(kind, num, row[2], row[3], decodeValues(row[4])));
       }
+    }
+  }
+
+  /** Prepares the summary's reads for every list length now (a query thread starting), not on a first summary. */
+  prepareSummaryReads(): void {
+    for (const length of LIST_LENGTHS) {
+      this.statement(rowsSql('hours', length, false));
+      this.statement(rowsSql('user', length, true));
     }
   }
 
@@ -264,6 +278,13 @@ export class CurveReader {
     }
     return stmt;
   }
+}
+
+/** The read of `length` ids' rows with one number (`single`) or a range of them. */
+function rowsSql(kind: CellKind, length: number, single: boolean): string {
+  const { table, id, n, off } = TABLE[kind];
+  const where = single ? `${n} = ?` : `${n} BETWEEN ? AND ?`;
+  return `SELECT ${id}, ${n}, pull_type, ${off}, data FROM ${table} WHERE ${id} IN (${marks(length)}) AND ${where}`;
 }
 
 /**

@@ -65,6 +65,7 @@ if (init.checkpointMs) {
 // the summary's code made hot on a synthetic store of its own before the thread reports ready (./warm-up.ts),
 // so the first summary after a restart does not run in the interpreter; it never touches the real store
 warmUp();
+reader.prepareSummaryReads();
 port.postMessage({ id: 0, result: undefined, cache: reader.cache.stats() } satisfies QueryReply);
 
 setInterval(() => {
