@@ -72,6 +72,9 @@ test('warming up in process changes no answer of a store, and a dead query threa
     assert.equal(first.length, 2);
     warmUp(1);
     assert.deepEqual(await store.userPeaks(users, from, to), first);
+    // a user named twice counts once, on a fresh thread cache and in process, and leaves the caches right
+    const twice = [users[1]!, ...users, users[1]!];
+    assert.deepEqual(await inline(file, twice, from, to), first);
     // the thread dies (as on a crash): its replacement starts, warms up and answers the same
     const pool = (store as unknown as { pool: { slots: { worker: Worker }[] } }).pool;
     const dead = pool.slots[0]!.worker;
@@ -80,6 +83,7 @@ test('warming up in process changes no answer of a store, and a dead query threa
     await exited;
     assert.notEqual(pool.slots[0]!.worker, dead, 'a new thread took the slot');
     await store.ping();
+    assert.deepEqual(await store.userPeaks(twice, from, to), first);
     assert.deepEqual(await store.userPeaks(users, from, to), first);
     assert.deepEqual(await store.userPeaks(users, from + DAY_MINUTES, to), await inline(file, users, from + DAY_MINUTES, to));
   } finally {

@@ -117,8 +117,10 @@ export class CurveReader {
    * The summary: the peak of the users' summed curves over [from, to) per pull type, earliest minute on ties
    * (src/domain/peak-search.ts), from the hour blocks and the day curves of the visited hours only.
    */
-  userPeaks(ids: readonly string[], from: number, to: number): PeaksResult {
-    if (ids.length === 0 || to <= from) return { peaks: [], search: { hours: 0, visited: 0, reads: 0 } };
+  userPeaks(users: readonly string[], from: number, to: number): PeaksResult {
+    if (users.length === 0 || to <= from) return { peaks: [], search: { hours: 0, visited: 0, reads: 0 } };
+    // a user counts once, however often it is named
+    const ids = new Set(users).size === users.length ? users : [...new Set(users)];
     return this.snapshot(() => {
       const { first, last } = dayRange(from, to);
       const b0 = blockOf(first);
@@ -210,9 +212,14 @@ export class CurveReader {
     for (let k = 0; k < missing.length; k++) {
       const id = ids[missing[k]!]!;
       const row = out[missing[k]!]!;
+      // slot, not k: an id given twice has its rows under its last slot
+      const at = slot.get(id)! * width;
       for (let n = n0; n <= n1; n++) {
-        if (this.cache.has(kind, id, n)) continue;
-        const cell = found[k * width + n - n0] ?? EMPTY;
+        if (this.cache.has(kind, id, n)) {
+          row[n - n0] = this.cache.peek(kind, id, n)!;
+          continue;
+        }
+        const cell = found[at + n - n0] ?? EMPTY;
         this.cache.set(kind, id, n, cell);
         row[n - n0] = cell;
       }
