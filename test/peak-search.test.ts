@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { peaksOfSum, type CurveSpan } from '../src/domain/peak.js';
-import { DAY_HOURS, PeakSearch, searchPeaks, type HourSpan } from '../src/domain/peak-search.js';
+import { DAY_HOURS, PeakSearch, searchPeaks, sparseHours, type HourSpan } from '../src/domain/peak-search.js';
 
 const DAY = 19_000 * 1440; // a UTC midnight, epoch minutes
 
@@ -113,4 +113,40 @@ test('keys without viewers are left out, and nothing is visited without bounds',
   const s = new PeakSearch(DAY, DAY + 60, []);
   assert.equal(s.need(), undefined);
   assert.deepEqual(s.peaks(), []);
+});
+
+test('the sparse form of hour maxima holds exactly the non-zero hours, and only when at most a third are', () => {
+  const naive = (values: ArrayLike<number>) => {
+    const at: number[] = [];
+    for (let i = 0; i < values.length; i++) if (values[i] !== 0) at.push(i);
+    return at.length * 3 > values.length ? undefined : { at, max: at.map((i) => values[i]!) };
+  };
+  const kinds: ((raw: number[]) => ArrayLike<number>)[] = [
+    (raw) => Uint8Array.from(raw),
+    (raw) => Uint16Array.from(raw),
+    (raw) => Uint32Array.from(raw),
+    (raw) => raw,
+  ];
+  fc.assert(
+    fc.property(
+      fc.constantFrom(...kinds),
+      fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 255 })), { maxLength: 800 }),
+      (kind, raw) => {
+        const values = kind(raw);
+        const got = sparseHours(values);
+        const want = naive(values);
+        if (!want) return assert.equal(got, undefined);
+        assert.ok(got);
+        assert.deepEqual([...got.at], want.at);
+        assert.deepEqual([...got.max], want.max);
+      },
+    ),
+    { numRuns: 600 },
+  );
+  // the threshold itself: 256 of 768 non-zero is sparse, 257 is not
+  const block = new Uint16Array(768);
+  for (let i = 0; i < 256; i++) block[i * 3] = 1000 + i;
+  assert.equal(sparseHours(block)?.at.length, 256);
+  block[1] = 7;
+  assert.equal(sparseHours(block), undefined);
 });

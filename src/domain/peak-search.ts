@@ -39,17 +39,72 @@ export interface SparseHours {
 
 /** The non-zero hours of hour maxima, or undefined when more than a third of them are non-zero. */
 export function sparseHours(values: ArrayLike<number>): SparseHours | undefined {
-  let n = 0;
-  for (let i = 0; i < values.length; i++) if (values[i] !== 0) n++;
-  if (n * 3 > values.length) return undefined;
-  const at = new Uint16Array(n);
-  const max = new Uint32Array(n);
-  for (let i = 0, k = 0; i < values.length; i++) {
-    if (values[i] === 0) continue;
-    at[k] = i;
-    max[k++] = values[i]!;
+  const limit = Math.floor(values.length / 3);
+  if (scratchAt.length < limit) {
+    scratchAt = new Uint16Array(limit);
+    scratchMax = new Uint32Array(limit);
   }
-  return { at, max };
+  const n =
+    values instanceof Uint8Array
+      ? nonZeroU8(values, limit)
+      : values instanceof Uint16Array
+        ? nonZeroU16(values, limit)
+        : values instanceof Uint32Array
+          ? nonZeroU32(values, limit)
+          : nonZeroAny(values, limit);
+  if (n < 0) return undefined;
+  return { at: scratchAt.slice(0, n), max: scratchMax.slice(0, n) };
+}
+
+// One pass over the maxima into these, then one copy of the few found: the cold summary derives the sparse
+// form of every block it reads (thousands), so this loop is on its path. One copy per element type, as below.
+let scratchAt = new Uint16Array(256);
+let scratchMax = new Uint32Array(256);
+
+/** Writes the non-zero (offset, value) pairs into the scratch arrays; their count, or -1 past `limit`. */
+function nonZeroU8(values: Uint8Array, limit: number): number {
+  let n = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v === 0) continue;
+    if (n === limit) return -1;
+    scratchAt[n] = i;
+    scratchMax[n++] = v;
+  }
+  return n;
+}
+function nonZeroU16(values: Uint16Array, limit: number): number {
+  let n = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v === 0) continue;
+    if (n === limit) return -1;
+    scratchAt[n] = i;
+    scratchMax[n++] = v;
+  }
+  return n;
+}
+function nonZeroU32(values: Uint32Array, limit: number): number {
+  let n = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v === 0) continue;
+    if (n === limit) return -1;
+    scratchAt[n] = i;
+    scratchMax[n++] = v;
+  }
+  return n;
+}
+function nonZeroAny(values: ArrayLike<number>, limit: number): number {
+  let n = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v === 0) continue;
+    if (n === limit) return -1;
+    scratchAt[n] = i;
+    scratchMax[n++] = v;
+  }
+  return n;
 }
 
 function addSparse(target: Float64Array, start: number, sparse: SparseHours, from: number, to: number): void {

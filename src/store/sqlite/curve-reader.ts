@@ -18,6 +18,12 @@ import { ChangeLog } from './change-log.js';
 import { dayRange } from './curve-tables.js';
 
 const CHUNK = 500;
+/**
+ * Lengths an id list is padded to (repeating its last id, which IN ignores): a connection prepares a few
+ * statements, not one per list length. Preparing a statement with hundreds of parameters costs about as much
+ * as reading hundreds of rows, and the cold summary reads lists of every length, one per hour it sums.
+ */
+const LIST_LENGTHS = [1, 8, 64, CHUNK];
 const TABLE: Record<CellKind, { table: string; id: string; n: string; off: string }> = {
   user: { table: 'user_curves', id: 'user_id', n: 'day', off: 'off' },
   channel: { table: 'channel_curves', id: 'channel_id', n: 'day', off: 'off' },
@@ -111,8 +117,10 @@ export class CurveReader {
    * The summary: the peak of the users' summed curves over [from, to) per pull type, earliest minute on ties
    * (src/domain/peak-search.ts), from the hour blocks and the day curves of the visited hours only.
    */
-  userPeaks(ids: readonly string[], from: number, to: number): PeaksResult {
-    if (ids.length === 0 || to <= from) return { peaks: [], search: { hours: 0, visited: 0, reads: 0 } };
+  userPeaks(users: readonly string[], from: number, to: number): PeaksResult {
+    if (users.length === 0 || to <= from) return { peaks: [], search: { hours: 0, visited: 0, reads: 0 } };
+    // a user counts once, however often it is named
+    const ids = new Set(users).size === users.length ? users : [...new Set(users)];
     return this.snapshot(() => {
       const { first, last } = dayRange(from, to);
       const b0 = blockOf(first);
@@ -153,9 +161,14 @@ export class CurveReader {
       else for (const c of cell) segments.push(c.minutes!);
     }
     if (missing.length === 0) return segments;
-    const found = this.readRange('user', missing, day, day);
+    const found = new Map<string, CellCurve[]>();
+    this.readRows('user', missing, day, day, (id, _day, curve) => {
+      const cell = found.get(id);
+      if (cell) cell.push(curve);
+      else found.set(id, [curve]);
+    });
     for (const id of missing) {
-      const cell = found.get(id)?.get(day) ?? EMPTY;
+      const cell = found.get(id) ?? EMPTY;
       this.cache.set('user', id, day, cell);
       for (const c of cell) segments.push(c.minutes!);
     }
@@ -165,8 +178,9 @@ export class CurveReader {
   /** cells[i][n - n0] for ids[i] and n in [n0, n1], through the cache; misses read in chunks of ids. */
   private cells(kind: CellKind, ids: readonly string[], n0: number, n1: number): Cell[][] {
     const out: Cell[][] = [];
-    const missingIds: string[] = [];
-    for (const id of ids) {
+    const missing: number[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
       const row: Cell[] = [];
       let miss = false;
       for (let n = n0; n <= n1; n++) {
@@ -174,17 +188,38 @@ export class CurveReader {
         if (!cell) miss = true;
         row.push(cell ?? EMPTY);
       }
-      if (miss) missingIds.push(id);
+      if (miss) missing.push(i);
       out.push(row);
     }
-    if (missingIds.length === 0) return out;
-    const found = this.readRange(kind, missingIds, n0, n1);
-    const position = new Map(ids.map((id, i) => [id, i]));
-    for (const id of missingIds) {
-      const row = out[position.get(id)!]!;
+    if (missing.length === 0) return out;
+    // found[k * width + (n - n0)]: the curves read for ids[missing[k]] and number n
+    const width = n1 - n0 + 1;
+    const found: (CellCurve[] | undefined)[] = new Array(missing.length * width);
+    const slot = new Map<string, number>();
+    for (let k = 0; k < missing.length; k++) slot.set(ids[missing[k]!]!, k);
+    this.readRows(
+      kind,
+      missing.map((i) => ids[i]!),
+      n0,
+      n1,
+      (id, n, curve) => {
+        const at = slot.get(id)! * width + n - n0;
+        const cell = found[at];
+        if (cell) cell.push(curve);
+        else found[at] = [curve];
+      },
+    );
+    for (let k = 0; k < missing.length; k++) {
+      const id = ids[missing[k]!]!;
+      const row = out[missing[k]!]!;
+      // slot, not k: an id given twice has its rows under its last slot
+      const at = slot.get(id)! * width;
       for (let n = n0; n <= n1; n++) {
-        if (this.cache.has(kind, id, n)) continue;
-        const cell = found.get(id)?.get(n) ?? EMPTY;
+        if (this.cache.has(kind, id, n)) {
+          row[n - n0] = this.cache.peek(kind, id, n)!;
+          continue;
+        }
+        const cell = found[at + n - n0] ?? EMPTY;
         this.cache.set(kind, id, n, cell);
         row[n - n0] = cell;
       }
@@ -194,28 +229,51 @@ export class CurveReader {
 
   /** Rows of the ids with number in [lo, hi], grouped id -> number -> cell. */
   private readRange(kind: CellKind, ids: readonly string[], from: number, to: number): Map<string, Map<number, CellCurve[]>> {
-    const { table, id, n, off } = TABLE[kind];
     const found = new Map<string, Map<number, CellCurve[]>>();
+    this.readRows(kind, ids, from, to, (id, n, curve) => {
+      let byNumber = found.get(id);
+      if (!byNumber) found.set(id, (byNumber = new Map()));
+      const cell = byNumber.get(n);
+      if (cell) cell.push(curve);
+      else byNumber.set(n, [curve]);
+    });
+    return found;
+  }
+
+  /**
+   * Every stored curve of the ids with number in [from, to], decoded, in chunks of ids. The summary's cold
+   * path reads thousands of rows through here, so it builds nothing per row beyond the curve (callers group).
+   */
+  private readRows(
+    kind: CellKind,
+    ids: readonly string[],
+    from: number,
+    to: number,
+    each: (id: string, n: number, curve: CellCurve) => void,
+  ): void {
     for (let i = 0; i < ids.length; i += CHUNK) {
-      const chunk = ids.slice(i, i + CHUNK);
-      const where = from === to ? `${n} = ?` : `${n} BETWEEN ? AND ?`;
-      const sql = `SELECT ${id}, ${n}, pull_type, ${off}, data FROM ${table} WHERE ${id} IN (${marks(chunk.length)}) AND ${where}`;
-      const args = from === to ? [...chunk, from] : [...chunk, from, to];
-      for (const [rowId, num, pullType, o, data] of this.statement(sql).all(...args) as [
-        string,
-        number,
-        string,
-        number,
-        Buffer,
-      ][]) {
-        let byNumber = found.get(rowId);
-        if (!byNumber) found.set(rowId, (byNumber = new Map()));
-        let cell = byNumber.get(num);
-        if (!cell) byNumber.set(num, (cell = []));
-        cell.push(cellCurve(kind, num, pullType, o, decodeValues(data)));
+      const args: (string | number)[] = ids.slice(i, i + CHUNK);
+      const length = LIST_LENGTHS.find((l) => l >= args.length)!;
+      const last = args[args.length - 1]!;
+      while (args.length < length) args.push(last);
+      if (from === to) args.push(from);
+      else args.push(from, to);
+      // an array binds as the list of anonymous parameters (no spread of hundreds of arguments)
+      const rows = this.statement(rowsSql(kind, length, from === to)).all(args) as [string, number, string, number, Buffer][];
+      for (let r = 0; r < rows.length; r++) {
+        const row = rows[r]!;
+        const num = row[1];
+        each(row[0], num, cellCurve(kind, num, row[2], row[3], decodeValues(row[4])));
       }
     }
-    return found;
+  }
+
+  /** Prepares the summary's reads for every list length now (a query thread starting), not on a first summary. */
+  prepareSummaryReads(): void {
+    for (const length of LIST_LENGTHS) {
+      this.statement(rowsSql('hours', length, false));
+      this.statement(rowsSql('user', length, true));
+    }
   }
 
   /** Prepared once per distinct text (IN lists differ only by their length), returning rows as arrays. */
@@ -227,6 +285,13 @@ export class CurveReader {
     }
     return stmt;
   }
+}
+
+/** The read of `length` ids' rows with one number (`single`) or a range of them. */
+function rowsSql(kind: CellKind, length: number, single: boolean): string {
+  const { table, id, n, off } = TABLE[kind];
+  const where = single ? `${n} = ?` : `${n} BETWEEN ? AND ?`;
+  return `SELECT ${id}, ${n}, pull_type, ${off}, data FROM ${table} WHERE ${id} IN (${marks(length)}) AND ${where}`;
 }
 
 /**

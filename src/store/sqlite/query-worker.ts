@@ -14,6 +14,7 @@ import Database from 'better-sqlite3';
 import { CurveCache } from '../curve-cache.js';
 import { CurveReader } from './curve-reader.js';
 import type { QueryReply, QueryRequest, QueryThreadInit } from './query-protocol.js';
+import { warmUp } from './warm-up.js';
 
 const FOLLOW_IDLE_MS = 1000;
 
@@ -61,6 +62,10 @@ if (init.checkpointMs) {
   }, init.checkpointMs).unref();
 }
 
+// the summary's code made hot on a synthetic store of its own before the thread reports ready (./warm-up.ts),
+// so the first summary after a restart does not run in the interpreter; it never touches the real store
+warmUp();
+reader.prepareSummaryReads();
 port.postMessage({ id: 0, result: undefined, cache: reader.cache.stats() } satisfies QueryReply);
 
 setInterval(() => {
