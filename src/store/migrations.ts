@@ -79,6 +79,19 @@ export const MIGRATIONS: readonly Migration[] = [
       ],
     },
   },
+  {
+    version: 4,
+    name: "SQLite's open minutes: small writes appended, folded into the day curves in the background",
+    // src/store/open-minutes.ts; PostgreSQL writes small batches into the day curves directly
+    sql: {
+      sqlite: [
+        `CREATE TABLE IF NOT EXISTS open_minutes (
+          seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, id TEXT NOT NULL, pull_type TEXT NOT NULL,
+          minute INTEGER NOT NULL, value INTEGER NOT NULL)`,
+      ],
+      postgres: [],
+    },
+  },
 ];
 
 /** Migrations after version 1 that need code beyond their statements run it right after them (see the stores). */

@@ -8,7 +8,7 @@ import { track } from '../../metrics/metrics.js';
 import { CurveCache, type CacheStats } from '../curve-cache.js';
 import { moveChannel, writeGroups } from '../curve-writes.js';
 import { decodeValues } from '../day-curve.js';
-import { MinuteBatch } from '../group-minutes.js';
+import { MinuteBatch, type DayUpdates } from '../group-minutes.js';
 import { HOUR_BLOCKS_VERSION, MIGRATIONS_TABLE, pending } from '../migrations.js';
 import { FencedError, newerThan, type FenceToken } from '../fence.js';
 import { appPatchColumns, toApp, type AppRow } from '../rows.js';
@@ -50,7 +50,18 @@ export interface SqliteStoreOptions {
   inlineUserDays?: number;
   /** scheduling niceness of the query threads (default 0: the main thread's priority) */
   queryNice?: number;
+  /** open minutes folded into the day curves once this many are held (default FOLD_ROWS) */
+  foldRows?: number;
+  /** ... or once the oldest is this old, in ms (default FOLD_AGE_MS) */
+  foldAgeMs?: number;
 }
+
+/** Batches of at most this many rows are appended as open minutes (../open-minutes.ts); larger ones write curves. */
+export const OPEN_MAX_ROWS = 20_000;
+/** Open minutes held before a fold: ~75 one-minute pushes of 1,000 channels and their ~300 owners. */
+const FOLD_ROWS = 100_000;
+const FOLD_AGE_MS = 60 * 60_000;
+const FOLD_CHECK_MS = 60_000;
 
 /**
  * The embedded store: one SQLite file (WAL, synchronous=FULL: a committed minute survives a crash). Curves are
@@ -72,6 +83,10 @@ export class SqliteStore implements Store {
   private readonly userApps = new Map<string, string>();
   private readonly owners = new Map<string, string | null>();
   private checkedAt = -Infinity;
+  private readonly foldRows: number;
+  private readonly foldAgeMs: number;
+  private readonly foldTimer: NodeJS.Timeout;
+  private foldQueued = false;
   private readonly dataVersion: Database.Statement;
   private seenVersion: unknown;
 
@@ -101,6 +116,9 @@ export class SqliteStore implements Store {
     this.writer = new CurveWriter(this.db, this.reader, (channelId) => this.ownerOf(channelId));
     this.pool = threads > 0 ? new QueryPool(path.resolve(file), threads, share, options.queryNice ?? 0) : undefined;
     this.inlineUserDays = options.inlineUserDays ?? INLINE_USER_DAYS;
+    this.foldRows = options.foldRows ?? FOLD_ROWS;
+    this.foldAgeMs = options.foldAgeMs ?? FOLD_AGE_MS;
+    this.foldTimer = setInterval(() => this.foldSoon(), Math.min(FOLD_CHECK_MS, this.foldAgeMs)).unref();
     // a query thread checkpoints the WAL in the background instead of the commit that crosses the threshold
     if (this.pool) this.db.pragma('wal_autocheckpoint = 0');
     // /metrics reads every cache of the store, the query threads' as of their last reply
@@ -186,6 +204,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.foldTimer);
     this.untrack();
     await this.pool?.close();
     if (this.db.open) this.db.close();
@@ -289,7 +308,10 @@ export class SqliteStore implements Store {
 
   async removeUser(userId: string): Promise<boolean> {
     return this.db.transaction(() => {
-      this.writer.run(true, () => this.writer.dropUser(userId));
+      this.writer.run(true, () => {
+        this.writer.foldOpen();
+        this.writer.dropUser(userId);
+      });
       this.userApps.delete(userId);
       this.owners.clear();
       this.stmt.deleteUserChannels.run(userId);
@@ -370,10 +392,14 @@ export class SqliteStore implements Store {
 
   /** Adds (or subtracts) all of a channel's stored curves to its owner's, when ownership changes. */
   private moveChannelCurves(channelId: string, userId: string, sign: 1 | -1): void {
-    const curves = (this.stmt.channelCurves.all(channelId) as [string, number, number, Buffer][]).map(
-      ([pullType, day, off, data]) => ({ pullType, day, curve: { off, values: decodeValues(data) } }),
-    );
-    this.writer.run(true, () => moveChannel(curves, userId, sign, this.writer));
+    this.writer.run(true, () => {
+      // the stored curves are read below: fold the open minutes into them first
+      this.writer.foldOpen();
+      const curves = (this.stmt.channelCurves.all(channelId) as [string, number, number, Buffer][]).map(
+        ([pullType, day, off, data]) => ({ pullType, day, curve: { off, values: decodeValues(data) } }),
+      );
+      moveChannel(curves, userId, sign, this.writer);
+    });
   }
 
   async setChannelMinutes(rows: readonly ChannelMinute[]): Promise<void> {
@@ -383,12 +409,72 @@ export class SqliteStore implements Store {
   async setMinuteBatch(batch: MinuteBatch): Promise<void> {
     if (batch.rows === 0) return;
     const groups = batch.groups();
-    this.db
-      .transaction(() => {
-        this.fresh(true);
-        this.writer.run(groups.length <= WRITE_THROUGH_MAX_GROUPS, () => writeGroups(groups, this.writer));
-      })
-      .immediate();
+    this.writing(() =>
+      this.db
+        .transaction(() => {
+          this.fresh(true);
+          this.writeCurves(batch.rows, groups);
+        })
+        .immediate(),
+    );
+  }
+
+  /**
+   * Inside a write transaction: a small batch appended as open minutes; a large one (after folding the open
+   * minutes) through the day curves directly.
+   */
+  private writeCurves(rows: number, groups: DayUpdates[]): void {
+    if (rows <= OPEN_MAX_ROWS) {
+      this.writer.run(true, () => this.writer.appendOpen(groups));
+      return;
+    }
+    this.writer.run(groups.length <= WRITE_THROUGH_MAX_GROUPS, () => {
+      this.writer.foldOpen();
+      writeGroups(groups, this.writer);
+    });
+  }
+
+  /** Runs a write; if it fails (rolled back, commit included), the cache and open minutes are read again. */
+  private writing<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (e) {
+      this.reader.reindexOpen();
+      throw e;
+    } finally {
+      if (this.reader.open.size >= this.foldRows) this.foldSoon();
+    }
+  }
+
+  /**
+   * Folds the open minutes into the day curves, user curves and hour blocks now (one write transaction).
+   * Returns the minutes folded. The store does it on its own once FOLD_ROWS are open or the oldest is
+   * FOLD_AGE_MS old.
+   */
+  async foldOpenMinutes(): Promise<number> {
+    return this.writing(() =>
+      this.db
+        .transaction(() => {
+          this.fresh(true);
+          return this.writer.run(true, () => this.writer.foldOpen());
+        })
+        .immediate(),
+    );
+  }
+
+  /** A fold after the current request, when enough minutes are open or the oldest is old enough. */
+  private foldSoon(): void {
+    const open = this.reader.open;
+    if (this.foldQueued || open.size === 0) return;
+    if (open.size < this.foldRows && Date.now() - open.since < this.foldAgeMs) return;
+    this.foldQueued = true;
+    setImmediate(() => {
+      this.foldQueued = false;
+      if (!this.db.open) return;
+      this.foldOpenMinutes().catch(() => {
+        // storage unavailable now: the open minutes stay where they are (in the database), the next check retries
+      });
+    });
   }
 
   async claimFence(token: FenceToken): Promise<string | undefined> {
@@ -407,16 +493,18 @@ export class SqliteStore implements Store {
   /** setChannelMinutes behind the fence check, the progress saved in the same transaction. */
   async setChannelMinutesFenced(rows: readonly ChannelMinute[], token: FenceToken, progress: string): Promise<void> {
     const groups = MinuteBatch.of(rows).groups();
-    this.db
-      .transaction(() => {
-        const row = this.stmt.getFence.get(token.key) as { generation: number; epoch: number } | undefined;
-        if (!row || row.generation !== token.generation || row.epoch !== token.epoch) throw new FencedError(token.key);
-        this.stmt.saveFenceProgress.run(progress, token.key);
-        if (groups.length === 0) return;
-        this.fresh(true);
-        this.writer.run(groups.length <= WRITE_THROUGH_MAX_GROUPS, () => writeGroups(groups, this.writer));
-      })
-      .immediate();
+    this.writing(() =>
+      this.db
+        .transaction(() => {
+          const row = this.stmt.getFence.get(token.key) as { generation: number; epoch: number } | undefined;
+          if (!row || row.generation !== token.generation || row.epoch !== token.epoch) throw new FencedError(token.key);
+          this.stmt.saveFenceProgress.run(progress, token.key);
+          if (groups.length === 0) return;
+          this.fresh(true);
+          this.writeCurves(rows.length, groups);
+        })
+        .immediate(),
+    );
   }
 
   async listFenceProgress(keyPrefix: string): Promise<Map<string, string | undefined>> {
