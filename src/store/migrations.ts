@@ -85,9 +85,8 @@ export const MIGRATIONS: readonly Migration[] = [
     // src/store/open-minutes.ts; PostgreSQL writes small batches into the day curves directly
     sql: {
       sqlite: [
-        `CREATE TABLE IF NOT EXISTS open_minutes (
-          seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, id TEXT NOT NULL, pull_type TEXT NOT NULL,
-          minute INTEGER NOT NULL, value INTEGER NOT NULL)`,
+        // one row per small write transaction: its open minutes as JSON [kind, id, pull type, epoch minute, value][]
+        'CREATE TABLE IF NOT EXISTS open_minutes (seq INTEGER PRIMARY KEY AUTOINCREMENT, minutes TEXT NOT NULL)',
       ],
       postgres: [],
     },

@@ -23,9 +23,8 @@ import { BLOCK_DAYS, BLOCK_HOURS } from './hour-blocks.js';
 /** 'c' a channel's minute, 'u' a user's (the sum of its channels' at the time of the write). */
 export type OpenKind = 'c' | 'u';
 
-/** One open minute as stored: `minute` an epoch minute; `seq` orders the rows (a later one wins). */
+/** One open minute: `minute` an epoch minute. */
 export interface OpenRow {
-  seq: number;
   kind: OpenKind;
   id: string;
   pullType: string;
@@ -33,16 +32,23 @@ export interface OpenRow {
   value: number;
 }
 
-/** Minute of the day -> value, per pull type: the open minutes of one day of one id. */
-export type OpenDay = ReadonlyMap<string, ReadonlyMap<number, OpenRow>>;
+/** Per pull type, minute of the day -> value: the open minutes of one day of one id. */
+export type OpenDay = ReadonlyMap<string, ReadonlyMap<number, number>>;
 
-const key = (kind: OpenKind, id: string) => `${kind}\u0000${id}`;
+const idKey = (kind: OpenKind, id: string) => `${kind}\u0000${id}`;
 
+/**
+ * A connection's index of the open minutes, fed in the order they were written (a later value of a minute
+ * replaces an earlier one). A fold writes every open minute of the ids it names into the stored curves, so
+ * forgetting an id forgets all of its minutes.
+ */
 export class OpenMinutes {
-  /** kind + id -> day -> pull type -> minute of the day -> latest row */
-  private readonly byId = new Map<string, Map<number, Map<string, Map<number, OpenRow>>>>();
+  /** kind + id + day -> pull type -> minute of the day -> value */
+  private readonly cells = new Map<string, Map<string, Map<number, number>>>();
+  /** kind + id -> days with open minutes */
+  private readonly days = new Map<string, Set<number>>();
   private count = 0;
-  /** the highest seq added */
+  /** the highest seq (write) indexed */
   seen = 0;
   /** when the index last went from empty to not empty (ms), for the store's fold by age */
   since = 0;
@@ -52,85 +58,96 @@ export class OpenMinutes {
     return this.count;
   }
 
-  add(row: OpenRow): void {
-    if (row.seq > this.seen) this.seen = row.seq;
-    const k = key(row.kind, row.id);
-    let days = this.byId.get(k);
-    if (!days) this.byId.set(k, (days = new Map()));
-    const day = Math.floor(row.minute / DAY_MINUTES);
-    let pulls = days.get(day);
-    if (!pulls) days.set(day, (pulls = new Map()));
-    let minutes = pulls.get(row.pullType);
-    if (!minutes) pulls.set(row.pullType, (minutes = new Map()));
-    const m = row.minute - day * DAY_MINUTES;
-    const old = minutes.get(m);
-    if (old && old.seq > row.seq) return;
-    if (!old) {
-      if (this.count === 0) this.since = Date.now();
-      this.count++;
+  /** The pull-type map of one day of an id, made when missing. */
+  private pulls(kind: OpenKind, id: string, day: number): Map<string, Map<number, number>> {
+    const k = `${kind}\u0000${id}\u0000${day}`;
+    let pulls = this.cells.get(k);
+    if (!pulls) {
+      this.cells.set(k, (pulls = new Map()));
+      const ik = idKey(kind, id);
+      let days = this.days.get(ik);
+      if (!days) this.days.set(ik, (days = new Set()));
+      days.add(day);
     }
-    minutes.set(m, row);
+    return pulls;
   }
 
-  /** Forgets the id's rows up to `seq` (they were folded into the stored curves). */
-  dropThrough(kind: OpenKind, id: string, seq: number): void {
-    const k = key(kind, id);
-    const days = this.byId.get(k);
-    if (!days) return;
-    for (const [day, pulls] of days) {
-      for (const [pullType, minutes] of pulls) {
-        for (const [m, row] of minutes) {
-          if (row.seq > seq) continue;
-          minutes.delete(m);
-          this.count--;
-        }
-        if (minutes.size === 0) pulls.delete(pullType);
-      }
-      if (pulls.size === 0) days.delete(day);
+  /** Sets minutes of one day of an id (minutes of the UTC day), written by transaction `seq`. */
+  set(seq: number, kind: OpenKind, id: string, pullType: string, day: number, minutes: ArrayLike<number>, values: ArrayLike<number>): void {
+    if (seq > this.seen) this.seen = seq;
+    const pulls = this.pulls(kind, id, day);
+    let open = pulls.get(pullType);
+    if (!open) pulls.set(pullType, (open = new Map()));
+    if (this.count === 0) this.since = Date.now();
+    for (let k = 0; k < minutes.length; k++) {
+      const before = open.size;
+      open.set(minutes[k]!, values[k]!);
+      this.count += open.size - before;
     }
-    if (days.size === 0) this.byId.delete(k);
+  }
+
+  /** Adds one row written by transaction `seq`. */
+  add(seq: number, row: OpenRow): void {
+    const day = Math.floor(row.minute / DAY_MINUTES);
+    this.set(seq, row.kind, row.id, row.pullType, day, [row.minute - day * DAY_MINUTES], [row.value]);
+  }
+
+  /** Forgets an id's open minutes (they were folded into the stored curves). */
+  drop(kind: OpenKind, id: string): void {
+    const ik = idKey(kind, id);
+    const days = this.days.get(ik);
+    if (!days) return;
+    for (const day of days) {
+      const k = `${kind}\u0000${id}\u0000${day}`;
+      for (const open of this.cells.get(k)?.values() ?? []) this.count -= open.size;
+      this.cells.delete(k);
+    }
+    this.days.delete(ik);
   }
 
   clear(): void {
-    this.byId.clear();
+    this.cells.clear();
+    this.days.clear();
     this.count = 0;
     this.seen = 0;
   }
 
   /** The open minutes of one UTC day of an id, or undefined when it has none. */
   day(kind: OpenKind, id: string, day: number): OpenDay | undefined {
-    return this.byId.get(key(kind, id))?.get(day);
+    return this.cells.get(`${kind}\u0000${id}\u0000${day}`);
   }
 
   /** Every id of the kind with open minutes. */
   ids(kind: OpenKind): string[] {
     const out: string[] = [];
-    for (const k of this.byId.keys()) if (k.charCodeAt(0) === kind.charCodeAt(0)) out.push(k.slice(2));
+    for (const k of this.days.keys()) if (k.charCodeAt(0) === kind.charCodeAt(0)) out.push(k.slice(2));
     return out;
   }
 
-  /** Every open row of an id (its latest per minute), in no particular order. */
+  /** Every open minute of an id. */
   *rows(kind: OpenKind, id: string): Generator<OpenRow> {
-    const days = this.byId.get(key(kind, id));
-    if (!days) return;
-    for (const pulls of days.values()) for (const minutes of pulls.values()) yield* minutes.values();
+    for (const day of this.days.get(idKey(kind, id)) ?? []) {
+      for (const [pullType, open] of this.day(kind, id, day)!) {
+        for (const [m, value] of open) yield { kind, id, pullType, minute: day * DAY_MINUTES + m, value };
+      }
+    }
   }
 
   /** Per pull type, the largest open value of each hour of a user's block (hour index within the block). */
   blockHours(userId: string, block: number): Map<string, Map<number, number>> | undefined {
-    const days = this.byId.get(key('u', userId));
+    const days = this.days.get(idKey('u', userId));
     if (!days) return undefined;
     let out: Map<string, Map<number, number>> | undefined;
-    for (const [day, pulls] of days) {
+    for (const day of days) {
       const d = day - block * BLOCK_DAYS;
       if (d < 0 || d >= BLOCK_DAYS) continue;
-      for (const [pullType, minutes] of pulls) {
+      for (const [pullType, minutes] of this.day('u', userId, day)!) {
         out ??= new Map();
         let hours = out.get(pullType);
         if (!hours) out.set(pullType, (hours = new Map()));
-        for (const [m, row] of minutes) {
+        for (const [m, value] of minutes) {
           const h = d * DAY_HOURS + Math.floor(m / HOUR_MINUTES);
-          if (row.value > (hours.get(h) ?? 0)) hours.set(h, row.value);
+          if (value > (hours.get(h) ?? 0)) hours.set(h, value);
         }
       }
     }
@@ -139,13 +156,13 @@ export class OpenMinutes {
 }
 
 /** A stored day curve of one pull type with its open minutes set (undefined: the day is all zeros). */
-export function overlayDay(curve: DayCurve | undefined, open: ReadonlyMap<number, OpenRow>): DayCurve | undefined {
+export function overlayDay(curve: DayCurve | undefined, open: ReadonlyMap<number, number>): DayCurve | undefined {
   const minutes = new Uint16Array(open.size);
   const values = new Float64Array(open.size);
   let k = 0;
-  for (const [m, row] of open) {
+  for (const [m, value] of open) {
     minutes[k] = m;
-    values[k++] = row.value;
+    values[k++] = value;
   }
   return setMinutes(curve, minutes, values);
 }
@@ -174,10 +191,11 @@ export interface OpenSource {
 /**
  * The open rows (without seq) a batch appends: each channel minute whose last value differs from the current
  * one, then each owner's minute with the sum of its channels' changes added (clamped at zero, as the direct
- * path does). Channel rows come first, each list in group order.
+ * path does). Channel rows come first, by group; then user rows sorted by (user, pull type, minute), so the rows
+ * of one day curve are adjacent.
  */
-export function openRows(groups: readonly DayUpdates[], source: OpenSource): Omit<OpenRow, 'seq'>[] {
-  const out: Omit<OpenRow, 'seq'>[] = [];
+export function openRows(groups: readonly DayUpdates[], source: OpenSource): OpenRow[] {
+  const out: OpenRow[] = [];
   // owner, pull type, epoch minute -> summed change
   const deltas = new Map<string, { userId: string; pullType: string; minute: number; delta: number }>();
   const owners = new Map<string, string | undefined>();
@@ -187,12 +205,14 @@ export function openRows(groups: readonly DayUpdates[], source: OpenSource): Omi
     else owners.set(g.channelId, (owner = source.owner(g.channelId)));
     const current = source.channelCurve(g.channelId, g.pullType, g.day);
     const base = g.day * DAY_MINUTES;
-    const done = new Set<number>();
+    const done = g.minutes.length > 1 ? new Set<number>() : undefined;
     // from the end: the last row of a minute wins
     for (let k = g.minutes.length - 1; k >= 0; k--) {
       const m = g.minutes[k]!;
-      if (done.has(m)) continue;
-      done.add(m);
+      if (done) {
+        if (done.has(m)) continue;
+        done.add(m);
+      }
       const v = g.values[k]!;
       const d = v - valueAt(current, m);
       if (d === 0) continue;
@@ -206,7 +226,10 @@ export function openRows(groups: readonly DayUpdates[], source: OpenSource): Omi
   }
   let lastKey = '';
   let current: DayCurve | undefined;
-  for (const { userId, pullType, minute, delta } of deltas.values()) {
+  const sorted = [...deltas.values()].sort(
+    (a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0) || (a.pullType < b.pullType ? -1 : a.pullType > b.pullType ? 1 : 0) || a.minute - b.minute,
+  );
+  for (const { userId, pullType, minute, delta } of sorted) {
     if (delta === 0) continue;
     const day = Math.floor(minute / DAY_MINUTES);
     const k = `${userId}\u0000${pullType}\u0000${day}`;

@@ -47,7 +47,7 @@ export class CurveReader {
     readonly cache: CurveCache,
   ) {
     this.log = new ChangeLog(db);
-    this.openSince = db.prepare('SELECT seq, kind, id, pull_type, minute, value FROM open_minutes WHERE seq > ? ORDER BY seq').raw();
+    this.openSince = db.prepare('SELECT seq, minutes FROM open_minutes WHERE seq > ? ORDER BY seq').raw();
     const tx = db.transaction((work: () => unknown) => {
       this.sync();
       return work();
@@ -61,7 +61,7 @@ export class CurveReader {
    * minutes (new rows appended, folded ones forgotten).
    */
   sync(): void {
-    const followed = this.log.follow(this.cache, (kind, id, seq) => this.open.dropThrough(kind, id, seq));
+    const followed = this.log.follow(this.cache, (kind, id) => this.open.drop(kind, id));
     if (this.stale) {
       this.stale = false;
       this.cache.clear();
@@ -80,15 +80,9 @@ export class CurveReader {
   private stale = false;
 
   private readOpen(): void {
-    for (const [seq, kind, id, pullType, minute, value] of this.openSince.all(this.open.seen) as [
-      number,
-      OpenKind,
-      string,
-      string,
-      number,
-      number,
-    ][]) {
-      this.open.add({ seq, kind, id, pullType, minute, value });
+    for (const [seq, minutes] of this.openSince.all(this.open.seen) as [number, string][]) {
+      const rows = JSON.parse(minutes) as [OpenKind, string, string, number, number][];
+      for (const [kind, id, pullType, minute, value] of rows) this.open.add(seq, { kind, id, pullType, minute, value });
     }
   }
 

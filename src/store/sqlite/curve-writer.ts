@@ -18,7 +18,7 @@ import { decodeValues, encodeValues, type CurveValues, type DayCurve } from '../
 import type { Cell, CellKind } from '../curve-cache.js';
 import { MinuteBatch, type DayUpdates } from '../group-minutes.js';
 import { BLOCK_DAYS, blockOf } from '../hour-blocks.js';
-import { openRows, overlayHours, type OpenRow } from '../open-minutes.js';
+import { openRows, overlayHours } from '../open-minutes.js';
 import { DAY_MINUTES } from '../../domain/calendar.js';
 import { DAY_HOURS, HOUR_MINUTES } from '../../domain/peak-search.js';
 import { invalidate, type ChangeKey } from './change-log.js';
@@ -41,7 +41,7 @@ export class CurveWriter implements CurveIO {
       ...putStatements(db),
       dropUserCurves: db.prepare('DELETE FROM user_curves WHERE user_id = ?'),
       dropUserBlocks: db.prepare('DELETE FROM user_hours WHERE user_id = ?'),
-      appendOpen: db.prepare('INSERT INTO open_minutes (kind, id, pull_type, minute, value) VALUES (?, ?, ?, ?, ?)'),
+      appendOpen: db.prepare('INSERT INTO open_minutes (minutes) VALUES (?)'),
       dropOpen: db.prepare('DELETE FROM open_minutes WHERE seq <= ?'),
     };
     this.stored = new StoredCurves(db, ownerOf);
@@ -79,54 +79,58 @@ export class CurveWriter implements CurveIO {
    */
   appendOpen(groups: readonly DayUpdates[]): number {
     const rows = openRows(groups, this);
-    const open = this.reader.open;
-    // cell -> pull type -> rows, for the cached cells
-    const cells = new Map<string, { kind: 'c' | 'u'; id: string; day: number; pulls: Map<string, OpenRow[]> }>();
-    for (const r of rows) {
-      const seq = Number(this.stmt.appendOpen.run(r.kind, r.id, r.pullType, r.minute, r.value).lastInsertRowid);
-      const row = { ...r, seq };
-      open.add(row);
-      const day = Math.floor(r.minute / DAY_MINUTES);
-      const k = `${r.kind}\u0000${r.id}\u0000${day}`;
-      let cell = cells.get(k);
-      if (!cell) {
-        cells.set(k, (cell = { kind: r.kind, id: r.id, day, pulls: new Map() }));
-        this.keys.push([r.kind, r.id, day]);
-      }
-      let list = cell.pulls.get(r.pullType);
-      if (!list) cell.pulls.set(r.pullType, (list = []));
-      list.push(row);
-    }
+    if (rows.length === 0) return 0;
+    // one row for the whole write: a few pages instead of one row (and index entry) per minute
+    const seq = Number(
+      this.stmt.appendOpen.run(JSON.stringify(rows.map((r) => [r.kind, r.id, r.pullType, r.minute, r.value]))).lastInsertRowid,
+    );
+    // rows by cell and pull type (rows of one cell and pull type are adjacent: openRows writes them so)
     const cache = this.reader.cache;
-    for (const { kind, id, day, pulls } of cells.values()) {
+    for (let i = 0; i < rows.length; ) {
+      const { kind, id, pullType } = rows[i]!;
+      const day = Math.floor(rows[i]!.minute / DAY_MINUTES);
+      const base = day * DAY_MINUTES;
+      let j = i + 1;
+      while (
+        j < rows.length &&
+        rows[j]!.id === id &&
+        rows[j]!.kind === kind &&
+        rows[j]!.pullType === pullType &&
+        rows[j]!.minute >= base &&
+        rows[j]!.minute < base + DAY_MINUTES
+      )
+        j++;
+      const minutes = new Uint16Array(j - i);
+      const values = new Uint32Array(j - i);
+      for (let k = i; k < j; k++) {
+        minutes[k - i] = rows[k]!.minute - base;
+        values[k - i] = rows[k]!.value;
+      }
+      i = j;
+      this.reader.open.set(seq, kind, id, pullType, day, minutes, values);
+      this.keys.push([kind, id, day]);
       const cellKind = kind === 'c' ? 'channel' : 'user';
       const cached = cache.peek(cellKind, id, day);
-      if (cached) {
-        for (const [pullType, list] of pulls) {
-          const curve = find(cached, pullType);
-          const minutes = list.map((r) => r.minute - day * DAY_MINUTES);
-          const values = list.map((r) => r.value);
-          this.replace(cellKind, id, day, pullType, setMinutes(curve, minutes, values));
-        }
-      }
-      if (kind !== 'u') continue;
-      const block = blockOf(day);
-      const hours = cache.peek('hours', id, block);
-      if (!hours) continue;
-      for (const [pullType, list] of pulls) {
-        const raise = new Map<number, number>();
-        const at = (day - block * BLOCK_DAYS) * DAY_HOURS;
-        for (const r of list) {
-          const h = at + Math.floor((r.minute - day * DAY_MINUTES) / HOUR_MINUTES);
-          if (r.value > (raise.get(h) ?? 0)) raise.set(h, r.value);
-        }
-        const current = find(cache.peek('hours', id, block) ?? [], pullType)?.values;
-        let higher = !current;
-        if (current) for (const [h, max] of raise) if (max > current[h]!) higher = true;
-        if (higher) this.replace('hours', id, block, pullType, { off: 0, values: overlayHours(current, raise)! });
-      }
+      if (cached) this.replace(cellKind, id, day, pullType, setMinutes(find(cached, pullType), minutes, values));
+      if (kind === 'u') this.raiseBlock(id, pullType, day, minutes, values);
     }
     return rows.length;
+  }
+
+  /** A cached block of the user raised where open values pass the hour's bound (the bound stays an upper bound). */
+  private raiseBlock(userId: string, pullType: string, day: number, minutes: Uint16Array, values: Uint32Array): void {
+    const block = blockOf(day);
+    const cached = this.reader.cache.peek('hours', userId, block);
+    if (!cached) return;
+    const current = find(cached, pullType)?.values;
+    const at = (day - block * BLOCK_DAYS) * DAY_HOURS;
+    let raise: Map<number, number> | undefined;
+    for (let k = 0; k < minutes.length; k++) {
+      const h = at + Math.floor(minutes[k]! / HOUR_MINUTES);
+      const v = values[k]!;
+      if (v > (current?.[h] ?? 0) && v > (raise?.get(h) ?? 0)) (raise ??= new Map()).set(h, v);
+    }
+    if (raise) this.replace('hours', userId, block, pullType, { off: 0, values: overlayHours(current, raise)! });
   }
 
   /**
@@ -145,11 +149,11 @@ export class CurveWriter implements CurveIO {
     if (batch.rows > 0) writeGroups(batch.groups(), this.stored);
     this.stmt.dropOpen.run(through);
     for (const id of channels) {
-      open.dropThrough('c', id, through);
+      open.drop('c', id);
       this.keys.push(['fc', id, through]);
     }
     for (const id of users) {
-      open.dropThrough('u', id, through);
+      open.drop('u', id);
       this.keys.push(['fu', id, through]);
       // the cached blocks may be raised bounds: read them exact again
       this.reader.cache.invalidate('hours', id);
