@@ -50,6 +50,8 @@ export interface SqliteStoreOptions {
   inlineUserDays?: number;
   /** scheduling niceness of the query threads (default 0: the main thread's priority) */
   queryNice?: number;
+  /** batches of at most this many rows are appended as open minutes (default OPEN_MAX_ROWS) */
+  openMaxRows?: number;
   /** open minutes folded into the day curves once this many are held (default FOLD_ROWS) */
   foldRows?: number;
   /** ... or once the oldest is this old, in ms (default FOLD_AGE_MS) */
@@ -57,7 +59,7 @@ export interface SqliteStoreOptions {
 }
 
 /** Batches of at most this many rows are appended as open minutes (../open-minutes.ts); larger ones write curves. */
-export const OPEN_MAX_ROWS = 20_000;
+const OPEN_MAX_ROWS = 20_000;
 /** Open minutes held before a fold: ~75 one-minute pushes of 1,000 channels and their ~300 owners. */
 const FOLD_ROWS = 100_000;
 const FOLD_AGE_MS = 60 * 60_000;
@@ -83,6 +85,7 @@ export class SqliteStore implements Store {
   private readonly userApps = new Map<string, string>();
   private readonly owners = new Map<string, string | null>();
   private checkedAt = -Infinity;
+  private readonly openMaxRows: number;
   private readonly foldRows: number;
   private readonly foldAgeMs: number;
   private readonly foldTimer: NodeJS.Timeout;
@@ -116,6 +119,7 @@ export class SqliteStore implements Store {
     this.writer = new CurveWriter(this.db, this.reader, (channelId) => this.ownerOf(channelId));
     this.pool = threads > 0 ? new QueryPool(path.resolve(file), threads, share, options.queryNice ?? 0) : undefined;
     this.inlineUserDays = options.inlineUserDays ?? INLINE_USER_DAYS;
+    this.openMaxRows = options.openMaxRows ?? OPEN_MAX_ROWS;
     this.foldRows = options.foldRows ?? FOLD_ROWS;
     this.foldAgeMs = options.foldAgeMs ?? FOLD_AGE_MS;
     this.foldTimer = setInterval(() => this.foldSoon(), Math.min(FOLD_CHECK_MS, this.foldAgeMs)).unref();
@@ -424,7 +428,7 @@ export class SqliteStore implements Store {
    * minutes) through the day curves directly.
    */
   private writeCurves(rows: number, groups: DayUpdates[]): void {
-    if (rows <= OPEN_MAX_ROWS) {
+    if (rows <= this.openMaxRows) {
       this.writer.run(true, () => this.writer.appendOpen(groups));
       return;
     }
