@@ -111,9 +111,15 @@ function checkTables(file: string, model: Model, p: string): void {
         if (v !== 0) (stored[`${user}|${pt}`] ??= {})[day * DAY_MINUTES + off + i] = v;
       });
     }
-    const blocks = db.prepare('SELECT user_id, block, pull_type, data FROM user_hours').raw().all() as [string, number, string, Buffer][];
+    const blocks = db.prepare('SELECT user_id, block, pull_type, data FROM user_hours').raw().all() as [
+      string,
+      number,
+      string,
+      Buffer,
+    ][];
     const got = new Map<string, number[]>();
-    for (const [user, block, pt, data] of blocks) if (user.startsWith(p)) got.set(`${user}|${pt}|${block}`, [...decodeValues(data)]);
+    for (const [user, block, pt, data] of blocks)
+      if (user.startsWith(p)) got.set(`${user}|${pt}|${block}`, [...decodeValues(data)]);
     assert.deepEqual(got, new Map([...expected].map(([k, days]) => [k, [...patchBlock(undefined, days)!]])));
     const sums: Record<string, Record<number, number>> = {};
     for (const [k, v] of model.data) {
@@ -150,13 +156,27 @@ const row = fc.record({
 });
 const on = fc.constantFrom(0 as const, 1 as const);
 const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ op: fc.constant('set' as const), on, rows: fc.array(row, { minLength: 1, maxLength: OPEN_MAX }) }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({ op: fc.constant('set' as const), on, rows: fc.array(row, { minLength: 1, maxLength: OPEN_MAX }) }),
+  },
   {
     weight: 1,
-    arbitrary: fc.record({ op: fc.constant('set' as const), on, rows: fc.array(row, { minLength: OPEN_MAX + 1, maxLength: 20 }) }),
+    arbitrary: fc.record({
+      op: fc.constant('set' as const),
+      on,
+      rows: fc.array(row, { minLength: OPEN_MAX + 1, maxLength: 20 }),
+    }),
   },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('fold' as const), on }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('add' as const), channel: fc.constantFrom(...CHANNELS), user: fc.constantFrom(...USERS) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('add' as const),
+      channel: fc.constantFrom(...CHANNELS),
+      user: fc.constantFrom(...USERS),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('remove' as const), channel: fc.constantFrom(...CHANNELS) }) },
   { weight: 1, arbitrary: fc.constant({ op: 'reopen' as const }) },
   { weight: 3, arbitrary: fc.constant({ op: 'check' as const }) },
@@ -270,7 +290,12 @@ test('a lowered minute keeps the hour bound an upper bound: the summary finds th
 });
 
 test('setMinutes equals setting the minutes in the full day (the span grown, trimmed and narrowed alike)', () => {
-  const value = fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 255 }), fc.integer({ min: 256, max: 70_000 }), fc.constant(2 ** 32 - 1));
+  const value = fc.oneof(
+    fc.constant(0),
+    fc.integer({ min: 1, max: 255 }),
+    fc.integer({ min: 256, max: 70_000 }),
+    fc.constant(2 ** 32 - 1),
+  );
   const curve = fc
     .array(fc.record({ m: fc.integer({ min: 0, max: DAY_MINUTES - 1 }), v: value }), { maxLength: 12 })
     .map((points) => {
@@ -279,17 +304,21 @@ test('setMinutes equals setting the minutes in the full day (the span grown, tri
       return fromFull(full);
     });
   fc.assert(
-    fc.property(curve, fc.array(fc.record({ m: fc.integer({ min: 0, max: DAY_MINUTES - 1 }), v: value }), { maxLength: 6 }), (c, sets) => {
-      const full = toFull(c, new Float64Array(DAY_MINUTES));
-      for (const { m, v } of sets) full[m] = v;
-      const want = fromFull(full);
-      const got: DayCurve | undefined = setMinutes(
-        c,
-        sets.map((s) => s.m),
-        sets.map((s) => s.v),
-      );
-      assert.deepEqual(got && { off: got.off, values: got.values }, want && { off: want.off, values: want.values });
-    }),
+    fc.property(
+      curve,
+      fc.array(fc.record({ m: fc.integer({ min: 0, max: DAY_MINUTES - 1 }), v: value }), { maxLength: 6 }),
+      (c, sets) => {
+        const full = toFull(c, new Float64Array(DAY_MINUTES));
+        for (const { m, v } of sets) full[m] = v;
+        const want = fromFull(full);
+        const got: DayCurve | undefined = setMinutes(
+          c,
+          sets.map((s) => s.m),
+          sets.map((s) => s.v),
+        );
+        assert.deepEqual(got && { off: got.off, values: got.values }, want && { off: want.off, values: want.values });
+      },
+    ),
     { numRuns: 2000 },
   );
 });

@@ -73,7 +73,15 @@ export class OpenMinutes {
   }
 
   /** Sets minutes of one day of an id (minutes of the UTC day), written by transaction `seq`. */
-  set(seq: number, kind: OpenKind, id: string, pullType: string, day: number, minutes: ArrayLike<number>, values: ArrayLike<number>): void {
+  set(
+    seq: number,
+    kind: OpenKind,
+    id: string,
+    pullType: string,
+    day: number,
+    minutes: ArrayLike<number>,
+    values: ArrayLike<number>,
+  ): void {
     if (seq > this.seen) this.seen = seq;
     const pulls = this.pulls(kind, id, day);
     let open = pulls.get(pullType);
@@ -227,7 +235,10 @@ export function openRows(groups: readonly DayUpdates[], source: OpenSource): Ope
   let lastKey = '';
   let current: DayCurve | undefined;
   const sorted = [...deltas.values()].sort(
-    (a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0) || (a.pullType < b.pullType ? -1 : a.pullType > b.pullType ? 1 : 0) || a.minute - b.minute,
+    (a, b) =>
+      (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0) ||
+      (a.pullType < b.pullType ? -1 : a.pullType > b.pullType ? 1 : 0) ||
+      a.minute - b.minute,
   );
   for (const { userId, pullType, minute, delta } of sorted) {
     if (delta === 0) continue;

@@ -284,8 +284,7 @@ class StoredCurves implements CurveIO {
   }
 }
 
-const curveOf = (row: [number, Buffer] | undefined): DayCurve | undefined =>
-  row && { off: row[0], values: decodeValues(row[1]) };
+const curveOf = (row: [number, Buffer] | undefined): DayCurve | undefined => row && { off: row[0], values: decodeValues(row[1]) };
 
 function find(cell: Cell, pullType: string): DayCurve | undefined {
   for (const c of cell) if (c.pullType === pullType) return c;
