@@ -188,12 +188,15 @@ export function overlayHours(block: CurveValues | undefined, open: ReadonlyMap<n
   return full;
 }
 
-/** The current (merged) curves a batch of small changes is compared with. */
+/** The current curves a batch of small changes is compared with. */
 export interface OpenSource {
   /** the user owning the channel now, undefined for nobody's channel */
   owner(channelId: string): string | undefined;
+  /** the channel's stored day (its open minutes are in `open`) */
   channelCurve(channelId: string, pullType: string, day: number): DayCurve | undefined;
+  /** the user's day merged with its open minutes */
   userCurve(userId: string, pullType: string, day: number): DayCurve | undefined;
+  readonly open: OpenMinutes;
 }
 
 /**
@@ -212,6 +215,7 @@ export function openRows(groups: readonly DayUpdates[], source: OpenSource): Ope
     if (owners.has(g.channelId)) owner = owners.get(g.channelId);
     else owners.set(g.channelId, (owner = source.owner(g.channelId)));
     const current = source.channelCurve(g.channelId, g.pullType, g.day);
+    const open = source.open.day('c', g.channelId, g.day)?.get(g.pullType);
     const base = g.day * DAY_MINUTES;
     const done = g.minutes.length > 1 ? new Set<number>() : undefined;
     // from the end: the last row of a minute wins
@@ -222,7 +226,7 @@ export function openRows(groups: readonly DayUpdates[], source: OpenSource): Ope
         done.add(m);
       }
       const v = g.values[k]!;
-      const d = v - valueAt(current, m);
+      const d = v - (open?.get(m) ?? valueAt(current, m));
       if (d === 0) continue;
       out.push({ kind: 'c', id: g.channelId, pullType: g.pullType, minute: base + m, value: v });
       if (owner === undefined) continue;

@@ -82,8 +82,12 @@ export class ChangeLog {
 }
 
 export function invalidate(cache: CurveCache, kind: ChangeKey[0], id: string, day: number): void {
-  // a fold leaves every merged curve as it was; only the user's blocks get tighter (exact again)
-  if (kind === 'fc') return;
+  // a fold leaves every merged curve as it was: the cache holds channels' days as stored (now changed) and
+  // users' blocks as raised bounds (exact again from the stored ones)
+  if (kind === 'fc') {
+    cache.invalidate('channel', id);
+    return;
+  }
   if (kind === 'fu') {
     cache.invalidate('hours', id);
     return;

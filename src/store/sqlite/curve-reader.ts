@@ -86,8 +86,17 @@ export class CurveReader {
     }
   }
 
-  /** A cell read from the database seen with its open minutes (what the cache holds). */
-  merged(kind: CellKind, id: string, n: number, cell: Cell): Cell {
+  /**
+   * A cell read from the database as the cache holds it: users' days and blocks merged with their open
+   * minutes; channels' days as stored (a push appends to a thousand channels, and patching each cached day
+   * would cost more than merging the few that are read, in view()).
+   */
+  private merged(kind: CellKind, id: string, n: number, cell: Cell): Cell {
+    return kind === 'channel' ? cell : this.view(kind, id, n, cell);
+  }
+
+  /** A cell seen with its open minutes. */
+  view(kind: CellKind, id: string, n: number, cell: Cell): Cell {
     if (this.open.size === 0) return cell;
     if (kind === 'hours') {
       const open = this.open.blockHours(id, n);
@@ -147,14 +156,15 @@ export class CurveReader {
     return this.snapshot(() => {
       const { first, last } = dayRange(from, to);
       const segments: CurveSpan[] = [];
-      const push = (cell: Cell) => {
+      const push = (id: string, day: number, stored: Cell) => {
+        const cell = kind === 'channel' ? this.view('channel', id, day, stored) : stored;
         for (const c of cell) if (pullType === undefined || c.pullType === pullType) segments.push(c.minutes!);
       };
       const missing: [string, number][] = [];
       for (const id of ids) {
         for (let day = first; day <= last; day++) {
           const cell = this.cache.get(kind, id, day);
-          if (cell) push(cell);
+          if (cell) push(id, day, cell);
           else missing.push([id, day]);
         }
       }
@@ -169,7 +179,7 @@ export class CurveReader {
       for (const [id, day] of missing) {
         const cell = this.merged(kind, id, day, found.get(id)?.get(day) ?? EMPTY);
         this.cache.set(kind, id, day, cell);
-        push(cell);
+        push(id, day, cell);
       }
       return segments;
     });

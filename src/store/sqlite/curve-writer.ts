@@ -18,7 +18,7 @@ import { decodeValues, encodeValues, type CurveValues, type DayCurve } from '../
 import type { Cell, CellKind } from '../curve-cache.js';
 import { MinuteBatch, type DayUpdates } from '../group-minutes.js';
 import { BLOCK_DAYS, blockOf } from '../hour-blocks.js';
-import { openRows, overlayHours } from '../open-minutes.js';
+import { openRows, overlayHours, type OpenMinutes } from '../open-minutes.js';
 import { DAY_MINUTES } from '../../domain/calendar.js';
 import { DAY_HOURS, HOUR_MINUTES } from '../../domain/peak-search.js';
 import { invalidate, type ChangeKey } from './change-log.js';
@@ -109,10 +109,11 @@ export class CurveWriter implements CurveIO {
       i = j;
       this.reader.open.set(seq, kind, id, pullType, day, minutes, values);
       this.keys.push([kind, id, day]);
-      const cellKind = kind === 'c' ? 'channel' : 'user';
-      const cached = cache.peek(cellKind, id, day);
-      if (cached) this.replace(cellKind, id, day, pullType, setMinutes(find(cached, pullType), minutes, values));
-      if (kind === 'u') this.raiseBlock(id, pullType, day, minutes, values);
+      // channels' days stay cached as stored (../curve-reader.ts); users' days and blocks are patched
+      if (kind !== 'u') continue;
+      const cached = cache.peek('user', id, day);
+      if (cached) this.replace('user', id, day, pullType, setMinutes(find(cached, pullType), minutes, values));
+      this.raiseBlock(id, pullType, day, minutes, values);
     }
     return rows.length;
   }
@@ -151,6 +152,7 @@ export class CurveWriter implements CurveIO {
     for (const id of channels) {
       open.drop('c', id);
       this.keys.push(['fc', id, through]);
+      this.reader.cache.invalidate('channel', id);
     }
     for (const id of users) {
       open.drop('u', id);
@@ -159,6 +161,11 @@ export class CurveWriter implements CurveIO {
       this.reader.cache.invalidate('hours', id);
     }
     return folded;
+  }
+
+  /** The open minutes of this connection's snapshot (what appendOpen compares channels with). */
+  get open(): OpenMinutes {
+    return this.reader.open;
   }
 
   /** Deletes a user's curves and blocks (the user is removed; its channels keep theirs). */

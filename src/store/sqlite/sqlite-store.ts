@@ -325,6 +325,8 @@ export class SqliteStore implements Store {
 
   async addChannel(userId: string, channelId: string): Promise<Channel> {
     this.db.transaction(() => {
+      // open minutes are folded under the owner they were written for (nobody), before the channel has one
+      this.writer.run(true, () => this.writer.foldOpen());
       try {
         this.stmt.insertChannel.run(channelId, userId, Date.now());
       } catch (e) {
