@@ -1,7 +1,8 @@
 /**
  * SQLite's open minutes (src/store/open-minutes.ts): small writes appended, folded into the day curves later.
  * Every answer must equal a brute-force model at every moment, whatever the interleaving of small writes,
- * folds, large writes (the direct path), ownership changes and reads, on the writing connection, on a second
+ * folds (at once, or in slices interleaved with everything else), large writes (the direct path), ownership
+ * changes and reads, on the writing connection, on a second
  * connection writing too (another process), and on a query thread; unfolded minutes survive a restart.
  */
 import assert from 'node:assert/strict';
@@ -138,6 +139,7 @@ function checkTables(file: string, model: Model, p: string): void {
 type Op =
   | { op: 'set'; on: 0 | 1; rows: ChannelMinute[] }
   | { op: 'fold'; on: 0 | 1 }
+  | { op: 'slice'; on: 0 | 1 }
   | { op: 'add'; channel: string; user: string }
   | { op: 'remove'; channel: string }
   | { op: 'reopen' }
@@ -169,6 +171,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('fold' as const), on }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant('slice' as const), on }) },
   {
     weight: 1,
     arbitrary: fc.record({
@@ -184,7 +187,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 
 test('open minutes: every answer equals the brute-force model through writes, folds, moves and restarts', async () => {
   const file = path.join(tempDir('live-ccv-open-'), 'store.sqlite');
-  const options = { openMaxRows: OPEN_MAX, foldRows: 1e9, foldAgeMs: 1e9 };
+  const options = { openMaxRows: OPEN_MAX, foldRows: 1e9, foldAgeMs: 1e9, foldSliceChannels: 1 };
   // the main store sends every summary to its query thread; the second connection answers inline
   const main = new SqliteStore(file, { ...options, queryThreads: 1, inlineUserDays: 0 });
   await main.ping();
@@ -205,6 +208,9 @@ test('open minutes: every answer equals the brute-force model through writes, fo
             await stores()[o.on].setChannelMinutes(prefixed);
           } else if (o.op === 'fold') {
             await stores()[o.on].foldOpenMinutes();
+          } else if (o.op === 'slice') {
+            // one step of a fold in slices (a slice of channels, or the end of the cycle), between any others
+            await stores()[o.on].foldSlice();
           } else if (o.op === 'add') {
             if (model.owner.has(p + o.channel)) continue;
             model.owner.set(p + o.channel, p + o.user);

@@ -15,9 +15,10 @@ import type { CurveCache } from '../curve-cache.js';
 
 /**
  * kind: 'u' user curve day, 'c' channel curve day (day -1: every day of the id); 'fu', 'fc': the open minutes
- * of a user or channel up to seq `day` were folded into its stored curves (../open-minutes.ts).
+ * of a user or channel were folded into its stored curves and deleted (../open-minutes.ts); 'fa' (id ''): a
+ * fold in slices ended, every open row up to seq `day` deleted.
  */
-export type ChangeKey = [kind: 'u' | 'c' | 'fu' | 'fc', id: string, day: number];
+export type ChangeKey = [kind: 'u' | 'c' | 'fu' | 'fc' | 'fa', id: string, day: number];
 
 /** What follow() found: nothing new, entries applied, or too far behind (the cache was dropped). */
 export type Followed = 'none' | 'some' | 'reset';
@@ -50,7 +51,7 @@ export class ChangeLog {
    * Applies the changes committed since the last call to the cache, and hands folds to `onFold`. Cheap when
    * nothing changed (one query).
    */
-  follow(cache: CurveCache, onFold?: (kind: 'u' | 'c', id: string, seq: number) => void): Followed {
+  follow(cache: CurveCache, onFold?: (kind: 'fu' | 'fc' | 'fa', id: string, seq: number) => void): Followed {
     const last = this.last();
     if (last === this.seen) return 'none';
     const rows = last < this.seen ? [] : (this.since.all(this.seen, FOLLOW_LIMIT + 1) as [number, string][]);
@@ -61,7 +62,7 @@ export class ChangeLog {
     }
     for (const [seq, keys] of rows) {
       for (const [kind, id, day] of JSON.parse(keys) as ChangeKey[]) {
-        if (kind === 'fc' || kind === 'fu') onFold?.(kind === 'fc' ? 'c' : 'u', id, day);
+        if (kind === 'fc' || kind === 'fu' || kind === 'fa') onFold?.(kind, id, day);
         invalidate(cache, kind, id, day);
       }
       this.seen = seq;
@@ -88,6 +89,7 @@ export function invalidate(cache: CurveCache, kind: ChangeKey[0], id: string, da
     cache.invalidate('channel', id);
     return;
   }
+  if (kind === 'fa') return;
   if (kind === 'fu') {
     cache.invalidate('hours', id);
     return;

@@ -61,7 +61,10 @@ export class CurveReader {
    * minutes (new rows appended, folded ones forgotten).
    */
   sync(): void {
-    const followed = this.log.follow(this.cache, (kind, id) => this.open.drop(kind, id));
+    const followed = this.log.follow(this.cache, (kind, id, seq) => {
+      if (kind === 'fa') this.restartOpen(seq);
+      else this.open.drop(kind === 'fc' ? 'c' : 'u', id);
+    });
     if (this.stale) {
       this.stale = false;
       this.cache.clear();
@@ -69,6 +72,16 @@ export class CurveReader {
     } else if (followed === 'none') return;
     else if (followed === 'reset') this.open.clear();
     this.readOpen();
+  }
+
+  /**
+   * After a fold in slices deleted the open rows up to `seq`: the index is read again from the rows after it
+   * (at the end of sync, or now by restartOpen(seq, true) inside the writer's transaction).
+   */
+  restartOpen(seq: number, now = false): void {
+    this.open.clear();
+    this.open.seen = seq;
+    if (now) this.readOpen();
   }
 
   /** After a rolled-back write: the cache and the open minutes are read again at the next sync. */

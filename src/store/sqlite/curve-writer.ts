@@ -65,7 +65,7 @@ export class CurveWriter implements CurveIO {
     } catch (e) {
       for (const [kind, id, day] of this.keys) invalidate(this.reader.cache, kind, id, day);
       // open rows added or forgotten by the rolled-back work: index them again from the database
-      if (this.reader.open.seen !== seen || this.keys.some(([kind]) => kind === 'fc' || kind === 'fu')) {
+      if (this.reader.open.seen !== seen || this.keys.some(([kind]) => kind[0] === 'f')) {
         this.reader.reindexOpen();
       }
       throw e;
@@ -134,6 +134,41 @@ export class CurveWriter implements CurveIO {
     if (raise) this.replace('hours', userId, block, pullType, { off: 0, values: overlayHours(current, raise)! });
   }
 
+  /** Counts folds of everything, so a fold in slices knows when one overtook it. */
+  folds = 0;
+
+  /**
+   * One slice of a fold: the open minutes of these channels written into the stored curves, blocks and their
+   * owners' curves (the deltas add up, so an owner's channels may fold in different slices), the open rows
+   * kept: the merged curves do not change when their stored part catches up. Channels' stored days cached
+   * here and elsewhere are dropped.
+   */
+  foldChannels(channelIds: readonly string[]): void {
+    const open = this.reader.open;
+    const batch = new MinuteBatch();
+    for (const id of channelIds) for (const row of open.rows('c', id)) batch.add(id, row.pullType, row.minute, row.value);
+    if (batch.rows > 0) writeGroups(batch.groups(), this.stored);
+    for (const id of channelIds) {
+      this.keys.push(['c', id, -1]);
+      this.reader.cache.invalidate('channel', id);
+    }
+  }
+
+  /**
+   * Ends a fold in slices begun when the index held rows up to `through` (every channel with open rows then
+   * has been folded since): deletes those rows and reads the index again from the ones after.
+   */
+  finishFold(through: number): void {
+    this.stmt.dropOpen.run(through);
+    for (const id of this.reader.open.ids('u')) {
+      // the cached blocks may be raised bounds: read them exact again
+      this.reader.cache.invalidate('hours', id);
+      this.keys.push(['fu', id, through]);
+    }
+    this.keys.push(['fa', '', through]);
+    this.reader.restartOpen(through, true);
+  }
+
   /**
    * Folds every open minute into the stored curves and blocks (through the direct write path, on the stored
    * rows), deletes them, and records the fold for the other connections. Returns the minutes folded.
@@ -141,6 +176,7 @@ export class CurveWriter implements CurveIO {
   foldOpen(): number {
     const open = this.reader.open;
     if (open.size === 0) return 0;
+    this.folds++;
     const through = open.seen;
     const folded = open.size;
     const batch = new MinuteBatch();

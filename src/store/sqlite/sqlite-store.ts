@@ -56,6 +56,8 @@ export interface SqliteStoreOptions {
   foldRows?: number;
   /** ... or once the oldest is this old, in ms (default FOLD_AGE_MS) */
   foldAgeMs?: number;
+  /** channels whose open minutes one background fold step writes (default FOLD_SLICE_CHANNELS) */
+  foldSliceChannels?: number;
 }
 
 /** Batches of at most this many rows are appended as open minutes (../open-minutes.ts); larger ones write curves. */
@@ -64,6 +66,8 @@ const OPEN_MAX_ROWS = 20_000;
 const FOLD_ROWS = 100_000;
 const FOLD_AGE_MS = 60 * 60_000;
 const FOLD_CHECK_MS = 60_000;
+/** A background fold writes the open minutes of about this many channels per transaction. */
+const FOLD_SLICE_CHANNELS = 128;
 
 /**
  * The embedded store: one SQLite file (WAL, synchronous=FULL: a committed minute survives a crash). Curves are
@@ -88,8 +92,11 @@ export class SqliteStore implements Store {
   private readonly openMaxRows: number;
   private readonly foldRows: number;
   private readonly foldAgeMs: number;
+  private readonly foldSliceChannels: number;
   private readonly foldTimer: NodeJS.Timeout;
   private foldQueued = false;
+  /** the fold in slices under way: the rows it ends with, the channels left, and the writer's folds at its start */
+  private cycle: { through: number; channels: string[]; folds: number } | undefined;
   private readonly dataVersion: Database.Statement;
   private seenVersion: unknown;
 
@@ -122,6 +129,7 @@ export class SqliteStore implements Store {
     this.openMaxRows = options.openMaxRows ?? OPEN_MAX_ROWS;
     this.foldRows = options.foldRows ?? FOLD_ROWS;
     this.foldAgeMs = options.foldAgeMs ?? FOLD_AGE_MS;
+    this.foldSliceChannels = options.foldSliceChannels ?? FOLD_SLICE_CHANNELS;
     this.foldTimer = setInterval(() => this.foldSoon(), Math.min(FOLD_CHECK_MS, this.foldAgeMs)).unref();
     // a query thread checkpoints the WAL in the background instead of the commit that crosses the threshold
     if (this.pool) this.db.pragma('wal_autocheckpoint = 0');
@@ -454,8 +462,8 @@ export class SqliteStore implements Store {
 
   /**
    * Folds the open minutes into the day curves, user curves and hour blocks now (one write transaction).
-   * Returns the minutes folded. The store does it on its own once FOLD_ROWS are open or the oldest is
-   * FOLD_AGE_MS old.
+   * Returns the minutes folded. The store folds on its own, in slices (foldSlice), once FOLD_ROWS are open
+   * or the oldest is FOLD_AGE_MS old.
    */
   async foldOpenMinutes(): Promise<number> {
     return this.writing(() =>
@@ -468,19 +476,66 @@ export class SqliteStore implements Store {
     );
   }
 
-  /** A fold after the current request, when enough minutes are open or the oldest is old enough. */
+  /**
+   * One step of a fold in slices: the open minutes of the next foldSliceChannels channels written into the
+   * stored curves (open rows kept), or, once every channel open at the start is done, the rows up to the start
+   * deleted. Returns whether steps remain. Each step is one short write transaction, so requests interleave.
+   */
+  async foldSlice(): Promise<boolean> {
+    const step = this.writing(() =>
+      this.db
+        .transaction(() => {
+          this.fresh(true);
+          return this.writer.run(true, () => {
+            const open = this.reader.open;
+            let cycle = this.cycle;
+            // a fold of everything (a large write, an ownership change) since the start: begin again
+            if (cycle && cycle.folds !== this.writer.folds) cycle = undefined;
+            if (!cycle) {
+              if (open.size === 0) return undefined;
+              cycle = { through: open.seen, channels: open.ids('c'), folds: this.writer.folds };
+            }
+            const slice = cycle.channels.slice(0, this.foldSliceChannels);
+            if (slice.length > 0) this.writer.foldChannels(slice);
+            else this.writer.finishFold(cycle.through);
+            return { cycle, done: slice.length };
+          });
+        })
+        .immediate(),
+    );
+    // committed: only now is the slice done (a failed step is tried again)
+    if (!step || step.done === 0) {
+      this.cycle = undefined;
+      return false;
+    }
+    step.cycle.channels.splice(0, step.done);
+    this.cycle = step.cycle;
+    return true;
+  }
+
+  /** A fold in slices after the current request, when enough minutes are open or the oldest is old enough. */
   private foldSoon(): void {
     const open = this.reader.open;
     if (this.foldQueued || open.size === 0) return;
-    if (open.size < this.foldRows && Date.now() - open.since < this.foldAgeMs) return;
+    if (!this.cycle && open.size < this.foldRows && Date.now() - open.since < this.foldAgeMs) return;
     this.foldQueued = true;
-    setImmediate(() => {
-      this.foldQueued = false;
-      if (!this.db.open) return;
-      this.foldOpenMinutes().catch(() => {
-        // storage unavailable now: the open minutes stay where they are (in the database), the next check retries
-      });
-    });
+    const step = () => {
+      if (!this.db.open) {
+        this.foldQueued = false;
+        return;
+      }
+      this.foldSlice().then(
+        (more) => {
+          if (more) setImmediate(step);
+          else this.foldQueued = false;
+        },
+        () => {
+          // storage unavailable now: the open minutes stay where they are (in the database), the next check retries
+          this.foldQueued = false;
+        },
+      );
+    };
+    setImmediate(step);
   }
 
   async claimFence(token: FenceToken): Promise<string | undefined> {
