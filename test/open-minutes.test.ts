@@ -15,7 +15,7 @@ import { peaksOfSum, sumByKey, type CurveSpan } from '../src/domain/peak.js';
 import { setMinutes } from '../src/store/curve-patch.js';
 import { decodeValues, fromFull, toFull, type DayCurve } from '../src/store/day-curve.js';
 import { BLOCK_DAYS, blockOf, dayMaxima, patchBlock } from '../src/store/hour-blocks.js';
-import type { ChannelMinute, Store } from '../src/store/port.js';
+import { ConflictError, type ChannelMinute, type Store } from '../src/store/port.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { tempDir } from './helpers.js';
 
@@ -212,7 +212,11 @@ test('open minutes: every answer equals the brute-force model through writes, fo
             // one step of a fold in slices (a slice of channels, or the end of the cycle), between any others
             await stores()[o.on].foldSlice();
           } else if (o.op === 'add') {
-            if (model.owner.has(p + o.channel)) continue;
+            if (model.owner.has(p + o.channel)) {
+              // refused after the open minutes were folded in its transaction: the fold is rolled back too
+              await assert.rejects(other.addChannel(p + o.user, p + o.channel), ConflictError);
+              continue;
+            }
             model.owner.set(p + o.channel, p + o.user);
             await other.addChannel(p + o.user, p + o.channel);
           } else if (o.op === 'remove') {

@@ -70,6 +70,11 @@ export class ChangeLog {
     return 'some';
   }
 
+  /** Takes every entry so far as seen, for a connection that has dropped its cache. */
+  skip(): void {
+    this.seen = this.last();
+  }
+
   /**
    * Records what the current write transaction touched. Call inside it, after follow(): the entry is this
    * connection's own, and its cache already reflects it.

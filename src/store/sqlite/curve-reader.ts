@@ -61,16 +61,21 @@ export class CurveReader {
    * minutes (new rows appended, folded ones forgotten).
    */
   sync(): void {
+    if (this.stale) {
+      // after a rolled-back write: its change-log entry may have been counted as seen; start over
+      this.stale = false;
+      this.log.skip();
+      this.cache.clear();
+      this.open.clear();
+      this.readOpen();
+      return;
+    }
     const followed = this.log.follow(this.cache, (kind, id, seq) => {
       if (kind === 'fa') this.restartOpen(seq);
       else this.open.drop(kind === 'fc' ? 'c' : 'u', id);
     });
-    if (this.stale) {
-      this.stale = false;
-      this.cache.clear();
-      this.open.clear();
-    } else if (followed === 'none') return;
-    else if (followed === 'reset') this.open.clear();
+    if (followed === 'none') return;
+    if (followed === 'reset') this.open.clear();
     this.readOpen();
   }
 

@@ -319,30 +319,35 @@ export class SqliteStore implements Store {
   }
 
   async removeUser(userId: string): Promise<boolean> {
-    return this.db.transaction(() => {
-      this.writer.run(true, () => {
-        this.writer.foldOpen();
-        this.writer.dropUser(userId);
-      });
-      this.userApps.delete(userId);
-      this.owners.clear();
-      this.stmt.deleteUserChannels.run(userId);
-      return this.stmt.deleteUser.run(userId).changes > 0;
-    })();
+    // writing(): a failed commit after the fold of the open minutes re-reads them
+    return this.writing(() =>
+      this.db.transaction(() => {
+        this.writer.run(true, () => {
+          this.writer.foldOpen();
+          this.writer.dropUser(userId);
+        });
+        this.userApps.delete(userId);
+        this.owners.clear();
+        this.stmt.deleteUserChannels.run(userId);
+        return this.stmt.deleteUser.run(userId).changes > 0;
+      })(),
+    );
   }
 
   async addChannel(userId: string, channelId: string): Promise<Channel> {
-    this.db.transaction(() => {
-      // open minutes are folded under the owner they were written for (nobody), before the channel has one
-      this.writer.run(true, () => this.writer.foldOpen());
-      try {
-        this.stmt.insertChannel.run(channelId, userId, Date.now());
-      } catch (e) {
-        throw uniqueToConflict(e, `channel ${channelId} already exists`);
-      }
-      this.moveChannelCurves(channelId, userId, 1);
-      this.owners.set(channelId, userId);
-    })();
+    this.writing(() =>
+      this.db.transaction(() => {
+        // open minutes are folded under the owner they were written for (nobody), before the channel has one
+        this.writer.run(true, () => this.writer.foldOpen());
+        try {
+          this.stmt.insertChannel.run(channelId, userId, Date.now());
+        } catch (e) {
+          throw uniqueToConflict(e, `channel ${channelId} already exists`);
+        }
+        this.moveChannelCurves(channelId, userId, 1);
+        this.owners.set(channelId, userId);
+      })(),
+    );
     return (await this.getChannel(channelId))!;
   }
 
@@ -394,14 +399,16 @@ export class SqliteStore implements Store {
   }
 
   async removeChannel(channelId: string): Promise<boolean> {
-    return this.db.transaction(() => {
-      const owner = this.stmt.channelOwner.get(channelId) as string | undefined;
-      if (owner === undefined) return false;
-      this.moveChannelCurves(channelId, owner, -1);
-      this.stmt.deleteChannel.run(channelId);
-      this.owners.set(channelId, null);
-      return true;
-    })();
+    return this.writing(() =>
+      this.db.transaction(() => {
+        const owner = this.stmt.channelOwner.get(channelId) as string | undefined;
+        if (owner === undefined) return false;
+        this.moveChannelCurves(channelId, owner, -1);
+        this.stmt.deleteChannel.run(channelId);
+        this.owners.set(channelId, null);
+        return true;
+      })(),
+    );
   }
 
   /** Adds (or subtracts) all of a channel's stored curves to its owner's, when ownership changes. */
