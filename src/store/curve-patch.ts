@@ -34,7 +34,39 @@ export function setMinutes(
   minutes: ArrayLike<number>,
   values: ArrayLike<number>,
 ): DayCurve | undefined {
-  return patch(curve, minutes, values);
+  return (curve && setInside(curve, minutes, values)) ?? patch(curve, minutes, values);
+}
+
+/**
+ * The common case without trimming or re-narrowing: every value non-zero and within the width, and no value
+ * lowered that needed the width (so the width stays the narrowest); the span may grow to take new minutes
+ * (a CDN's push extends the open day by one minute). One copy of the span. Undefined when the general path
+ * must decide.
+ */
+function setInside(curve: DayCurve, minutes: ArrayLike<number>, values: ArrayLike<number>): DayCurve | undefined {
+  const old = curve.values;
+  const width = widthOf(old);
+  const limit = 2 ** (8 * width);
+  // a lowered value at or above this may have been what needed the width
+  const narrower = width === 1 ? 0 : 2 ** (4 * width);
+  let lo = curve.off;
+  let hi = curve.off + old.length;
+  for (let k = 0; k < minutes.length; k++) {
+    const m = minutes[k]!;
+    const v = values[k]!;
+    if (v === 0 || v >= limit) return undefined;
+    if (m < lo) lo = m;
+    else if (m >= hi) hi = m + 1;
+    else if (narrower > 0 && v < old[m - curve.off]! && old[m - curve.off]! >= narrower) return undefined;
+  }
+  let out: CurveValues;
+  if (lo === curve.off && hi === curve.off + old.length) out = old.slice();
+  else {
+    out = make(width, hi - lo);
+    out.set(old, curve.off - lo);
+  }
+  for (let k = 0; k < minutes.length; k++) out[minutes[k]! - lo] = values[k]!;
+  return { off: lo, values: out };
 }
 
 /** The curve with signed changes added at some (distinct) minutes, results clamped at zero. */

@@ -115,8 +115,11 @@ export class MinuteBatch {
       minutes[at] = this.rowMinute[i]!;
       values[at] = this.rowValue[i]!;
     }
+    // fields named, not spread: spreading an object costs ~2 µs, a push's thousand groups 2 ms
     return this.groupList.map((group, g) => ({
-      ...group,
+      channelId: group.channelId,
+      pullType: group.pullType,
+      day: group.day,
       minutes: minutes.subarray(starts[g]!, starts[g + 1]!),
       values: values.subarray(starts[g]!, starts[g + 1]!),
     }));

@@ -79,6 +79,18 @@ export const MIGRATIONS: readonly Migration[] = [
       ],
     },
   },
+  {
+    version: 4,
+    name: "SQLite's open minutes: small writes appended, folded into the day curves in the background",
+    // src/store/open-minutes.ts; PostgreSQL writes small batches into the day curves directly
+    sql: {
+      sqlite: [
+        // one row per small write transaction: its open minutes as JSON [kind, id, pull type, epoch minute, value][]
+        'CREATE TABLE IF NOT EXISTS open_minutes (seq INTEGER PRIMARY KEY AUTOINCREMENT, minutes TEXT NOT NULL)',
+      ],
+      postgres: [],
+    },
+  },
 ];
 
 /** Migrations after version 1 that need code beyond their statements run it right after them (see the stores). */

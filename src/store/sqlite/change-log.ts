@@ -13,8 +13,15 @@ import type Database from 'better-sqlite3';
 import { blockOf } from '../hour-blocks.js';
 import type { CurveCache } from '../curve-cache.js';
 
-/** kind: 'u' user curve day, 'c' channel curve day; day -1: every day of the id. */
-export type ChangeKey = [kind: 'u' | 'c', id: string, day: number];
+/**
+ * kind: 'u' user curve day, 'c' channel curve day (day -1: every day of the id); 'fu', 'fc': the open minutes
+ * of a user or channel were folded into its stored curves and deleted (../open-minutes.ts); 'fa' (id ''): a
+ * fold in slices ended, every open row up to seq `day` deleted.
+ */
+export type ChangeKey = [kind: 'u' | 'c' | 'fu' | 'fc' | 'fa', id: string, day: number];
+
+/** What follow() found: nothing new, entries applied, or too far behind (the cache was dropped). */
+export type Followed = 'none' | 'some' | 'reset';
 
 const KEEP = 20_000;
 const PRUNE_EVERY = 256;
@@ -40,20 +47,32 @@ export class ChangeLog {
     return (this.maxSeq.get() as number | null) ?? 0;
   }
 
-  /** Applies the changes committed since the last call to the cache. Cheap when nothing changed (one query). */
-  follow(cache: CurveCache): void {
+  /**
+   * Applies the changes committed since the last call to the cache, and hands folds to `onFold`. Cheap when
+   * nothing changed (one query).
+   */
+  follow(cache: CurveCache, onFold?: (kind: 'fu' | 'fc' | 'fa', id: string, seq: number) => void): Followed {
     const last = this.last();
-    if (last === this.seen) return;
+    if (last === this.seen) return 'none';
     const rows = last < this.seen ? [] : (this.since.all(this.seen, FOLLOW_LIMIT + 1) as [number, string][]);
     if (rows.length === 0 || rows[0]![0] !== this.seen + 1 || rows.length > FOLLOW_LIMIT) {
       cache.clear();
       this.seen = last;
-      return;
+      return 'reset';
     }
     for (const [seq, keys] of rows) {
-      for (const [kind, id, day] of JSON.parse(keys) as ChangeKey[]) invalidate(cache, kind, id, day);
+      for (const [kind, id, day] of JSON.parse(keys) as ChangeKey[]) {
+        if (kind === 'fc' || kind === 'fu' || kind === 'fa') onFold?.(kind, id, day);
+        invalidate(cache, kind, id, day);
+      }
       this.seen = seq;
     }
+    return 'some';
+  }
+
+  /** Takes every entry so far as seen, for a connection that has dropped its cache. */
+  skip(): void {
+    this.seen = this.last();
   }
 
   /**
@@ -68,7 +87,18 @@ export class ChangeLog {
   }
 }
 
-export function invalidate(cache: CurveCache, kind: 'u' | 'c', id: string, day: number): void {
+export function invalidate(cache: CurveCache, kind: ChangeKey[0], id: string, day: number): void {
+  // a fold leaves every merged curve as it was: the cache holds channels' days as stored (now changed) and
+  // users' blocks as raised bounds (exact again from the stored ones)
+  if (kind === 'fc') {
+    cache.invalidate('channel', id);
+    return;
+  }
+  if (kind === 'fa') return;
+  if (kind === 'fu') {
+    cache.invalidate('hours', id);
+    return;
+  }
   if (kind === 'c') {
     cache.invalidate('channel', id, day < 0 ? undefined : day);
     return;

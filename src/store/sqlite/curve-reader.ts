@@ -4,7 +4,9 @@
  * SqliteStore's own connection and by each query thread's read-only one (./query-worker.ts).
  *
  * Promise: every read runs in one read transaction that first follows the change log, so it answers from a
- * single snapshot of the database, cached cells included (exactness across concurrent writers).
+ * single snapshot of the database, cached cells included (exactness across concurrent writers). Cells are
+ * the stored rows merged with the open minutes not yet folded (../open-minutes.ts), which every connection
+ * indexes in memory and follows with the change log; cached cells are merged cells.
  */
 import type Database from 'better-sqlite3';
 import { DAY_MINUTES } from '../../domain/calendar.js';
@@ -14,6 +16,7 @@ import type { CurveKind } from '../port.js';
 import { decodeValues, type CurveValues } from '../day-curve.js';
 import { BLOCK_HOURS, blockOf } from '../hour-blocks.js';
 import type { Cell, CellCurve, CellKind, CurveCache } from '../curve-cache.js';
+import { OpenMinutes, overlayDay, overlayHours, type OpenKind } from '../open-minutes.js';
 import { ChangeLog } from './change-log.js';
 import { dayRange } from './curve-tables.js';
 
@@ -38,6 +41,9 @@ export interface PeaksResult {
 
 export class CurveReader {
   readonly log: ChangeLog;
+  /** the open minutes of the snapshot last followed */
+  readonly open = new OpenMinutes();
+  private readonly openSince: Database.Statement;
   private readonly statements = new Map<string, Database.Statement>();
   /** runs work in one read transaction after following the change log (made once: making one costs) */
   private readonly snapshot: <T>(work: () => T) => T;
@@ -47,11 +53,96 @@ export class CurveReader {
     readonly cache: CurveCache,
   ) {
     this.log = new ChangeLog(db);
+    this.openSince = db.prepare('SELECT seq, minutes FROM open_minutes WHERE seq > ? ORDER BY seq').raw();
     const tx = db.transaction((work: () => unknown) => {
-      this.log.follow(this.cache);
+      this.sync();
       return work();
     });
     this.snapshot = <T>(work: () => T) => tx(work) as T;
+    this.readOpen();
+  }
+
+  /**
+   * Inside a transaction: follows the change log (invalidating cells other connections wrote) and the open
+   * minutes (new rows appended, folded ones forgotten).
+   */
+  sync(): void {
+    if (this.stale) {
+      // after a rolled-back write: its change-log entry may have been counted as seen; start over
+      this.stale = false;
+      this.log.skip();
+      this.cache.clear();
+      this.open.clear();
+      this.readOpen();
+      return;
+    }
+    const followed = this.log.follow(this.cache, (kind, id, seq) => {
+      if (kind === 'fa') this.restartOpen(seq);
+      else this.open.drop(kind === 'fc' ? 'c' : 'u', id);
+    });
+    if (followed === 'none') return;
+    if (followed === 'reset') this.open.clear();
+    this.readOpen();
+  }
+
+  /**
+   * After a fold in slices deleted the open rows up to `seq`: the index is read again from the rows after it
+   * (at the end of sync, or now by restartOpen(seq, true) inside the writer's transaction).
+   */
+  restartOpen(seq: number, now = false): void {
+    this.open.clear();
+    this.open.seen = seq;
+    if (now) this.readOpen();
+  }
+
+  /** After a rolled-back write: the cache and the open minutes are read again at the next sync. */
+  reindexOpen(): void {
+    this.stale = true;
+    this.cache.clear();
+  }
+
+  private stale = false;
+
+  private readOpen(): void {
+    for (const [seq, minutes] of this.openSince.all(this.open.seen) as [number, string][]) {
+      const rows = JSON.parse(minutes) as [OpenKind, string, string, number, number][];
+      for (const [kind, id, pullType, minute, value] of rows) this.open.add(seq, { kind, id, pullType, minute, value });
+    }
+  }
+
+  /**
+   * A cell read from the database as the cache holds it: users' days and blocks merged with their open
+   * minutes; channels' days as stored (a push appends to a thousand channels, and patching each cached day
+   * would cost more than merging the few that are read, in view()).
+   */
+  private merged(kind: CellKind, id: string, n: number, cell: Cell): Cell {
+    return kind === 'channel' ? cell : this.view(kind, id, n, cell);
+  }
+
+  /** A cell seen with its open minutes. */
+  view(kind: CellKind, id: string, n: number, cell: Cell): Cell {
+    if (this.open.size === 0) return cell;
+    if (kind === 'hours') {
+      const open = this.open.blockHours(id, n);
+      if (!open) return cell;
+      const out: CellCurve[] = cell.filter((c) => !open.has(c.pullType));
+      for (const [pullType, hours] of open) {
+        const values = overlayHours(cell.find((c) => c.pullType === pullType)?.values, hours);
+        if (values) out.push(cellCurve(kind, n, pullType, 0, values));
+      }
+      return out;
+    }
+    const open = this.open.day(kind === 'user' ? 'u' : 'c', id, n);
+    if (!open) return cell;
+    const out: CellCurve[] = cell.filter((c) => !open.has(c.pullType));
+    for (const [pullType, minutes] of open) {
+      const curve = overlayDay(
+        cell.find((c) => c.pullType === pullType),
+        minutes,
+      );
+      if (curve) out.push(cellCurve(kind, n, pullType, curve.off, curve.values));
+    }
+    return out;
   }
 
   /** Applies other connections' committed changes to the cache now (idle threads call it periodically). */
@@ -73,8 +164,12 @@ export class CurveReader {
       number,
       Buffer,
     ][];
-    const cell: Cell =
-      rows.length === 0 ? EMPTY : rows.map(([pullType, o, data]) => cellCurve(kind, n, pullType, o, decodeValues(data)));
+    const cell = this.merged(
+      kind,
+      id,
+      n,
+      rows.length === 0 ? EMPTY : rows.map(([pullType, o, data]) => cellCurve(kind, n, pullType, o, decodeValues(data))),
+    );
     if (keep) this.cache.set(kind, id, n, cell);
     return cell;
   }
@@ -85,14 +180,15 @@ export class CurveReader {
     return this.snapshot(() => {
       const { first, last } = dayRange(from, to);
       const segments: CurveSpan[] = [];
-      const push = (cell: Cell) => {
+      const push = (id: string, day: number, stored: Cell) => {
+        const cell = kind === 'channel' ? this.view('channel', id, day, stored) : stored;
         for (const c of cell) if (pullType === undefined || c.pullType === pullType) segments.push(c.minutes!);
       };
       const missing: [string, number][] = [];
       for (const id of ids) {
         for (let day = first; day <= last; day++) {
           const cell = this.cache.get(kind, id, day);
-          if (cell) push(cell);
+          if (cell) push(id, day, cell);
           else missing.push([id, day]);
         }
       }
@@ -105,9 +201,9 @@ export class CurveReader {
       }
       const found = this.readRange(kind, [...new Set(missing.map((m) => m[0]))], lo, hi);
       for (const [id, day] of missing) {
-        const cell = found.get(id)?.get(day) ?? EMPTY;
+        const cell = this.merged(kind, id, day, found.get(id)?.get(day) ?? EMPTY);
         this.cache.set(kind, id, day, cell);
-        push(cell);
+        push(id, day, cell);
       }
       return segments;
     });
@@ -168,7 +264,7 @@ export class CurveReader {
       else found.set(id, [curve]);
     });
     for (const id of missing) {
-      const cell = found.get(id) ?? EMPTY;
+      const cell = this.merged('user', id, day, found.get(id) ?? EMPTY);
       this.cache.set('user', id, day, cell);
       for (const c of cell) segments.push(c.minutes!);
     }
@@ -219,7 +315,7 @@ export class CurveReader {
           row[n - n0] = this.cache.peek(kind, id, n)!;
           continue;
         }
-        const cell = found[at + n - n0] ?? EMPTY;
+        const cell = this.merged(kind, id, n, found[at + n - n0] ?? EMPTY);
         this.cache.set(kind, id, n, cell);
         row[n - n0] = cell;
       }

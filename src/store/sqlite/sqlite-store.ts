@@ -8,7 +8,7 @@ import { track } from '../../metrics/metrics.js';
 import { CurveCache, type CacheStats } from '../curve-cache.js';
 import { moveChannel, writeGroups } from '../curve-writes.js';
 import { decodeValues } from '../day-curve.js';
-import { MinuteBatch } from '../group-minutes.js';
+import { MinuteBatch, type DayUpdates } from '../group-minutes.js';
 import { HOUR_BLOCKS_VERSION, MIGRATIONS_TABLE, pending } from '../migrations.js';
 import { FencedError, newerThan, type FenceToken } from '../fence.js';
 import { appPatchColumns, toApp, type AppRow } from '../rows.js';
@@ -50,7 +50,24 @@ export interface SqliteStoreOptions {
   inlineUserDays?: number;
   /** scheduling niceness of the query threads (default 0: the main thread's priority) */
   queryNice?: number;
+  /** batches of at most this many rows are appended as open minutes (default OPEN_MAX_ROWS) */
+  openMaxRows?: number;
+  /** open minutes folded into the day curves once this many are held (default FOLD_ROWS) */
+  foldRows?: number;
+  /** ... or once the oldest is this old, in ms (default FOLD_AGE_MS) */
+  foldAgeMs?: number;
+  /** channels whose open minutes one background fold step writes (default FOLD_SLICE_CHANNELS) */
+  foldSliceChannels?: number;
 }
+
+/** Batches of at most this many rows are appended as open minutes (../open-minutes.ts); larger ones write curves. */
+const OPEN_MAX_ROWS = 20_000;
+/** Open minutes held before a fold: ~75 one-minute pushes of 1,000 channels and their ~300 owners. */
+const FOLD_ROWS = 100_000;
+const FOLD_AGE_MS = 60 * 60_000;
+const FOLD_CHECK_MS = 60_000;
+/** A background fold writes the open minutes of about this many channels per transaction. */
+const FOLD_SLICE_CHANNELS = 128;
 
 /**
  * The embedded store: one SQLite file (WAL, synchronous=FULL: a committed minute survives a crash). Curves are
@@ -72,6 +89,14 @@ export class SqliteStore implements Store {
   private readonly userApps = new Map<string, string>();
   private readonly owners = new Map<string, string | null>();
   private checkedAt = -Infinity;
+  private readonly openMaxRows: number;
+  private readonly foldRows: number;
+  private readonly foldAgeMs: number;
+  private readonly foldSliceChannels: number;
+  private readonly foldTimer: NodeJS.Timeout;
+  private foldQueued = false;
+  /** the fold in slices under way: the rows it ends with, the channels left, and the writer's folds at its start */
+  private cycle: { through: number; channels: string[]; folds: number } | undefined;
   private readonly dataVersion: Database.Statement;
   private seenVersion: unknown;
 
@@ -101,6 +126,11 @@ export class SqliteStore implements Store {
     this.writer = new CurveWriter(this.db, this.reader, (channelId) => this.ownerOf(channelId));
     this.pool = threads > 0 ? new QueryPool(path.resolve(file), threads, share, options.queryNice ?? 0) : undefined;
     this.inlineUserDays = options.inlineUserDays ?? INLINE_USER_DAYS;
+    this.openMaxRows = options.openMaxRows ?? OPEN_MAX_ROWS;
+    this.foldRows = options.foldRows ?? FOLD_ROWS;
+    this.foldAgeMs = options.foldAgeMs ?? FOLD_AGE_MS;
+    this.foldSliceChannels = options.foldSliceChannels ?? FOLD_SLICE_CHANNELS;
+    this.foldTimer = setInterval(() => this.foldSoon(), Math.min(FOLD_CHECK_MS, this.foldAgeMs)).unref();
     // a query thread checkpoints the WAL in the background instead of the commit that crosses the threshold
     if (this.pool) this.db.pragma('wal_autocheckpoint = 0');
     // /metrics reads every cache of the store, the query threads' as of their last reply
@@ -186,6 +216,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.foldTimer);
     this.untrack();
     await this.pool?.close();
     if (this.db.open) this.db.close();
@@ -288,25 +319,35 @@ export class SqliteStore implements Store {
   }
 
   async removeUser(userId: string): Promise<boolean> {
-    return this.db.transaction(() => {
-      this.writer.run(true, () => this.writer.dropUser(userId));
-      this.userApps.delete(userId);
-      this.owners.clear();
-      this.stmt.deleteUserChannels.run(userId);
-      return this.stmt.deleteUser.run(userId).changes > 0;
-    })();
+    // writing(): a failed commit after the fold of the open minutes re-reads them
+    return this.writing(() =>
+      this.db.transaction(() => {
+        this.writer.run(true, () => {
+          this.writer.foldOpen();
+          this.writer.dropUser(userId);
+        });
+        this.userApps.delete(userId);
+        this.owners.clear();
+        this.stmt.deleteUserChannels.run(userId);
+        return this.stmt.deleteUser.run(userId).changes > 0;
+      })(),
+    );
   }
 
   async addChannel(userId: string, channelId: string): Promise<Channel> {
-    this.db.transaction(() => {
-      try {
-        this.stmt.insertChannel.run(channelId, userId, Date.now());
-      } catch (e) {
-        throw uniqueToConflict(e, `channel ${channelId} already exists`);
-      }
-      this.moveChannelCurves(channelId, userId, 1);
-      this.owners.set(channelId, userId);
-    })();
+    this.writing(() =>
+      this.db.transaction(() => {
+        // open minutes are folded under the owner they were written for (nobody), before the channel has one
+        this.writer.run(true, () => this.writer.foldOpen());
+        try {
+          this.stmt.insertChannel.run(channelId, userId, Date.now());
+        } catch (e) {
+          throw uniqueToConflict(e, `channel ${channelId} already exists`);
+        }
+        this.moveChannelCurves(channelId, userId, 1);
+        this.owners.set(channelId, userId);
+      })(),
+    );
     return (await this.getChannel(channelId))!;
   }
 
@@ -358,22 +399,28 @@ export class SqliteStore implements Store {
   }
 
   async removeChannel(channelId: string): Promise<boolean> {
-    return this.db.transaction(() => {
-      const owner = this.stmt.channelOwner.get(channelId) as string | undefined;
-      if (owner === undefined) return false;
-      this.moveChannelCurves(channelId, owner, -1);
-      this.stmt.deleteChannel.run(channelId);
-      this.owners.set(channelId, null);
-      return true;
-    })();
+    return this.writing(() =>
+      this.db.transaction(() => {
+        const owner = this.stmt.channelOwner.get(channelId) as string | undefined;
+        if (owner === undefined) return false;
+        this.moveChannelCurves(channelId, owner, -1);
+        this.stmt.deleteChannel.run(channelId);
+        this.owners.set(channelId, null);
+        return true;
+      })(),
+    );
   }
 
   /** Adds (or subtracts) all of a channel's stored curves to its owner's, when ownership changes. */
   private moveChannelCurves(channelId: string, userId: string, sign: 1 | -1): void {
-    const curves = (this.stmt.channelCurves.all(channelId) as [string, number, number, Buffer][]).map(
-      ([pullType, day, off, data]) => ({ pullType, day, curve: { off, values: decodeValues(data) } }),
-    );
-    this.writer.run(true, () => moveChannel(curves, userId, sign, this.writer));
+    this.writer.run(true, () => {
+      // the stored curves are read below: fold the open minutes into them first
+      this.writer.foldOpen();
+      const curves = (this.stmt.channelCurves.all(channelId) as [string, number, number, Buffer][]).map(
+        ([pullType, day, off, data]) => ({ pullType, day, curve: { off, values: decodeValues(data) } }),
+      );
+      moveChannel(curves, userId, sign, this.writer);
+    });
   }
 
   async setChannelMinutes(rows: readonly ChannelMinute[]): Promise<void> {
@@ -383,12 +430,119 @@ export class SqliteStore implements Store {
   async setMinuteBatch(batch: MinuteBatch): Promise<void> {
     if (batch.rows === 0) return;
     const groups = batch.groups();
-    this.db
-      .transaction(() => {
-        this.fresh(true);
-        this.writer.run(groups.length <= WRITE_THROUGH_MAX_GROUPS, () => writeGroups(groups, this.writer));
-      })
-      .immediate();
+    this.writing(() =>
+      this.db
+        .transaction(() => {
+          this.fresh(true);
+          this.writeCurves(batch.rows, groups);
+        })
+        .immediate(),
+    );
+  }
+
+  /**
+   * Inside a write transaction: a small batch appended as open minutes; a large one (after folding the open
+   * minutes) through the day curves directly.
+   */
+  private writeCurves(rows: number, groups: DayUpdates[]): void {
+    if (rows <= this.openMaxRows) {
+      this.writer.run(true, () => this.writer.appendOpen(groups));
+      return;
+    }
+    this.writer.run(groups.length <= WRITE_THROUGH_MAX_GROUPS, () => {
+      this.writer.foldOpen();
+      writeGroups(groups, this.writer);
+    });
+  }
+
+  /** Runs a write; if it fails (rolled back, commit included), the cache and open minutes are read again. */
+  private writing<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (e) {
+      this.reader.reindexOpen();
+      throw e;
+    } finally {
+      if (this.reader.open.size >= this.foldRows) this.foldSoon();
+    }
+  }
+
+  /**
+   * Folds the open minutes into the day curves, user curves and hour blocks now (one write transaction).
+   * Returns the minutes folded. The store folds on its own, in slices (foldSlice), once FOLD_ROWS are open
+   * or the oldest is FOLD_AGE_MS old.
+   */
+  async foldOpenMinutes(): Promise<number> {
+    return this.writing(() =>
+      this.db
+        .transaction(() => {
+          this.fresh(true);
+          return this.writer.run(true, () => this.writer.foldOpen());
+        })
+        .immediate(),
+    );
+  }
+
+  /**
+   * One step of a fold in slices: the open minutes of the next foldSliceChannels channels written into the
+   * stored curves (open rows kept), or, once every channel open at the start is done, the rows up to the start
+   * deleted. Returns whether steps remain. Each step is one short write transaction, so requests interleave.
+   */
+  async foldSlice(): Promise<boolean> {
+    const step = this.writing(() =>
+      this.db
+        .transaction(() => {
+          this.fresh(true);
+          return this.writer.run(true, () => {
+            const open = this.reader.open;
+            let cycle = this.cycle;
+            // a fold of everything (a large write, an ownership change) since the start: begin again
+            if (cycle && cycle.folds !== this.writer.folds) cycle = undefined;
+            if (!cycle) {
+              if (open.size === 0) return undefined;
+              cycle = { through: open.seen, channels: open.ids('c'), folds: this.writer.folds };
+            }
+            const slice = cycle.channels.slice(0, this.foldSliceChannels);
+            if (slice.length > 0) this.writer.foldChannels(slice);
+            else this.writer.finishFold(cycle.through);
+            return { cycle, done: slice.length };
+          });
+        })
+        .immediate(),
+    );
+    // committed: only now is the slice done (a failed step is tried again)
+    if (!step || step.done === 0) {
+      this.cycle = undefined;
+      return false;
+    }
+    step.cycle.channels.splice(0, step.done);
+    this.cycle = step.cycle;
+    return true;
+  }
+
+  /** A fold in slices after the current request, when enough minutes are open or the oldest is old enough. */
+  private foldSoon(): void {
+    const open = this.reader.open;
+    if (this.foldQueued || open.size === 0) return;
+    if (!this.cycle && open.size < this.foldRows && Date.now() - open.since < this.foldAgeMs) return;
+    this.foldQueued = true;
+    const step = () => {
+      if (!this.db.open) {
+        this.foldQueued = false;
+        return;
+      }
+      this.foldSlice().then(
+        (more) => {
+          if (more) setImmediate(step);
+          else this.foldQueued = false;
+        },
+        () => {
+          // storage unavailable now: the open minutes stay where they are (in the database), the next check retries
+          this.foldQueued = false;
+        },
+      );
+    };
+    setImmediate(step);
   }
 
   async claimFence(token: FenceToken): Promise<string | undefined> {
@@ -407,16 +561,18 @@ export class SqliteStore implements Store {
   /** setChannelMinutes behind the fence check, the progress saved in the same transaction. */
   async setChannelMinutesFenced(rows: readonly ChannelMinute[], token: FenceToken, progress: string): Promise<void> {
     const groups = MinuteBatch.of(rows).groups();
-    this.db
-      .transaction(() => {
-        const row = this.stmt.getFence.get(token.key) as { generation: number; epoch: number } | undefined;
-        if (!row || row.generation !== token.generation || row.epoch !== token.epoch) throw new FencedError(token.key);
-        this.stmt.saveFenceProgress.run(progress, token.key);
-        if (groups.length === 0) return;
-        this.fresh(true);
-        this.writer.run(groups.length <= WRITE_THROUGH_MAX_GROUPS, () => writeGroups(groups, this.writer));
-      })
-      .immediate();
+    this.writing(() =>
+      this.db
+        .transaction(() => {
+          const row = this.stmt.getFence.get(token.key) as { generation: number; epoch: number } | undefined;
+          if (!row || row.generation !== token.generation || row.epoch !== token.epoch) throw new FencedError(token.key);
+          this.stmt.saveFenceProgress.run(progress, token.key);
+          if (groups.length === 0) return;
+          this.fresh(true);
+          this.writeCurves(rows.length, groups);
+        })
+        .immediate(),
+    );
   }
 
   async listFenceProgress(keyPrefix: string): Promise<Map<string, string | undefined>> {

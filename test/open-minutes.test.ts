@@ -1,0 +1,334 @@
+/**
+ * SQLite's open minutes (src/store/open-minutes.ts): small writes appended, folded into the day curves later.
+ * Every answer must equal a brute-force model at every moment, whatever the interleaving of small writes,
+ * folds (at once, or in slices interleaved with everything else), large writes (the direct path), ownership
+ * changes and reads, on the writing connection, on a second
+ * connection writing too (another process), and on a query thread; unfolded minutes survive a restart.
+ */
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { test } from 'node:test';
+import BetterSqlite from 'better-sqlite3';
+import fc from 'fast-check';
+import { DAY_MINUTES } from '../src/domain/calendar.js';
+import { peaksOfSum, sumByKey, type CurveSpan } from '../src/domain/peak.js';
+import { setMinutes } from '../src/store/curve-patch.js';
+import { decodeValues, fromFull, toFull, type DayCurve } from '../src/store/day-curve.js';
+import { BLOCK_DAYS, blockOf, dayMaxima, patchBlock } from '../src/store/hour-blocks.js';
+import { ConflictError, type ChannelMinute, type Store } from '../src/store/port.js';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { tempDir } from './helpers.js';
+
+const DAY = 19_000;
+const T0 = DAY * DAY_MINUTES;
+const CHANNELS = ['c0', 'c1', 'c2', 'c3'];
+const USERS = ['u0', 'u1'];
+/** batches of up to this many rows take the open path in these tests; larger ones the direct path */
+const OPEN_MAX = 6;
+
+type Model = { data: Map<string, number>; owner: Map<string, string> };
+
+/** The model's curves of one id over [from, to) as segments (one per pull type). */
+function modelSpans(model: Model, kind: 'channel' | 'user', ids: readonly string[], from: number, to: number): CurveSpan[] {
+  const sums = new Map<string, Float64Array>();
+  for (const [k, v] of model.data) {
+    const [c, pt, m] = k.split('|') as [string, string, string];
+    const minute = Number(m);
+    const id = kind === 'channel' ? c : model.owner.get(c);
+    if (v === 0 || id === undefined || !ids.includes(id) || minute < from || minute >= to) continue;
+    let sum = sums.get(pt);
+    if (!sum) sums.set(pt, (sum = new Float64Array(to - from)));
+    sum[minute - from]! += v;
+  }
+  return [...sums].map(([key, values]) => ({ key, start: from, values: Uint32Array.from(values) }));
+}
+
+/** Non-zero minutes per pull type. */
+function sparse(segments: CurveSpan[], from: number, to: number): Record<string, Record<number, number>> {
+  const out: Record<string, Record<number, number>> = {};
+  for (const [key, total] of sumByKey(segments, from, to)) {
+    const minutes: Record<number, number> = {};
+    total.forEach((v, i) => {
+      if (v !== 0) minutes[from + i] = v;
+    });
+    if (Object.keys(minutes).length > 0) out[key] = minutes;
+  }
+  return out;
+}
+
+async function check(store: Store, model: Model, p: string, label: string): Promise<void> {
+  const from = T0 - 2 * 60;
+  const to = T0 + DAY_MINUTES + 2 * 60;
+  for (const c of CHANNELS) {
+    assert.deepEqual(
+      sparse(await store.readCurves('channel', [p + c], from, to), from, to),
+      sparse(modelSpans(model, 'channel', [p + c], from, to), from, to),
+      `${label}: channel ${c}`,
+    );
+  }
+  for (const u of USERS) {
+    assert.deepEqual(
+      sparse(await store.readCurves('user', [p + u], from, to), from, to),
+      sparse(modelSpans(model, 'user', [p + u], from, to), from, to),
+      `${label}: user ${u}`,
+    );
+  }
+  const users = USERS.map((u) => p + u);
+  for (const [a, b] of [
+    [from, to],
+    [T0 - 61, T0 + 59],
+    [T0 + 1, T0 + DAY_MINUTES + 1],
+    [T0 + 60, T0 + 120],
+  ] as const) {
+    assert.deepEqual(
+      await store.userPeaks(users, a, b),
+      peaksOfSum(modelSpans(model, 'user', users, a, b), a, b),
+      `${label}: peaks ${a - T0}..${b - T0}`,
+    );
+  }
+}
+
+/** Raw tables after a fold: no open minute left, blocks the maxima of user curves, users the sums of channels. */
+function checkTables(file: string, model: Model, p: string): void {
+  const db = new BetterSqlite(file, { readonly: true });
+  try {
+    assert.equal(db.prepare('SELECT count(*) FROM open_minutes').pluck().get(), 0);
+    const curves = db.prepare('SELECT user_id, day, pull_type, off, data FROM user_curves').raw().all() as [
+      string,
+      number,
+      string,
+      number,
+      Buffer,
+    ][];
+    const expected = new Map<string, Map<number, Uint32Array>>();
+    const stored: Record<string, Record<number, number>> = {};
+    for (const [user, day, pt, off, data] of curves) {
+      if (!user.startsWith(p)) continue;
+      const curve = { off, values: decodeValues(data) };
+      const k = `${user}|${pt}|${blockOf(day)}`;
+      if (!expected.has(k)) expected.set(k, new Map());
+      expected.get(k)!.set(day - blockOf(day) * BLOCK_DAYS, dayMaxima(curve));
+      curve.values.forEach((v, i) => {
+        if (v !== 0) (stored[`${user}|${pt}`] ??= {})[day * DAY_MINUTES + off + i] = v;
+      });
+    }
+    const blocks = db.prepare('SELECT user_id, block, pull_type, data FROM user_hours').raw().all() as [
+      string,
+      number,
+      string,
+      Buffer,
+    ][];
+    const got = new Map<string, number[]>();
+    for (const [user, block, pt, data] of blocks)
+      if (user.startsWith(p)) got.set(`${user}|${pt}|${block}`, [...decodeValues(data)]);
+    assert.deepEqual(got, new Map([...expected].map(([k, days]) => [k, [...patchBlock(undefined, days)!]])));
+    const sums: Record<string, Record<number, number>> = {};
+    for (const [k, v] of model.data) {
+      const [c, pt, m] = k.split('|') as [string, string, string];
+      const u = model.owner.get(c);
+      if (v === 0 || u === undefined) continue;
+      const minutes = (sums[`${u}|${pt}`] ??= {});
+      minutes[Number(m)] = (minutes[Number(m)] ?? 0) + v;
+    }
+    assert.deepEqual(stored, sums);
+  } finally {
+    db.close();
+  }
+}
+
+type Op =
+  | { op: 'set'; on: 0 | 1; rows: ChannelMinute[] }
+  | { op: 'fold'; on: 0 | 1 }
+  | { op: 'slice'; on: 0 | 1 }
+  | { op: 'add'; channel: string; user: string }
+  | { op: 'remove'; channel: string }
+  | { op: 'reopen' }
+  | { op: 'check' };
+
+// minutes around an hour boundary and a day boundary, so blocks, hours and days all move
+const minute = fc.oneof(
+  fc.integer({ min: T0 - 62, max: T0 + 62 }),
+  fc.integer({ min: T0 + DAY_MINUTES - 3, max: T0 + DAY_MINUTES + 3 }),
+);
+const row = fc.record({
+  channelId: fc.constantFrom(...CHANNELS),
+  pullType: fc.constantFrom('cdn', 'rtc'),
+  minute,
+  ccv: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 300 }), fc.integer({ min: 60_000, max: 70_000 })),
+});
+const on = fc.constantFrom(0 as const, 1 as const);
+const op: fc.Arbitrary<Op> = fc.oneof(
+  {
+    weight: 6,
+    arbitrary: fc.record({ op: fc.constant('set' as const), on, rows: fc.array(row, { minLength: 1, maxLength: OPEN_MAX }) }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('set' as const),
+      on,
+      rows: fc.array(row, { minLength: OPEN_MAX + 1, maxLength: 20 }),
+    }),
+  },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('fold' as const), on }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant('slice' as const), on }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('add' as const),
+      channel: fc.constantFrom(...CHANNELS),
+      user: fc.constantFrom(...USERS),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('remove' as const), channel: fc.constantFrom(...CHANNELS) }) },
+  { weight: 1, arbitrary: fc.constant({ op: 'reopen' as const }) },
+  { weight: 3, arbitrary: fc.constant({ op: 'check' as const }) },
+);
+
+test('open minutes: every answer equals the brute-force model through writes, folds, moves and restarts', async () => {
+  const file = path.join(tempDir('live-ccv-open-'), 'store.sqlite');
+  const options = { openMaxRows: OPEN_MAX, foldRows: 1e9, foldAgeMs: 1e9, foldSliceChannels: 1 };
+  // the main store sends every summary to its query thread; the second connection answers inline
+  const main = new SqliteStore(file, { ...options, queryThreads: 1, inlineUserDays: 0 });
+  await main.ping();
+  let other = new SqliteStore(file, options);
+  await main.createApp({ appId: 'a1', appSecret: 'secret-secret-0001', name: 'a1' });
+  let run = 0;
+  try {
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 16 }), async (ops) => {
+        const p = `r${run++}_`;
+        const model: Model = { data: new Map(), owner: new Map() };
+        for (const u of USERS) await main.addUser('a1', p + u);
+        const stores = () => [main, other] as const;
+        for (const o of ops) {
+          if (o.op === 'set') {
+            const prefixed = o.rows.map((r) => ({ ...r, channelId: p + r.channelId }));
+            for (const r of prefixed) model.data.set(`${r.channelId}|${r.pullType}|${r.minute}`, r.ccv);
+            await stores()[o.on].setChannelMinutes(prefixed);
+          } else if (o.op === 'fold') {
+            await stores()[o.on].foldOpenMinutes();
+          } else if (o.op === 'slice') {
+            // one step of a fold in slices (a slice of channels, or the end of the cycle), between any others
+            await stores()[o.on].foldSlice();
+          } else if (o.op === 'add') {
+            if (model.owner.has(p + o.channel)) {
+              // refused after the open minutes were folded in its transaction: the fold is rolled back too
+              await assert.rejects(other.addChannel(p + o.user, p + o.channel), ConflictError);
+              continue;
+            }
+            model.owner.set(p + o.channel, p + o.user);
+            await other.addChannel(p + o.user, p + o.channel);
+          } else if (o.op === 'remove') {
+            model.owner.delete(p + o.channel);
+            await main.removeChannel(p + o.channel);
+          } else if (o.op === 'reopen') {
+            // a restart: the open minutes are read back from the database (close does not fold)
+            await other.close();
+            other = new SqliteStore(file, options);
+          } else {
+            await check(main, model, p, 'main');
+            await check(other, model, p, 'other');
+          }
+        }
+        await check(main, model, p, 'main, end');
+        await check(other, model, p, 'other, end');
+        await main.foldOpenMinutes();
+        await check(main, model, p, 'main, folded');
+        await check(other, model, p, 'other, folded');
+        checkTables(file, model, p);
+      }),
+      { numRuns: 60 },
+    );
+  } finally {
+    await other.close();
+    await main.close();
+  }
+});
+
+test('unfolded minutes survive a crash: a new process answers them, and folds them', async () => {
+  const file = path.join(tempDir('live-ccv-open-'), 'store.sqlite');
+  const first = new SqliteStore(file);
+  await first.createApp({ appId: 'a1', appSecret: 'secret-secret-0001', name: 'a1' });
+  await first.addUser('a1', 'u1');
+  await first.addChannel('u1', 'c1');
+  await first.addChannel('u1', 'c2');
+  await first.setChannelMinutes([{ channelId: 'c1', pullType: 'cdn', minute: T0 + 5, ccv: 7 }]);
+  await first.setChannelMinutes([{ channelId: 'c2', pullType: 'cdn', minute: T0 + 5, ccv: 3 }]);
+  await first.setChannelMinutes([{ channelId: 'c1', pullType: 'cdn', minute: T0 + 6, ccv: 9 }]);
+  const raw = new BetterSqlite(file, { readonly: true });
+  try {
+    assert.equal(raw.prepare('SELECT count(*) FROM open_minutes').pluck().get(), 3);
+    assert.equal(raw.prepare('SELECT count(*) FROM user_curves').pluck().get(), 0);
+  } finally {
+    raw.close();
+  }
+  // the first process is never closed (as after a SIGKILL); a second one opens the same file
+  const second = new SqliteStore(file);
+  try {
+    assert.deepEqual(await second.userPeaks(['u1'], T0, T0 + DAY_MINUTES), [{ key: 'cdn', minute: T0 + 5, value: 10 }]);
+    assert.equal(await second.foldOpenMinutes(), 5); // c1 at :05 and :06, c2 at :05, u1 at :05 and :06
+    assert.deepEqual(await second.userPeaks(['u1'], T0, T0 + DAY_MINUTES), [{ key: 'cdn', minute: T0 + 5, value: 10 }]);
+    // the first process follows the fold and still answers the same
+    assert.deepEqual(await first.userPeaks(['u1'], T0, T0 + DAY_MINUTES), [{ key: 'cdn', minute: T0 + 5, value: 10 }]);
+  } finally {
+    await second.close();
+    await first.close();
+  }
+});
+
+test('a lowered minute keeps the hour bound an upper bound: the summary finds the lower peak exactly', async () => {
+  const file = path.join(tempDir('live-ccv-open-'), 'store.sqlite');
+  const store = new SqliteStore(file);
+  try {
+    await store.createApp({ appId: 'a1', appSecret: 'secret-secret-0001', name: 'a1' });
+    await store.addUser('a1', 'u1');
+    await store.addChannel('u1', 'c1');
+    const set = (minute: number, ccv: number) => store.setChannelMinutes([{ channelId: 'c1', pullType: 'cdn', minute, ccv }]);
+    await set(T0 + 10, 500);
+    await set(T0 + 70, 200);
+    await store.foldOpenMinutes();
+    assert.deepEqual(await store.userPeaks(['u1'], T0, T0 + 120), [{ key: 'cdn', minute: T0 + 10, value: 500 }]);
+    await set(T0 + 10, 100); // open: the hour's stored bound (500) now exceeds every minute of it
+    await set(T0 + 75, 300);
+    assert.deepEqual(await store.userPeaks(['u1'], T0, T0 + 120), [{ key: 'cdn', minute: T0 + 75, value: 300 }]);
+    await store.foldOpenMinutes();
+    assert.deepEqual(await store.userPeaks(['u1'], T0, T0 + 120), [{ key: 'cdn', minute: T0 + 75, value: 300 }]);
+  } finally {
+    await store.close();
+  }
+});
+
+test('setMinutes equals setting the minutes in the full day (the span grown, trimmed and narrowed alike)', () => {
+  const value = fc.oneof(
+    fc.constant(0),
+    fc.integer({ min: 1, max: 255 }),
+    fc.integer({ min: 256, max: 70_000 }),
+    fc.constant(2 ** 32 - 1),
+  );
+  const curve = fc
+    .array(fc.record({ m: fc.integer({ min: 0, max: DAY_MINUTES - 1 }), v: value }), { maxLength: 12 })
+    .map((points) => {
+      const full = new Float64Array(DAY_MINUTES);
+      for (const { m, v } of points) full[m] = v;
+      return fromFull(full);
+    });
+  fc.assert(
+    fc.property(
+      curve,
+      fc.array(fc.record({ m: fc.integer({ min: 0, max: DAY_MINUTES - 1 }), v: value }), { maxLength: 6 }),
+      (c, sets) => {
+        const full = toFull(c, new Float64Array(DAY_MINUTES));
+        for (const { m, v } of sets) full[m] = v;
+        const want = fromFull(full);
+        const got: DayCurve | undefined = setMinutes(
+          c,
+          sets.map((s) => s.m),
+          sets.map((s) => s.v),
+        );
+        assert.deepEqual(got && { off: got.off, values: got.values }, want && { off: want.off, values: want.values });
+      },
+    ),
+    { numRuns: 2000 },
+  );
+});
