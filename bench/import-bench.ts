@@ -65,17 +65,23 @@ async function build(): Promise<void> {
   }
 }
 
-function cli(args: string[], dataDir: string): Promise<string> {
+/**
+ * Runs `live-ccv` on a data dir: the built CLI (what users run), or in the smoke run its TypeScript sources
+ * through tsx (the same commands, without building dist while the test suite may be reading it).
+ */
+function cli(args: string[], dataDir: string, smoke: boolean): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      ['dist/src/cli/main.js', ...args],
+      [...(smoke ? ['--conditions=live-ccv-source', '--import', 'tsx', 'src/cli/main.ts'] : ['dist/src/cli/main.js']), ...args],
       {
         cwd: ROOT,
         // the built CLI resolves the client package to its build, not to its TypeScript sources (tests set that)
         env: {
           ...process.env,
-          NODE_OPTIONS: (process.env.NODE_OPTIONS ?? '').replace('--conditions=live-ccv-source', ''),
+          NODE_OPTIONS: smoke
+            ? process.env.NODE_OPTIONS
+            : (process.env.NODE_OPTIONS ?? '').replace('--conditions=live-ccv-source', ''),
           LIVE_CCV_DATA_DIR: dataDir,
         },
         maxBuffer: 64 * 1024 * 1024,
@@ -121,8 +127,10 @@ export async function importBench(smoke: boolean, log: (s: string) => void): Pro
     await new StoreSink('template', seed, spec).init();
     await seed.close();
     const fresh = seededDirs(template, base);
-    log('import: building dist for the CLI figure (npm run build) ...');
-    await build();
+    if (!smoke) {
+      log('import: building dist for the CLI figure (npm run build) ...');
+      await build();
+    }
     const config = loadConfig({}, { dataDir: base, logLevel: 'silent', demo: false });
     const rows: string[][] = [];
     const rates: number[] = [];
@@ -145,7 +153,7 @@ export async function importBench(smoke: boolean, log: (s: string) => void): Pro
         throw new Error(`import ${order}: ${JSON.stringify(r).slice(0, 300)}`);
       // 2. the CLI process, start-up included
       t0 = performance.now();
-      const out = JSON.parse(await cli(['import', 'ccv', file, '--json'], fresh())) as { accepted: number };
+      const out = JSON.parse(await cli(['import', 'ccv', file, '--json'], fresh(), smoke)) as { accepted: number };
       const cliMs = performance.now() - t0;
       if (out.accepted !== files.rows) throw new Error(`CLI import ${order} accepted ${out.accepted} of ${files.rows}`);
       // 3. POST /admin/v1/ccv, in chunks, to a real server
@@ -173,7 +181,7 @@ export async function importBench(smoke: boolean, log: (s: string) => void): Pro
       rates.push(rate(inProcess), rate(httpMs));
       for (const [what, ms] of [
         ['live-ccv import path (in process)', inProcess],
-        ['live-ccv import ccv (the built CLI, start-up included)', cliMs],
+        [`live-ccv import ccv (${smoke ? 'the CLI from its sources' : 'the built CLI'}, start-up included)`, cliMs],
         ['POST /admin/v1/ccv (real server, 32 MiB bodies)', httpMs],
         ['DuckDB read_csv', duckMs],
       ] as const) {
