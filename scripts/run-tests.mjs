@@ -1,6 +1,8 @@
 // Runs every test file under test/ and packages/*/test/ with node's test runner (TypeScript through tsx), printing its summary.
-import { spawnSync } from 'node:child_process';
+// `--checks` (what `npm test` passes) also runs the type checks and the linters meanwhile, and fails when any of them does.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 function find(dir) {
@@ -11,19 +13,95 @@ function find(dir) {
   });
 }
 
+/**
+ * The files that take longest (CONTRIBUTING.md, "Test timing"), started first so the run does not end on one of them
+ * alone; every other file follows in name order. A file missing here only starts later.
+ */
+const LONG_FIRST = [
+  'test/bench-smoke.test.ts',
+  'test/cluster.test.ts',
+  'test/ingest-crash.test.ts',
+  'test/dashboard.test.ts',
+  'test/import-polyv.test.ts',
+  'test/graceful-stop.test.ts',
+  'test/server.test.ts',
+  'test/metrics.test.ts',
+  'test/disk-full.test.ts',
+  'test/log-format.test.ts',
+];
+const rank = (f) => {
+  const i = LONG_FIRST.indexOf(f.split(path.sep).join('/'));
+  return i < 0 ? LONG_FIRST.length : i;
+};
+
+const args = process.argv.slice(2);
+const withChecks = args.includes('--checks');
+const only = args.filter((a) => a !== '--checks');
 // The server's tests, and each workspace package's own (packages/<name>/test).
 const packageTests = fs
   .readdirSync('packages')
   .map((name) => path.join('packages', name, 'test'))
   .filter((dir) => fs.existsSync(dir));
-const only = process.argv.slice(2);
-const files = only.length > 0 ? only : [find('test'), ...packageTests.map(find)].flat().sort();
+const files =
+  only.length > 0
+    ? only
+    : [find('test'), ...packageTests.map(find)]
+        .flat()
+        .sort()
+        .sort((a, b) => rank(a) - rank(b));
+
+/** Runs a command to its end; resolves with its exit status and, when `capture`, what it printed. */
+function run(command, argv, options, capture, priority = 0) {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const child = spawn(command, argv, { ...options, stdio: capture ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
+    if (priority !== 0 && child.pid !== undefined) {
+      try {
+        os.setPriority(child.pid, priority); // before it starts its own children, which inherit it
+      } catch {} // a platform without priorities runs it as is
+    }
+    let output = '';
+    if (capture) {
+      child.stdout.on('data', (d) => (output += d));
+      child.stderr.on('data', (d) => (output += d));
+    }
+    child.once('error', (e) => resolve({ status: 1, output: `${output}${e.message}\n`, ms: Date.now() - started }));
+    child.once('close', (code, signal) => resolve({ status: code ?? (signal ? 1 : 0), output, ms: Date.now() - started }));
+  });
+}
+
+// The type checks and the linters (`npm run typecheck`, `npm run lint`) side by side with the tests, at a lower
+// priority: they fill the time the suite spends waiting on processes and sockets, and never slow a test much.
+const bin = (name) => path.join('node_modules', '.bin', name);
+const CHECKS = [
+  ['typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']],
+  ['typecheck packages/dashboard', bin('tsc'), ['-p', 'packages/dashboard', '--noEmit']],
+  ['lint: biome', bin('biome'), ['check', '.']],
+  ['lint: knip', bin('knip'), []],
+];
+const checks = withChecks
+  ? CHECKS.map(async ([name, command, argv]) => {
+      const r = await run(command, argv, {}, true, 10);
+      return { name, ...r };
+    })
+  : [];
 // Workspace packages resolve to their TypeScript sources (the `live-ccv-source` export condition), in this
 // process's children too: tests spawn real servers and CLIs from source.
 const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --conditions=live-ccv-source`.trim() };
-const result = spawnSync(
+const tests = await run(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=4', '--test-reporter=spec', ...files],
-  { stdio: 'inherit', env },
+  { env },
+  false,
 );
-process.exit(result.status ?? 1);
+
+let failed = tests.status !== 0;
+for (const c of await Promise.all(checks)) {
+  const verdict = c.status === 0 ? '✔' : '✖';
+  process.stdout.write(`${verdict} ${c.name} (${(c.ms / 1000).toFixed(1)} s)\n`);
+  if (c.status !== 0) {
+    process.stdout.write(c.output.replace(/^/gm, '  '));
+    failed = true;
+  }
+}
+process.exit(failed ? 1 : 0);
