@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 function find(dir) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -20,35 +21,22 @@ function find(dir) {
 const LONG_FIRST = [
   'test/bench-smoke.test.ts',
   'test/cluster.test.ts',
-  'test/ingest-crash.test.ts',
   'test/dashboard.test.ts',
+  'test/ingest-crash.test.ts',
   'test/import-polyv.test.ts',
   'test/graceful-stop.test.ts',
   'test/server.test.ts',
-  'test/metrics.test.ts',
+  'test/data-dir-lock.test.ts',
   'test/disk-full.test.ts',
-  'test/log-format.test.ts',
+  'test/cluster-roles.test.ts',
+  'test/metrics.test.ts',
+  'test/compare.test.ts',
+  'packages/client/test/browser.test.ts',
 ];
 const rank = (f) => {
   const i = LONG_FIRST.indexOf(f.split(path.sep).join('/'));
   return i < 0 ? LONG_FIRST.length : i;
 };
-
-const args = process.argv.slice(2);
-const withChecks = args.includes('--checks');
-const only = args.filter((a) => a !== '--checks');
-// The server's tests, and each workspace package's own (packages/<name>/test).
-const packageTests = fs
-  .readdirSync('packages')
-  .map((name) => path.join('packages', name, 'test'))
-  .filter((dir) => fs.existsSync(dir));
-const files =
-  only.length > 0
-    ? only
-    : [find('test'), ...packageTests.map(find)]
-        .flat()
-        .sort()
-        .sort((a, b) => rank(a) - rank(b));
 
 /** Runs a command to its end; resolves with its exit status and, when `capture`, what it printed. */
 function run(command, argv, options, capture, priority = 0) {
@@ -70,8 +58,8 @@ function run(command, argv, options, capture, priority = 0) {
   });
 }
 
-// The type checks and the linters (`npm run typecheck`, `npm run lint`) side by side with the tests, at a lower
-// priority: they fill the time the suite spends waiting on processes and sockets, and never slow a test much.
+// The type checks and the linters (`npm run typecheck`, `npm run lint`), side by side with the tests at a lower
+// priority: they fill the time the suite spends waiting on processes and sockets and barely slow a test.
 const bin = (name) => path.join('node_modules', '.bin', name);
 const CHECKS = [
   ['typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']],
@@ -79,29 +67,55 @@ const CHECKS = [
   ['lint: biome', bin('biome'), ['check', '.']],
   ['lint: knip', bin('knip'), []],
 ];
-const checks = withChecks
-  ? CHECKS.map(async ([name, command, argv]) => {
-      const r = await run(command, argv, {}, true, 10);
-      return { name, ...r };
-    })
-  : [];
-// Workspace packages resolve to their TypeScript sources (the `live-ccv-source` export condition), in this
-// process's children too: tests spawn real servers and CLIs from source.
-const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --conditions=live-ccv-source`.trim() };
-const tests = await run(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=4', '--test-reporter=spec', ...files],
-  { env },
-  false,
-);
 
-let failed = tests.status !== 0;
-for (const c of await Promise.all(checks)) {
-  const verdict = c.status === 0 ? '✔' : '✖';
-  process.stdout.write(`${verdict} ${c.name} (${(c.ms / 1000).toFixed(1)} s)\n`);
-  if (c.status !== 0) {
-    process.stdout.write(c.output.replace(/^/gm, '  '));
-    failed = true;
+async function main() {
+  const args = process.argv.slice(2);
+  const withChecks = args.includes('--checks');
+  const only = args.filter((a) => a !== '--checks');
+  // The server's tests, and each workspace package's own (packages/<name>/test).
+  const packageTests = fs
+    .readdirSync('packages')
+    .map((name) => path.join('packages', name, 'test'))
+    .filter((dir) => fs.existsSync(dir));
+  const files =
+    only.length > 0
+      ? only
+      : [find('test'), ...packageTests.map(find)]
+          .flat()
+          .sort()
+          .sort((a, b) => rank(a) - rank(b));
+
+  const checks = withChecks ? CHECKS.map(async ([name, command, argv]) => ({ name, ...(await run(command, argv, {}, true, 10)) })) : [];
+  // Workspace packages resolve to their TypeScript sources (the `live-ccv-source` export condition), in this
+  // process's children too: tests spawn real servers and CLIs from source.
+  const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --conditions=live-ccv-source`.trim() };
+  const tests = await run(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--runner', ...files], { env }, false);
+
+  let failed = tests.status !== 0;
+  for (const c of await Promise.all(checks)) {
+    process.stdout.write(`${c.status === 0 ? '✔' : '✖'} ${c.name} (${(c.ms / 1000).toFixed(1)} s)\n`);
+    if (c.status !== 0) {
+      process.stdout.write(c.output.replace(/^/gm, '  '));
+      failed = true;
+    }
   }
+  process.exit(failed ? 1 : 0);
 }
-process.exit(failed ? 1 : 0);
+
+/**
+ * The runner itself, in a process started with tsx, which node's runner passes on to each file's process: run() takes
+ * the files in the order given (`node --test` sorts them by name), four at a time (most of the suite waits on
+ * processes and sockets), with the spec reporter and its summary.
+ */
+async function runner(files) {
+  const { run: runFiles } = await import('node:test');
+  const { spec } = await import('node:test/reporters');
+  const stream = runFiles({ files, concurrency: 4 });
+  stream.on('test:fail', () => {
+    process.exitCode = 1;
+  });
+  stream.compose(new spec()).pipe(process.stdout);
+}
+
+if (process.argv[2] === '--runner') await runner(process.argv.slice(3));
+else await main();
