@@ -85,11 +85,18 @@ async function main() {
           .sort()
           .sort((a, b) => rank(a) - rank(b));
 
-  const checks = withChecks ? CHECKS.map(async ([name, command, argv]) => ({ name, ...(await run(command, argv, {}, true, 10)) })) : [];
+  const checks = withChecks
+    ? CHECKS.map(async ([name, command, argv]) => ({ name, ...(await run(command, argv, {}, true, 10)) }))
+    : [];
   // Workspace packages resolve to their TypeScript sources (the `live-ccv-source` export condition), in this
   // process's children too: tests spawn real servers and CLIs from source.
   const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --conditions=live-ccv-source`.trim() };
-  const tests = await run(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--runner', ...files], { env }, false);
+  const tests = await run(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(import.meta.url), '--runner', ...files],
+    { env },
+    false,
+  );
 
   let failed = tests.status !== 0;
   for (const c of await Promise.all(checks)) {
