@@ -26,7 +26,7 @@ const flag = (name: string) => {
   return i >= 0 ? argv[i + 1] : undefined;
 };
 const smoke = argv.includes('--smoke');
-const N = Number(flag('--heartbeats') ?? (smoke ? 50_000 : 1_000_000));
+const N = Number(flag('--heartbeats') ?? (smoke ? 20_000 : 1_000_000));
 const VIEWERS = 10_000;
 const CHANNELS = 100;
 const BATCH = Number(flag('--batch') ?? 5_000);

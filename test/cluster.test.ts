@@ -204,6 +204,7 @@ test('two of each role: exact minutes through collector and aggregator kills, re
   };
   await Promise.all([0, 1, 2, 3].map(worker));
   await killed;
+  const trafficDoneS = (Date.now() - started) / 1000;
   assert.ok(killed, 'the kills happened mid-stream');
   assert.ok((served.get(collectors[0]!) ?? 0) > 0, 'the restarted collector took traffic');
   assert.equal(lateAccepted, 0, 'no deliberately late beat was accepted');
@@ -280,6 +281,6 @@ test('two of each role: exact minutes through collector and aggregator kills, re
     return (a?.live.length ?? 0) > 0 && (b?.live.length ?? 0) > 0 && new Set(owned).size === PARTITIONS ? true : undefined;
   });
   process.stdout.write(
-    `# cluster test: ${traffic.beats.length} beats in ${batches.length} batches, ${resent} resent after the kill, ${truth.rows().length} channel minutes\n`,
+    `# cluster test: ${traffic.beats.length} beats in ${batches.length} batches, ${resent} resent after the kill, ${truth.rows().length} channel minutes; traffic done after ${trafficDoneS.toFixed(1)} s, all checked after ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
   );
 });

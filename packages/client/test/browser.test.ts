@@ -46,7 +46,12 @@ describe('@live-ccv/client in Chromium', () => {
   let browser: Chromium;
   let script: string;
   before(async () => {
-    [setup, browser, script] = await Promise.all([checkServer('from-chromium'), openChromium(), bundle()]);
+    // settled one by one, so a missing browser still leaves the server to close (the file would never end otherwise)
+    const [s, b, c] = await Promise.allSettled([checkServer('from-chromium'), openChromium(), bundle()]);
+    if (s.status === 'fulfilled') setup = s.value;
+    if (b.status === 'fulfilled') browser = b.value;
+    for (const r of [s, b, c]) if (r.status === 'rejected') throw r.reason;
+    if (c.status === 'fulfilled') script = c.value;
   });
   after(async () => {
     await browser?.close();
