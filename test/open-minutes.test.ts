@@ -11,13 +11,14 @@ import { test } from 'node:test';
 import BetterSqlite from 'better-sqlite3';
 import fc from 'fast-check';
 import { DAY_MINUTES } from '../src/domain/calendar.js';
-import { peaksOfSum, sumByKey, type CurveSpan } from '../src/domain/peak.js';
+import { peaksOfSum, type CurveSpan } from '../src/domain/peak.js';
 import { setMinutes } from '../src/store/curve-patch.js';
 import { decodeValues, fromFull, toFull, type DayCurve } from '../src/store/day-curve.js';
 import { BLOCK_DAYS, blockOf, dayMaxima, patchBlock } from '../src/store/hour-blocks.js';
 import { ConflictError, type ChannelMinute, type Store } from '../src/store/port.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { tempDir } from './helpers.js';
+import { sparse } from './store-adapters.js';
 
 const DAY = 19_000;
 const T0 = DAY * DAY_MINUTES;
@@ -41,19 +42,6 @@ function modelSpans(model: Model, kind: 'channel' | 'user', ids: readonly string
     sum[minute - from]! += v;
   }
   return [...sums].map(([key, values]) => ({ key, start: from, values: Uint32Array.from(values) }));
-}
-
-/** Non-zero minutes per pull type. */
-function sparse(segments: CurveSpan[], from: number, to: number): Record<string, Record<number, number>> {
-  const out: Record<string, Record<number, number>> = {};
-  for (const [key, total] of sumByKey(segments, from, to)) {
-    const minutes: Record<number, number> = {};
-    total.forEach((v, i) => {
-      if (v !== 0) minutes[from + i] = v;
-    });
-    if (Object.keys(minutes).length > 0) out[key] = minutes;
-  }
-  return out;
 }
 
 async function check(store: Store, model: Model, p: string, label: string): Promise<void> {

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import BetterSqlite from 'better-sqlite3';
 import pg from 'pg';
+import { type CurveSpan, sumByKey } from '../src/domain/peak.js';
 import type { Store } from '../src/store/port.js';
 import { PostgresStore } from '../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
@@ -100,3 +101,16 @@ export function postgres(): Adapter {
 
 /** Every adapter, for suites that run once per store. */
 export const adapters = (): Adapter[] => [sqlite, postgres()];
+
+/** The non-zero minutes of a curve read, per pull type: { cdn: { [epochMinute]: ccv } }. */
+export function sparse(spans: CurveSpan[], from: number, to: number): Record<string, Record<number, number>> {
+  const out: Record<string, Record<number, number>> = {};
+  for (const [key, total] of sumByKey(spans, from, to)) {
+    const minutes: Record<number, number> = {};
+    total.forEach((v, i) => {
+      if (v !== 0) minutes[from + i] = v;
+    });
+    if (Object.keys(minutes).length > 0) out[key] = minutes;
+  }
+  return out;
+}

@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { DAY_MINUTES } from '../src/domain/calendar.js';
-import { peaksOfSum, sumByKey, type CurveSpan } from '../src/domain/peak.js';
+import { peaksOfSum } from '../src/domain/peak.js';
 import { decodeValues } from '../src/store/day-curve.js';
 import { BLOCK_DAYS, blockOf, dayMaxima, patchBlock } from '../src/store/hour-blocks.js';
 import { ConflictError, type ChannelMinute, type CurveKind, type Store } from '../src/store/port.js';
-import { adapters, postgres, sqlite, type Adapter, type Database } from './store-adapters.js';
+import { adapters, postgres, sparse, sqlite, type Adapter, type Database } from './store-adapters.js';
 
 /** Records a schema version from the future, as a newer live-ccv would have left it. */
 async function markNewer(store: Store): Promise<void> {
@@ -26,19 +26,6 @@ async function markNewer(store: Store): Promise<void> {
 
 const DAY = 19_000; // a UTC day number (2022-01-08); minutes below are offsets around its start
 const T0 = DAY * DAY_MINUTES;
-
-/** The non-zero minutes of a curve read, per pull type: { cdn: { [epochMinute]: ccv } }. */
-function sparse(segments: CurveSpan[], from: number, to: number): Record<string, Record<number, number>> {
-  const out: Record<string, Record<number, number>> = {};
-  for (const [key, total] of sumByKey(segments, from, to)) {
-    const minutes: Record<number, number> = {};
-    total.forEach((v, i) => {
-      if (v !== 0) minutes[from + i] = v;
-    });
-    if (Object.keys(minutes).length > 0) out[key] = minutes;
-  }
-  return out;
-}
 
 async function read(
   store: Store,

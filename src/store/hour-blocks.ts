@@ -36,6 +36,11 @@ export function patchBlock(current: CurveValues | undefined, days: ReadonlyMap<n
   const full = new Uint32Array(BLOCK_HOURS);
   if (current) full.set(current);
   for (const [d, maxima] of days) full.set(maxima, d * DAY_HOURS);
+  return narrowBlock(full);
+}
+
+/** A block's hour maxima in the narrowest array that holds them; undefined when all are zero. */
+export function narrowBlock(full: Uint32Array): CurveValues | undefined {
   let max = 0;
   for (let i = 0; i < full.length; i++) if (full[i]! > max) max = full[i]!;
   if (max === 0) return undefined;
@@ -45,6 +50,6 @@ export function patchBlock(current: CurveValues | undefined, days: ReadonlyMap<n
 }
 
 /** A stored block as the search's hour segment (epoch hours). */
-export function blockSegment(pullType: string, block: number, values: CurveValues): HourSpan {
+export function blockSpan(pullType: string, block: number, values: CurveValues): HourSpan {
   return { key: pullType, start: block * BLOCK_HOURS, values };
 }

@@ -18,7 +18,7 @@ import { DAY_HOURS, HOUR_MINUTES } from '../domain/peak-search.js';
 import { setMinutes, valueAt } from './curve-patch.js';
 import type { CurveValues, DayCurve } from './day-curve.js';
 import type { DayUpdates } from './group-minutes.js';
-import { BLOCK_DAYS, BLOCK_HOURS } from './hour-blocks.js';
+import { BLOCK_DAYS, BLOCK_HOURS, narrowBlock } from './hour-blocks.js';
 
 /** 'c' a channel's minute, 'u' a user's (the sum of its channels' at the time of the write). */
 export type OpenKind = 'c' | 'u';
@@ -180,12 +180,7 @@ export function overlayHours(block: CurveValues | undefined, open: ReadonlyMap<n
   const full = new Uint32Array(BLOCK_HOURS);
   if (block) full.set(block);
   for (const [h, max] of open) if (max > full[h]!) full[h] = max;
-  let max = 0;
-  for (let i = 0; i < full.length; i++) if (full[i]! > max) max = full[i]!;
-  if (max === 0) return undefined;
-  if (max < 0x100) return Uint8Array.from(full);
-  if (max < 0x10000) return Uint16Array.from(full);
-  return full;
+  return narrowBlock(full);
 }
 
 /** The current curves a batch of small changes is compared with. */

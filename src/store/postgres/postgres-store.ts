@@ -6,7 +6,7 @@ import type { CacheStats } from '../curve-cache.js';
 import { moveChannel, writeGroups, type CurveIO } from '../curve-writes.js';
 import { decodeValues, encodeValues, type CurveValues, type DayCurve } from '../day-curve.js';
 import { MinuteBatch } from '../group-minutes.js';
-import { BLOCK_DAYS, blockOf, blockSegment, dayMaxima, patchBlock } from '../hour-blocks.js';
+import { BLOCK_DAYS, blockOf, blockSpan, dayMaxima, patchBlock } from '../hour-blocks.js';
 import { FencedError, type FenceToken } from '../fence.js';
 import {
   ConflictError,
@@ -406,7 +406,7 @@ export class PostgresStore implements Store {
       const search = new PeakSearch(
         from,
         to,
-        blocks.map((r) => blockSegment(r.pull_type, r.day, decodeValues(r.data))),
+        blocks.map((r) => blockSpan(r.pull_type, r.day, decodeValues(r.data))),
       );
       // a visited hour needs its day's curves; later hours of the same day reuse them
       const days = new Map<number, CurveSpan[]>();
