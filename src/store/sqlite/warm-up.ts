@@ -16,6 +16,7 @@ import { encodeValues, fromFull } from '../day-curve.js';
 import { BLOCK_DAYS, blockOf, dayMaxima, patchBlock } from '../hour-blocks.js';
 import { MIGRATIONS } from '../migrations.js';
 import { CurveReader, type PeaksResult } from './curve-reader.js';
+import { Random } from '../../sim/random.js';
 
 const USERS = 48;
 const DAYS = 40;
@@ -24,18 +25,6 @@ const FIRST_DAY = 19_712 - 8;
 /** Rounds of a cold search (every cell read from the database) followed by a warm one (every cell cached). */
 const ROUNDS = 12;
 const CACHE_BYTES = 16 * 1024 * 1024;
-
-/** mulberry32: a fixed, cheap sequence, so every thread warms on the same data. */
-function sequence(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface WarmUpQuery {
   ids: readonly string[];
@@ -54,7 +43,9 @@ export function syntheticStore(): { db: Database.Database; queries: WarmUpQuery[
   for (const m of MIGRATIONS) for (const sql of m.sql.sqlite) db.exec(sql);
   const putDay = db.prepare('INSERT INTO user_curves (user_id, day, pull_type, off, data) VALUES (?, ?, ?, ?, ?)');
   const putBlock = db.prepare('INSERT INTO user_hours (user_id, block, pull_type, data) VALUES (?, ?, ?, ?)');
-  const next = sequence(0x3a7);
+  // a fixed sequence, so every thread warms on the same data
+  const random = new Random(0x3a7);
+  const next = () => random.next();
   const ids: string[] = [];
   const full = new Float64Array(DAY_MINUTES);
   db.transaction(() => {
