@@ -6,7 +6,6 @@
  *    server's peak RSS (VmHWM) at the end.
  * Defaults: 1M heartbeats over 10k viewers and 100 channels; `--fsync never` shows the cost of durability.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +18,7 @@ import { MinuteAggregator } from '../src/ingest/minute-aggregator.js';
 import { RealtimeWindow } from '../src/ingest/realtime-window.js';
 import { Tenancy } from '../src/service/tenancy.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { INGEST_TOKEN, memoryOf, serve } from './serve.js';
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => {
@@ -142,31 +142,8 @@ async function overHttp(beats: Heartbeat[]) {
   const store = new SqliteStore(path.join(dir, 'live-ccv.sqlite'));
   await seed(store);
   await store.close();
-  const token = 'bench-ingest-token';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
-    cwd: path.resolve(import.meta.dirname, '..'),
-    env: {
-      ...process.env,
-      LIVE_CCV_DATA_DIR: dir,
-      LIVE_CCV_HOST: '127.0.0.1',
-      LIVE_CCV_PORT: '0',
-      LIVE_CCV_INGEST_TOKEN: token,
-      LIVE_CCV_DEMO: 'false',
-      LIVE_CCV_LOG_LEVEL: 'info',
-      LIVE_CCV_LOG_FSYNC: FSYNC,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const server = await serve(dir, { LIVE_CCV_LOG_FSYNC: FSYNC }, 'ingest');
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-        if (m) resolve(m[1]!);
-      });
-      child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-    });
     const bodies: string[] = [];
     for (let i = 0; i < beats.length; i += BATCH) {
       bodies.push(
@@ -182,9 +159,9 @@ async function overHttp(beats: Heartbeat[]) {
     const worker = async () => {
       while (next < bodies.length) {
         const body = bodies[next++]!;
-        const res = await fetch(`${url}/v1/heartbeats`, {
+        const res = await fetch(`${server.url}/v1/heartbeats`, {
           method: 'POST',
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' },
+          headers: { authorization: `Bearer ${INGEST_TOKEN}`, 'content-type': 'application/x-ndjson' },
           body,
         });
         const json = (await res.json()) as { data: { accepted: number } };
@@ -194,8 +171,7 @@ async function overHttp(beats: Heartbeat[]) {
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
     const ms = performance.now() - t;
     if (accepted !== beats.length) throw new Error(`only ${accepted} of ${beats.length} heartbeats were accepted`);
-    const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
-    const hwm = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+    const { hwm } = memoryOf(server.pid);
     report(
       `end to end over HTTP:      ${rate(beats.length, ms)} (NDJSON batches of ${BATCH}, ${CONCURRENCY} in flight, fsync ${FSYNC})`,
     );
@@ -203,8 +179,7 @@ async function overHttp(beats: Heartbeat[]) {
       `server peak RSS:           ${mb(hwm)} (VmHWM after ${beats.length.toLocaleString('en-US')} heartbeats, ${VIEWERS.toLocaleString('en-US')} viewers)`,
     );
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await server.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -2,12 +2,12 @@
  * The real server for the soak benches: a `live-ccv serve` child process on a fresh data dir, seeded with
  * one application, its users and channels, and read from /proc for its memory (VmRSS now, VmHWM peak).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Tenancy } from '../src/service/tenancy.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { cpuMs, memoryOf, serve } from './serve.js';
 
 export const INGEST_TOKEN = 'soak-ingest-token-0001';
 
@@ -22,7 +22,6 @@ export const CALLER = { appId: 'soakapp01', appSecret: 'soak-secret-00000000001'
 
 export interface SoakServer {
   url: string;
-  child: ChildProcess;
   /** resident memory now and at its peak, in bytes */
   memory(): { rss: number; hwm: number };
   /** CPU seconds the server used so far (user + system) */
@@ -53,56 +52,15 @@ export async function startSoakServer(options: {
     }
   }
   await store.close();
-  // the bench's own node flags (tsx, and the condition that resolves the client package to its sources)
-  const child = spawn(process.execPath, [...process.execArgv, 'src/cli/main.ts', 'serve'], {
-    cwd: path.resolve(import.meta.dirname, '..'),
-    env: {
-      ...process.env,
-      LIVE_CCV_DATA_DIR: dir,
-      LIVE_CCV_HOST: '127.0.0.1',
-      LIVE_CCV_PORT: '0',
-      LIVE_CCV_INGEST_TOKEN: INGEST_TOKEN,
-      LIVE_CCV_DEMO: 'false',
-      LIVE_CCV_LOG_LEVEL: 'info', // the production default: logging is part of the cost
-      LIVE_CCV_IP_LIMIT: '1000000',
-      LIVE_CCV_APP_LIMIT: '1000000',
-      ...options.env,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    let found = false;
-    child.stdout!.on('data', (d: Buffer) => {
-      if (found) return; // the log keeps flowing and is dropped; reading it keeps the pipe from blocking the server
-      out += d.toString();
-      const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) {
-        found = true;
-        resolve(m[1]!);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
-  });
-  const status = () => fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
-  const kb = (text: string, field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(text)?.[1] ?? 0) * 1024;
-  const ticks = 100; // USER_HZ on Linux
+  const server = await serve(dir, { LIVE_CCV_INGEST_TOKEN: INGEST_TOKEN, ...options.env }, 'soak');
   return {
-    url,
-    child,
+    url: server.url,
     users,
     channels,
-    memory: () => {
-      const s = status();
-      return { rss: kb(s, 'VmRSS'), hwm: kb(s, 'VmHWM') };
-    },
-    cpuSeconds: () => {
-      const fields = fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return (Number(fields[11]) + Number(fields[12])) / ticks;
-    },
+    memory: () => memoryOf(server.pid),
+    cpuSeconds: () => cpuMs(server.pid) / 1000,
     stop: async () => {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      await server.stop();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
