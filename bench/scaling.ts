@@ -42,7 +42,7 @@ export async function scalingBench(loaded: Loaded, runs: number, refRuns: number
         String(users * days),
         fmtMs(ours.timing.p50),
         ((ours.timing.p50 * 1000) / (users * days)).toFixed(2),
-        `${s.visited} / ${s.hours}`,
+        `${s.visited} / ${s.expanded} / ${s.days}`,
         fmtMs(duck.timing.p50),
         fmtRatio(duck.timing.p50 / ours.timing.p50),
       ]);
@@ -58,7 +58,7 @@ export async function scalingBench(loaded: Loaded, runs: number, refRuns: number
       'user-days',
       'engine p50 ms',
       'µs per user-day',
-      'hours summed / with viewers',
+      'hours summed / days expanded / days with viewers',
       'duckdb p50 ms',
       'duckdb / engine',
     ],

@@ -94,6 +94,35 @@ test("another connection's write invalidates only the cells it touched, seen at 
   }
 });
 
+test('a read the cache alone cannot answer falls back to a snapshot, its look-ups counted once', async () => {
+  const file = path.join(tempDir(), 'store.sqlite');
+  const store = new SqliteStore(file);
+  const other = new SqliteStore(file);
+  try {
+    await tenancy(store);
+    // written by the other connection: nothing of it is in this one's cache
+    await other.setChannelMinutes([
+      { channelId: '1', pullType: 'cdn', minute: T0 + 5, ccv: 5 },
+      { channelId: '2', pullType: 'cdn', minute: T0 + 5, ccv: 7 },
+    ]);
+    const values = async (ids: string[]) =>
+      (await store.readCurves('channel', ids, T0, T0 + 10)).map((s) => Array.from(s.values)).sort();
+    assert.deepEqual(await values(['1']), [[5]]);
+    assert.deepEqual(await values(['1']), [[5]]); // from the cache alone: nothing committed elsewhere
+    const before = byName(store.cacheStats(), 'main');
+    // channel 1's day is cached, channel 2's is not: the cache-only attempt stops at the miss and is redone
+    assert.deepEqual(await values(['1', '2']), [[5], [7]]);
+    const after = byName(store.cacheStats(), 'main');
+    assert.deepEqual([after.hits - before.hits, after.misses - before.misses], [1, 1]);
+    // and a commit by another connection is never missed by a read that found everything cached
+    await other.setChannelMinutes([{ channelId: '2', pullType: 'cdn', minute: T0 + 5, ccv: 70 }]);
+    assert.deepEqual(await values(['1', '2']), [[5], [70]]);
+  } finally {
+    await store.close();
+    await other.close();
+  }
+});
+
 test('a follower that missed pruned changes drops its whole cache rather than serve a stale cell', async () => {
   const file = path.join(tempDir(), 'store.sqlite');
   const reader = new SqliteStore(file);

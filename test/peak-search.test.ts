@@ -7,12 +7,15 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { peaksOfSum, type CurveSpan } from '../src/domain/peak.js';
-import { DAY_HOURS, PeakSearch, searchPeaks, sparseHours, type HourSpan } from '../src/domain/peak-search.js';
+import { DAY_HOURS, dayMaximaOf, PeakSearch, searchPeaks, sparseHours, type HourSpan } from '../src/domain/peak-search.js';
 
 const DAY = 19_000 * 1440; // a UTC midnight, epoch minutes
 
-/** Hour maxima of day-aligned segments, each inflated by `extra(i)` (a looser but valid bound). */
-function hourSegments(segments: CurveSpan[], extra: (i: number) => number): HourSpan[] {
+/**
+ * Hour maxima of day-aligned segments, each inflated by `extra(i)` (a looser but valid bound), in each of the
+ * forms a store hands over (chosen by `form`): plain, sparse, or with day maxima (inflated again).
+ */
+function hourSegments(segments: CurveSpan[], extra: (i: number) => number, form = 0): HourSpan[] {
   return segments.map((s, n) => {
     const firstHour = Math.floor(s.start / 1440) * DAY_HOURS;
     const hours = Math.ceil((s.start + s.values.length) / 60) - firstHour;
@@ -22,12 +25,21 @@ function hourSegments(segments: CurveSpan[], extra: (i: number) => number): Hour
       values[h] = Math.max(values[h]!, s.values[i]!);
     }
     for (let h = 0; h < values.length; h++) if (values[h]! > 0) values[h]! += extra(n * 1000 + h);
-    return { key: s.key, start: firstHour, values };
+    const span: HourSpan = { key: s.key, start: firstHour, values };
+    if ((n + form) % 3 === 1) {
+      const sparse = sparseHours(values);
+      if (sparse) span.sparse = sparse;
+    } else if ((n + form) % 3 === 2) {
+      const days = dayMaximaOf(firstHour, values);
+      for (let d = 0; d < days.values.length; d++) if (days.values[d]! > 0) days.values[d]! += extra(n * 7 + d);
+      span.days = days;
+    }
+    return span;
   });
 }
 
-function search(segments: CurveSpan[], from: number, to: number, extra: (i: number) => number = () => 0) {
-  const s = new PeakSearch(from, to, hourSegments(segments, extra));
+function search(segments: CurveSpan[], from: number, to: number, extra: (i: number) => number = () => 0, form = 0) {
+  const s = new PeakSearch(from, to, hourSegments(segments, extra, form));
   // the curves with viewers in the hour asked for, nothing else (the search must not need more)
   const byHour = (hour: number) =>
     segments.filter((seg) => {
@@ -45,7 +57,7 @@ const segment = fc.record({
   values: fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 200 }),
 });
 
-test('the pruned search equals summing every minute, whatever the bounds, ranges and ties', () => {
+test('the pruned search equals summing every minute, whatever the bounds (hour, sparse, day), ranges and ties', () => {
   fc.assert(
     fc.property(
       fc.array(segment, { maxLength: 12 }),
@@ -53,7 +65,8 @@ test('the pruned search equals summing every minute, whatever the bounds, ranges
       fc.integer({ min: 1, max: 3 * 1440 }),
       fc.boolean(),
       fc.integer({ min: 0, max: 1000 }),
-      (raw, fromOffset, length, inflate, seed) => {
+      fc.integer({ min: 0, max: 2 }),
+      (raw, fromOffset, length, inflate, seed, form) => {
         // day curves never cross a UTC midnight: clip each to its day
         const segments: CurveSpan[] = raw.map((r) => ({
           key: r.key,
@@ -63,11 +76,44 @@ test('the pruned search equals summing every minute, whatever the bounds, ranges
         const from = DAY + fromOffset;
         const to = from + length;
         const extra = inflate ? (i: number) => ((i * 7919 + seed) % 5 === 0 ? (i + seed) % 3 : 0) : () => 0;
-        assert.deepEqual(search(segments, from, to, extra).peaks, peaksOfSum(segments, from, to));
+        assert.deepEqual(search(segments, from, to, extra, form).peaks, peaksOfSum(segments, from, to));
       },
     ),
     { numRuns: 400 },
   );
+});
+
+test('over many days, days expanded one by one and then the rest in one pass give the same exact answer', () => {
+  let onePass = 0;
+  fc.assert(
+    fc.property(
+      fc.array(
+        fc.record({
+          key: fc.constantFrom('cdn', 'rtc'),
+          day: fc.integer({ min: 0, max: 39 }),
+          off: fc.integer({ min: 0, max: 1439 }),
+          values: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 90 }),
+        }),
+        { minLength: 20, maxLength: 60 },
+      ),
+      fc.integer({ min: -90, max: 1440 }),
+      fc.integer({ min: 1440, max: 40 * 1440 }),
+      fc.integer({ min: 0, max: 2 }),
+      (raw, fromOffset, length, form) => {
+        const segments: CurveSpan[] = raw.map((r) => ({
+          key: r.key,
+          start: DAY + r.day * 1440 + r.off,
+          values: Uint8Array.from(r.values.slice(0, 1440 - r.off)),
+        }));
+        const from = DAY + fromOffset;
+        const { peaks, stats } = search(segments, from, from + length, (i) => i % 2, form);
+        if (stats.expanded > 8) onePass++;
+        assert.deepEqual(peaks, peaksOfSum(segments, from, from + length));
+      },
+    ),
+    { numRuns: 200 },
+  );
+  assert.ok(onePass > 0, 'some runs expanded more than 8 days, so the one-pass rest ran');
 });
 
 test('an hour whose bound equals the best found must still be visited when it starts earlier', () => {

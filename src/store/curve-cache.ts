@@ -116,6 +116,15 @@ export class CurveCache {
     if (this.bytes > this.maxBytes) this.evict();
   }
 
+  /** The hit and miss counts now, so a read abandoned and done again can take its look-ups back (uncount). */
+  lookups(): readonly [hits: number, misses: number] {
+    return [this.hits, this.misses];
+  }
+
+  uncount(since: readonly [hits: number, misses: number]): void {
+    [this.hits, this.misses] = since;
+  }
+
   /** The cell if held, without counting a hit or miss (writers reading what they are about to replace). */
   peek(kind: CellKind, id: string, n: number): Cell | undefined {
     return this.maps[kind].get(id)?.get(n)?.cell;

@@ -3,15 +3,25 @@
  * the summary's pruned search (hour blocks first, then only the day curves of the hours it visits). Used by
  * SqliteStore's own connection and by each query thread's read-only one (./query-worker.ts).
  *
- * Promise: every read runs in one read transaction that first follows the change log, so it answers from a
- * single snapshot of the database, cached cells included (exactness across concurrent writers). Cells are
+ * Promise: every read answers from a single snapshot of the database, cached cells included (exactness across
+ * concurrent writers): in one read transaction that first follows the change log, or, when no other connection
+ * has committed since this one last followed it (`PRAGMA data_version` unchanged) and every cell the read needs is
+ * cached, from the cache alone: it then holds that snapshot already, and the read costs no statement but the pragma. Cells are
  * the stored rows merged with the open minutes not yet folded (../open-minutes.ts), which every connection
  * indexes in memory and follows with the change log; cached cells are merged cells.
  */
 import type Database from 'better-sqlite3';
 import { DAY_MINUTES } from '../../domain/calendar.js';
 import type { Peak, CurveSpan } from '../../domain/peak.js';
-import { DAY_HOURS, PeakSearch, searchPeaks, sparseHours, type HourSpan, type SearchStats } from '../../domain/peak-search.js';
+import {
+  DAY_HOURS,
+  dayMaximaOf,
+  PeakSearch,
+  searchPeaks,
+  sparseHours,
+  type HourSpan,
+  type SearchStats,
+} from '../../domain/peak-search.js';
 import type { CurveKind } from '../port.js';
 import { decodeValues, type CurveValues } from '../day-curve.js';
 import { BLOCK_HOURS, blockOf } from '../hour-blocks.js';
@@ -33,6 +43,8 @@ const TABLE: Record<CellKind, { table: string; id: string; n: string; off: strin
   hours: { table: 'user_hours', id: 'user_id', n: 'block', off: '0' },
 };
 const EMPTY: Cell = [];
+/** Thrown by a read from the cache alone at its first miss (nothing read or cached yet), caught by read(). */
+const CACHE_MISS = new Error('cache miss');
 
 export interface PeaksResult {
   peaks: Peak[];
@@ -46,7 +58,12 @@ export class CurveReader {
   private readonly openSince: Database.Statement;
   private readonly statements = new Map<string, Database.Statement>();
   /** runs work in one read transaction after following the change log (made once: making one costs) */
-  private readonly snapshot: <T>(work: () => T) => T;
+  private readonly tx: <T>(work: () => T) => T;
+  private readonly dataVersion: Database.Statement;
+  /** `PRAGMA data_version` before the last snapshot followed: unchanged, nobody else has committed since */
+  private synced = -1;
+  /** set while a read runs from the cache alone: a cell missing throws CACHE_MISS instead of reading */
+  private cacheOnly = false;
 
   constructor(
     private readonly db: Database.Database,
@@ -58,8 +75,38 @@ export class CurveReader {
       this.sync();
       return work();
     });
-    this.snapshot = <T>(work: () => T) => tx(work) as T;
+    this.tx = <T>(work: () => T) => tx(work) as T;
+    this.dataVersion = db.prepare('PRAGMA data_version').pluck();
     this.readOpen();
+  }
+
+  /** Runs work in a read transaction after following the change log. */
+  private snapshot<T>(work: () => T): T {
+    // read before the transaction starts: commits in between are followed too, and only make the next read slow
+    const version = this.dataVersion.get() as number;
+    const result = this.tx(work);
+    this.synced = version;
+    return result;
+  }
+
+  /**
+   * Runs a read from the cache alone when nothing else has committed since the last snapshot and the cache
+   * holds every cell it needs; else (a miss abandons it, uncounted) in a snapshot.
+   */
+  private read<T>(work: () => T): T {
+    if (this.cache.enabled && !this.stale && this.dataVersion.get() === this.synced) {
+      const lookups = this.cache.lookups();
+      this.cacheOnly = true;
+      try {
+        return work();
+      } catch (e) {
+        if (e !== CACHE_MISS) throw e;
+        this.cache.uncount(lookups);
+      } finally {
+        this.cacheOnly = false;
+      }
+    }
+    return this.snapshot(work);
   }
 
   /**
@@ -177,7 +224,7 @@ export class CurveReader {
   /** Per-minute curves of users or channels overlapping [from, to), as segments keyed by pull type. */
   readCurves(kind: CurveKind, ids: readonly string[], from: number, to: number, pullType?: string): CurveSpan[] {
     if (ids.length === 0 || to <= from) return [];
-    return this.snapshot(() => {
+    return this.read(() => {
       const { first, last } = dayRange(from, to);
       const segments: CurveSpan[] = [];
       const push = (id: string, day: number, stored: Cell) => {
@@ -214,10 +261,10 @@ export class CurveReader {
    * (src/domain/peak-search.ts), from the hour blocks and the day curves of the visited hours only.
    */
   userPeaks(users: readonly string[], from: number, to: number): PeaksResult {
-    if (users.length === 0 || to <= from) return { peaks: [], search: { hours: 0, visited: 0, reads: 0 } };
+    if (users.length === 0 || to <= from) return { peaks: [], search: { days: 0, expanded: 0, visited: 0, reads: 0 } };
     // a user counts once, however often it is named
     const ids = new Set(users).size === users.length ? users : [...new Set(users)];
-    return this.snapshot(() => {
+    return this.read(() => {
       const { first, last } = dayRange(from, to);
       const b0 = blockOf(first);
       const b1 = blockOf(last);
@@ -347,6 +394,7 @@ export class CurveReader {
     to: number,
     each: (id: string, n: number, curve: CellCurve) => void,
   ): void {
+    if (this.cacheOnly) throw CACHE_MISS;
     for (let i = 0; i < ids.length; i += CHUNK) {
       const args: (string | number)[] = ids.slice(i, i + CHUNK);
       const length = LIST_LENGTHS.find((l) => l >= args.length)!;
@@ -392,14 +440,15 @@ function rowsSql(kind: CellKind, length: number, single: boolean): string {
 
 /**
  * A cell's curve with what reads derive from it made once, here, not on every search: a day curve's segment;
- * a block's hour segment (sparse when most hours are zero).
+ * a block's hour segment with its day maxima (and sparse when most hours are zero).
  */
 export function cellCurve(kind: CellKind, n: number, pullType: string, off: number, values: CurveValues): CellCurve {
   if (kind !== 'hours') return { pullType, off, values, minutes: { key: pullType, start: n * DAY_MINUTES + off, values } };
   const sparse = sparseHours(values);
+  const days = dayMaximaOf(n * BLOCK_HOURS, values);
   const hours: HourSpan = sparse
-    ? { key: pullType, start: n * BLOCK_HOURS, values, sparse }
-    : { key: pullType, start: n * BLOCK_HOURS, values };
+    ? { key: pullType, start: n * BLOCK_HOURS, values, sparse, days }
+    : { key: pullType, start: n * BLOCK_HOURS, values, days };
   return { pullType, off, values, hours };
 }
 
