@@ -92,21 +92,22 @@ test('over many days, days expanded one by one and then the rest in one pass giv
           key: fc.constantFrom('cdn', 'rtc'),
           day: fc.integer({ min: 0, max: 39 }),
           off: fc.integer({ min: 0, max: 1439 }),
-          values: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 90 }),
+          values: fc.array(fc.integer({ min: 0, max: 1 }), { minLength: 1, maxLength: 90 }),
         }),
         { minLength: 20, maxLength: 60 },
       ),
       fc.integer({ min: -90, max: 1440 }),
       fc.integer({ min: 1440, max: 40 * 1440 }),
       fc.integer({ min: 0, max: 2 }),
-      (raw, fromOffset, length, form) => {
+      fc.boolean(),
+      (raw, fromOffset, length, form, inflate) => {
         const segments: CurveSpan[] = raw.map((r) => ({
           key: r.key,
           start: DAY + r.day * 1440 + r.off,
           values: Uint8Array.from(r.values.slice(0, 1440 - r.off)),
         }));
         const from = DAY + fromOffset;
-        const { peaks, stats } = search(segments, from, from + length, (i) => i % 2, form);
+        const { peaks, stats } = search(segments, from, from + length, inflate ? (i) => i % 2 : () => 0, form);
         if (stats.expanded > 8) onePass++;
         assert.deepEqual(peaks, peaksOfSum(segments, from, from + length));
       },
@@ -114,6 +115,37 @@ test('over many days, days expanded one by one and then the rest in one pass giv
     { numRuns: 200 },
   );
   assert.ok(onePass > 0, 'some runs expanded more than 8 days, so the one-pass rest ran');
+});
+
+test('a key with many curves skips the day level and stays exact', () => {
+  fc.assert(
+    fc.property(
+      fc.array(
+        fc.record({
+          day: fc.integer({ min: 0, max: 20 }),
+          off: fc.integer({ min: 0, max: 1439 }),
+          values: fc.array(fc.integer({ min: 0, max: 1 }), { minLength: 1, maxLength: 30 }),
+        }),
+        { minLength: 65, maxLength: 90 },
+      ),
+      fc.integer({ min: -90, max: 1440 }),
+      fc.integer({ min: 60, max: 20 * 1440 }),
+      fc.integer({ min: 0, max: 2 }),
+      fc.boolean(),
+      (raw, fromOffset, length, form, inflate) => {
+        const segments: CurveSpan[] = raw.map((r) => ({
+          key: 'cdn',
+          start: DAY + r.day * 1440 + r.off,
+          values: Uint8Array.from(r.values.slice(0, 1440 - r.off)),
+        }));
+        const from = DAY + fromOffset;
+        const { peaks, stats } = search(segments, from, from + length, inflate ? (i) => i % 3 : () => 0, form);
+        assert.equal(stats.expanded, stats.days, 'every day with viewers expanded at once');
+        assert.deepEqual(peaks, peaksOfSum(segments, from, from + length));
+      },
+    ),
+    { numRuns: 60 },
+  );
 });
 
 test('an hour whose bound equals the best found must still be visited when it starts earlier', () => {

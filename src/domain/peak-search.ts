@@ -302,7 +302,7 @@ export class PeakSearch {
         state = {
           key: span.key,
           spans: [],
-          dayBound: new Float64Array(dayCount),
+          dayBound: EMPTY_BOUND,
           dayHeap: EMPTY_HEAP,
           daySize: 0,
           expanded: 0,
@@ -317,9 +317,17 @@ export class PeakSearch {
         byKey.set(span.key, state);
       }
       state.spans.push(span);
-      addDayMaxima(state.dayBound, span, this.firstDay, lastDay);
     }
     for (const state of [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
+      this.states.push(state);
+      // many curves peak at different hours of a day: the sum of their day maxima then bounds the sum loosely,
+      // nearly every day would get expanded, and one pass over each curve is cheaper than one per day
+      if (state.spans.length > DAY_LEVEL_MAX_SPANS) {
+        this.expandAll(state);
+        continue;
+      }
+      state.dayBound = new Float64Array(dayCount);
+      for (const span of state.spans) addDayMaxima(state.dayBound, span, this.firstDay, lastDay);
       let n = 0;
       for (let d = 0; d < dayCount; d++) if (state.dayBound[d]! > 0) n++;
       state.dayHeap = new Int32Array(n);
@@ -327,10 +335,6 @@ export class PeakSearch {
       state.daySize = n;
       for (let i = (n >> 1) - 1; i >= 0; i--) siftDown(state.dayHeap, n, state.dayBound, i);
       this.days += n;
-      this.states.push(state);
-      // many curves peak at different hours of a day: the sum of their day maxima then bounds the sum loosely,
-      // nearly every day gets expanded, and one pass over each curve is cheaper than one per day
-      if (state.spans.length > DAY_LEVEL_MAX_SPANS) this.expandRest(state);
     }
   }
 
@@ -453,12 +457,8 @@ export class PeakSearch {
    */
   private expandRest(state: KeyState): void {
     this.expanded += state.daySize;
-    const bound = new Float64Array(this.count);
+    const bound = this.hourBounds(state);
     const to = this.firstHour + this.count;
-    for (const span of state.spans) {
-      if (span.sparse) addSparse(bound, span.start, span.sparse, this.firstHour, this.firstHour, to);
-      else addRange(bound, span.start, span.values, this.firstHour, to);
-    }
     if (state.hourHeap === EMPTY_HEAP) state.hourHeap = new Int32Array(this.count);
     state.hourBound = bound;
     const heap = state.hourHeap;
@@ -473,6 +473,39 @@ export class PeakSearch {
     for (let i = (n >> 1) - 1; i >= 0; i--) siftDown(heap, n, bound, i);
     state.hourSize = n;
     state.daySize = 0;
+  }
+
+  /** A key skipping the day level: every hour with viewers on the hour heap at once (no day was expanded). */
+  private expandAll(state: KeyState): void {
+    const bound = this.hourBounds(state);
+    const heap = new Int32Array(this.count);
+    let n = 0;
+    let day = -1;
+    for (let i = 0; i < this.count; i++) {
+      if (bound[i]! === 0) continue;
+      heap[n++] = i;
+      const d = Math.floor((this.firstHour + i) / DAY_HOURS);
+      if (d !== day) {
+        day = d;
+        this.days++;
+        this.expanded++;
+      }
+    }
+    for (let i = (n >> 1) - 1; i >= 0; i--) siftDown(heap, n, bound, i);
+    state.hourBound = bound;
+    state.hourHeap = heap;
+    state.hourSize = n;
+  }
+
+  /** The hour bounds of the whole range, in one pass over each of the key's curves. */
+  private hourBounds(state: KeyState): Float64Array {
+    const bound = new Float64Array(this.count);
+    const to = this.firstHour + this.count;
+    for (const span of state.spans) {
+      if (span.sparse) addSparse(bound, span.start, span.sparse, this.firstHour, this.firstHour, to);
+      else addRange(bound, span.start, span.values, this.firstHour, to);
+    }
+    return bound;
   }
 
   /** Sums the hour's minutes exactly and keeps the earliest largest. */
