@@ -16,6 +16,9 @@ export function instrumentStore<S extends object>(store: S): S {
   const wrapped = new Map<PropertyKey, unknown>();
   return new Proxy(store, {
     get(target, prop, receiver) {
+      // a method's wrapper first: no walk down the wrapped store's own proxies on every call
+      const made = wrapped.get(prop);
+      if (made) return made;
       const value = Reflect.get(target, prop, receiver);
       if (typeof value !== 'function' || typeof prop !== 'string' || UNTIMED.has(prop)) return value;
       let fn = wrapped.get(prop);

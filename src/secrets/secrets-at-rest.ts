@@ -68,6 +68,8 @@ export function sealSecrets<S extends Store>(
   return new Proxy(store, {
     get(target, prop) {
       if (Object.hasOwn(overrides, prop)) return overrides[prop as keyof Store];
+      const made = bound.get(prop);
+      if (made) return made;
       const value = Reflect.get(target, prop, target);
       if (typeof value !== 'function') return value;
       let fn = bound.get(prop);

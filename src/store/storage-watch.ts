@@ -86,6 +86,8 @@ export function watchStorage<S extends Store>(store: S): S {
   const watched: S = new Proxy(store, {
     get(target, prop) {
       if (prop === HEALTH) return health;
+      const made = wrappers.get(prop);
+      if (made) return made;
       const value = Reflect.get(target, prop, target);
       if (typeof value !== 'function') return value;
       let wrapper = wrappers.get(prop);
