@@ -17,7 +17,7 @@ import { decodeValues, type CurveValues } from '../day-curve.js';
 import { BLOCK_HOURS, blockOf } from '../hour-blocks.js';
 import type { Cell, CellCurve, CellKind, CurveCache } from '../curve-cache.js';
 import { OpenMinutes, overlayDay, overlayHours, type OpenKind } from '../open-minutes.js';
-import { ChangeLog } from './change-log.js';
+import { ChangeLog, invalidate } from './change-log.js';
 import { dayRange } from './curve-tables.js';
 
 const CHUNK = 500;
@@ -103,10 +103,18 @@ export class CurveReader {
 
   private stale = false;
 
+  /**
+   * Indexes the open rows after the last seen, dropping the cached cells they change: users' days and blocks
+   * (cached merged; a change-log entry of appended rows names no cells, see ./change-log.ts). Channels' days
+   * are cached as stored, which appended rows leave as they were.
+   */
   private readOpen(): void {
     for (const [seq, minutes] of this.openSince.all(this.open.seen) as [number, string][]) {
       const rows = JSON.parse(minutes) as [OpenKind, string, string, number, number][];
-      for (const [kind, id, pullType, minute, value] of rows) this.open.add(seq, { kind, id, pullType, minute, value });
+      for (const [kind, id, pullType, minute, value] of rows) {
+        this.open.add(seq, kind, id, pullType, minute, value);
+        if (kind === 'u') invalidate(this.cache, 'u', id, Math.floor(minute / DAY_MINUTES));
+      }
     }
   }
 

@@ -64,7 +64,8 @@ export class CurveWriter implements CurveIO {
       return result;
     } catch (e) {
       for (const [kind, id, day] of this.keys) invalidate(this.reader.cache, kind, id, day);
-      // open rows added or forgotten by the rolled-back work: index them again from the database
+      // open rows added or forgotten by the rolled-back work (and the cells an append patched, which its one
+      // 'o' key does not name): the cache dropped, the rows indexed again from the database
       if (this.reader.open.seen !== seen || this.keys.some(([kind]) => kind[0] === 'f')) {
         this.reader.reindexOpen();
       }
@@ -84,6 +85,8 @@ export class CurveWriter implements CurveIO {
     const seq = Number(
       this.stmt.appendOpen.run(JSON.stringify(rows.map((r) => [r.kind, r.id, r.pullType, r.minute, r.value]))).lastInsertRowid,
     );
+    // one change-log key for the rows: followers read them anyway, and drop the cells they change then
+    this.keys.push(['o', '', seq]);
     // rows by cell and pull type (rows of one cell and pull type are adjacent: openRows writes them so)
     const cache = this.reader.cache;
     for (let i = 0; i < rows.length; ) {
@@ -108,7 +111,6 @@ export class CurveWriter implements CurveIO {
       }
       i = j;
       this.reader.open.set(seq, kind, id, pullType, day, minutes, values);
-      this.keys.push([kind, id, day]);
       // channels' days stay cached as stored (../curve-reader.ts); users' days and blocks are patched
       if (kind !== 'u') continue;
       const cached = cache.peek('user', id, day);
