@@ -266,8 +266,8 @@ test('unfolded minutes survive a crash: a new process answers them, and folds th
 });
 
 test('a follower drops the user days an append changed, even when a fold deleted the rows before it followed', async () => {
-  // an append's change-log entry names no cells: a follower drops the cached user days as it reads the appended
-  // rows, or, when a fold deleted them first, on the fold's entry
+  // an append's change-log entry names its users' days but not its channels': a follower must still drop the
+  // cached user day whether it follows while the rows are open or only after a fold deleted them
   const file = path.join(tempDir('live-ccv-open-'), 'store.sqlite');
   const writer = new SqliteStore(file);
   const follower = new SqliteStore(file);

@@ -17,8 +17,9 @@ import type { CurveCache } from '../curve-cache.js';
  * kind: 'u' user curve day, 'c' channel curve day (day -1: every day of the id); 'fu', 'fc': the open minutes
  * of a user or channel were folded into its stored curves and deleted (../open-minutes.ts); 'fa' (id ''): a
  * fold in slices ended, every open row up to seq `day` deleted; 'o' (id ''): open rows were appended (their
- * seq `day`): a follower reads them after the log and drops the cached cells they change as it indexes them
- * (one key, not one per cell: a CDN's push touches over a thousand).
+ * seq `day`), which followers index after the log. An append names its users' days ('u') besides, not its
+ * channels' days: connections cache channels' days as stored, which an append leaves as they were (a CDN's
+ * push touches a thousand channels and a few hundred users).
  */
 export type ChangeKey = [kind: 'u' | 'c' | 'fu' | 'fc' | 'fa' | 'o', id: string, day: number];
 
@@ -98,9 +99,6 @@ export function invalidate(cache: CurveCache, kind: ChangeKey[0], id: string, da
   }
   if (kind === 'fa' || kind === 'o') return;
   if (kind === 'fu') {
-    // and users' days: a follower drops the days an append changed when it reads the appended rows, which a
-    // fold may have deleted before it followed ('o' names no cells)
-    cache.invalidate('user', id);
     cache.invalidate('hours', id);
     return;
   }

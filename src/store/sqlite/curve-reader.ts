@@ -17,7 +17,7 @@ import { decodeValues, type CurveValues } from '../day-curve.js';
 import { BLOCK_HOURS, blockOf } from '../hour-blocks.js';
 import type { Cell, CellCurve, CellKind, CurveCache } from '../curve-cache.js';
 import { OpenMinutes, overlayDay, overlayHours, type OpenKind } from '../open-minutes.js';
-import { ChangeLog, invalidate } from './change-log.js';
+import { ChangeLog } from './change-log.js';
 import { dayRange } from './curve-tables.js';
 
 const CHUNK = 500;
@@ -90,14 +90,10 @@ export class CurveReader {
    * (at the end of sync, or now by restartOpen(seq, true) inside the writer's transaction).
    */
   restartOpen(seq: number, now = false): void {
-    this.newest = Math.max(this.newest, this.open.seen);
     this.open.clear();
     this.open.seen = seq;
     if (now) this.readOpen();
   }
-
-  /** the highest open seq this connection has indexed, kept across restarts of the index */
-  private newest = 0;
 
   /** After a rolled-back write: the cache and the open minutes are read again at the next sync. */
   reindexOpen(): void {
@@ -107,22 +103,10 @@ export class CurveReader {
 
   private stale = false;
 
-  /**
-   * Indexes the open rows after the last seen, dropping the cached cells that rows new to this connection
-   * change: users' days and blocks (cached merged; a change-log entry of appended rows names no cells, see
-   * ./change-log.ts). Rows indexed again after a fold changed nothing (the writer's own appends, patched into
-   * its cache, included): the push after a fold reads no user day again. Channels' days are cached as stored,
-   * which appended rows leave as they were.
-   */
   private readOpen(): void {
-    const newest = this.newest;
     for (const [seq, minutes] of this.openSince.all(this.open.seen) as [number, string][]) {
       const rows = JSON.parse(minutes) as [OpenKind, string, string, number, number][];
-      for (const [kind, id, pullType, minute, value] of rows) {
-        this.open.add(seq, kind, id, pullType, minute, value);
-        if (kind === 'u' && seq > newest) invalidate(this.cache, 'u', id, Math.floor(minute / DAY_MINUTES));
-      }
-      if (seq > this.newest) this.newest = seq;
+      for (const [kind, id, pullType, minute, value] of rows) this.open.add(seq, kind, id, pullType, minute, value);
     }
   }
 

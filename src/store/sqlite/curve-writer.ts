@@ -68,8 +68,7 @@ export class CurveWriter implements CurveIO {
       return result;
     } catch (e) {
       for (const [kind, id, day] of this.keys) invalidate(this.reader.cache, kind, id, day);
-      // open rows added or forgotten by the rolled-back work (and the cells an append patched, which its one
-      // 'o' key does not name): the cache dropped, the rows indexed again from the database
+      // open rows added or forgotten by the rolled-back work: index them again from the database
       if (this.reader.open.seen !== seen || this.keys.some(([kind]) => kind[0] === 'f')) {
         this.reader.reindexOpen();
       }
@@ -89,7 +88,7 @@ export class CurveWriter implements CurveIO {
     const seq = Number(
       this.stmt.appendOpen.run(JSON.stringify(rows.map((r) => [r.kind, r.id, r.pullType, r.minute, r.value]))).lastInsertRowid,
     );
-    // one change-log key for the rows: followers read them anyway, and drop the cells they change then
+    // the change log names the users' days (cached merged) but not the channels' (cached as stored, unchanged)
     this.keys.push(['o', '', seq]);
     const open = this.reader.open;
     const cache = this.reader.cache;
@@ -113,6 +112,7 @@ export class CurveWriter implements CurveIO {
         values.push(r.value);
       }
       open.set(seq, kind, id, pullType, day, minutes, values);
+      this.keys.push([kind, id, day]);
       const cached = cache.peek('user', id, day);
       if (cached) this.replace('user', id, day, pullType, setMinutes(find(cached, pullType), minutes, values));
       this.raiseBlock(id, pullType, day, minutes, values);
