@@ -10,12 +10,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { loadConfig } from '../src/config/config.js';
+import { loadConfig, type Config } from '../src/config/config.js';
 import { MINUTE_MS } from '../src/domain/calendar.js';
 import { CcvImporter } from '../src/service/import-ccv.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { channels, minuteRange, SIZES, type DatasetSpec } from './dataset.js';
-import { writeImportFiles } from './import-data.js';
+import { writeImportFiles, type ImportFiles } from './import-data.js';
 import { StoreSink } from './load.js';
 import { json } from './http.js';
 import { ADMIN_TOKEN, cpuMs, serve } from './serve.js';
@@ -199,119 +199,160 @@ export async function importBench(smoke: boolean, log: (s: string) => void): Pro
     const t = table(['row order', 'path', 'seconds', 'rows/s', 'rows per CPU-second', 'rows/s / DuckDB'], rows);
     log(t);
 
-    // A CDN's push: one POST per minute with that minute of every channel, into a server holding the data.
-    const ids = [...channels(spec)].map((c) => c.channelId);
-    const dir = fresh();
-    const server = await serve(dir, {}, 'push');
-    const samples: number[] = [];
-    const { to } = minuteRange(spec);
-    const pushBody = (k: number) => {
-      const minute = (to + k) * MINUTE_MS;
-      return ids.map((id, i) => `${id},cdn,${minute},${1 + ((i * 7919 + k * 31) % 5000)}`).join('\n');
-    };
-    try {
-      for (const body of chunks(files.timeOrdered)) await post(server.url, body);
-      for (let k = 0; k < PUSHES + 5; k++) {
-        const body = pushBody(k);
-        const t1 = performance.now();
-        const r = await post(server.url, body);
-        if (k >= 5) samples.push(performance.now() - t1); // the first pushes warm the server's paths
-        if (r.accepted !== ids.length) throw new Error(`push accepted ${r.accepted} of ${ids.length}`);
-      }
-    } finally {
-      await server.stop();
-    }
-    // The same pushes in process on the same data (the server's store, reopened), against the direct path (every
-    // push rewriting its channel-days, as before open minutes) on a copy of it, alternating so both see the same
-    // load: CPU per push; and what the store does about once an hour, folding 65 pushes' open minutes.
-    const file = path.join(dir, 'live-ccv.sqlite');
-    const directDir = fresh();
-    for (const suffix of ['', '-wal']) {
-      if (fs.existsSync(file + suffix)) fs.copyFileSync(file + suffix, path.join(directDir, `live-ccv.sqlite${suffix}`));
-    }
-    const store = new SqliteStore(file, { queryThreads: 0, foldRows: Number.POSITIVE_INFINITY });
-    const direct = new SqliteStore(path.join(directDir, 'live-ccv.sqlite'), { queryThreads: 0, openMaxRows: 0 });
-    const cpu: number[] = [];
-    const directCpu: number[] = [];
-    let foldAllMs = Number.NaN;
-    const steps: number[] = [];
-    try {
-      await direct.foldOpenMinutes();
-      // the server's 65 pushes, folded at once (what a large write or an ownership change does first)
-      let t1 = performance.now();
-      await store.foldOpenMinutes();
-      foldAllMs = performance.now() - t1;
-      for (let k = PUSHES + 5; k < 2 * (PUSHES + 5); k++) {
-        const body = pushBody(k);
-        for (const [s, out] of [
-          [store, cpu],
-          [direct, directCpu],
-        ] as const) {
-          const c0 = process.cpuUsage();
-          // one importer per request, as the server
-          const r = await new CcvImporter(s, config).importText([body]);
-          const c = process.cpuUsage(c0);
-          if (k >= PUSHES + 10) out.push((c.user + c.system) / 1000);
-          if (r.accepted !== ids.length) throw new Error(`push in process accepted ${r.accepted} of ${ids.length}`);
-          await new Promise((resolve) => setImmediate(resolve));
-        }
-      }
-      // these 65 pushes, folded as the store does in the background: one transaction per slice of channels
-      for (let more = true; more; ) {
-        t1 = performance.now();
-        more = await store.foldSlice();
-        steps.push(performance.now() - t1);
-      }
-    } finally {
-      await store.close();
-      await direct.close();
-    }
-    const push = summarize(samples);
-    const inProcess = summarize(cpu);
-    const directPath = summarize(directCpu);
-    const slices = summarize(steps);
-    const pushTable = table(
-      ['push', 'rows per POST', 'POSTs', 'p50 ms', 'p99 ms', 'max ms'],
-      [
-        [
-          'one minute of every channel (POST, real server)',
-          String(ids.length),
-          String(samples.length),
-          fmtMs(push.p50),
-          fmtMs(push.p99),
-          fmtMs(push.max),
-        ],
-        [
-          'the same, in process: CPU per push',
-          String(ids.length),
-          String(cpu.length),
-          fmtMs(inProcess.p50),
-          fmtMs(inProcess.p99),
-          fmtMs(inProcess.max),
-        ],
-        [
-          'reference: the direct path (each push rewrites its channel-days), CPU per push',
-          String(ids.length),
-          String(directCpu.length),
-          fmtMs(directPath.p50),
-          fmtMs(directPath.p99),
-          fmtMs(directPath.max),
-        ],
-        [
-          `fold of 65 pushes' open minutes in slices (the background, ~once an hour): ${steps.length} transactions, ms each`,
-          '-',
-          String(steps.length),
-          fmtMs(slices.p50),
-          fmtMs(slices.p99),
-          fmtMs(slices.max),
-        ],
-        ['fold of 65 pushes at once (a large write or an ownership change first), ms', '-', '1', fmtMs(foldAllMs), '-', '-'],
-      ],
-    );
-    log(pushTable);
-    log(`push CPU in process, open minutes / direct path (same run): p50 ${(inProcess.p50 / directPath.p50).toFixed(2)}`);
-    return { table: t, pushTable, worstRate: Math.min(...rates), pushP99: push.p99 };
+    const push = await pushBench(spec, files, fresh, config, log);
+    return { table: t, pushTable: push.table, worstRate: Math.min(...rates), pushP99: push.p99 };
   } finally {
     fs.rmSync(base, { recursive: true, force: true });
   }
+}
+
+/**
+ * The push bench alone (`npm run bench -- --only push`): the same data and pushes as the import phase's push
+ * section, without the bulk import figures (no CLI build, no DuckDB).
+ */
+export async function pushOnlyBench(smoke: boolean, log: (s: string) => void): Promise<PushFigures> {
+  const spec = importSpec(smoke);
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'live-ccv-bench-push-'));
+  try {
+    log(`push: writing ${spec.users} users x ${spec.days} days of ${spec.description} as CSV ...`);
+    const files = writeImportFiles(spec, base);
+    const template = path.join(base, 'template.sqlite');
+    const seed = new SqliteStore(template);
+    await new StoreSink('template', seed, spec).init();
+    await seed.close();
+    const config = loadConfig({}, { dataDir: base, logLevel: 'silent', demo: false });
+    return await pushBench(spec, files, seededDirs(template, base), config, log);
+  } finally {
+    fs.rmSync(base, { recursive: true, force: true });
+  }
+}
+
+export interface PushFigures {
+  table: string;
+  /** p99 of the POSTs to the real server, ms */
+  p99: number;
+}
+
+/**
+ * A CDN's push: one POST per minute with that minute of every channel, into a server holding the data (sent
+ * first through the same endpoint); then the same pushes in process, against the direct path, and the fold.
+ */
+async function pushBench(
+  spec: DatasetSpec,
+  files: ImportFiles,
+  fresh: () => string,
+  config: Config,
+  log: (s: string) => void,
+): Promise<PushFigures> {
+  const ids = [...channels(spec)].map((c) => c.channelId);
+  const dir = fresh();
+  const server = await serve(dir, {}, 'push');
+  const samples: number[] = [];
+  const { to } = minuteRange(spec);
+  const pushBody = (k: number) => {
+    const minute = (to + k) * MINUTE_MS;
+    return ids.map((id, i) => `${id},cdn,${minute},${1 + ((i * 7919 + k * 31) % 5000)}`).join('\n');
+  };
+  try {
+    for (const body of chunks(files.timeOrdered)) await post(server.url, body);
+    for (let k = 0; k < PUSHES + 5; k++) {
+      const body = pushBody(k);
+      const t1 = performance.now();
+      const r = await post(server.url, body);
+      if (k >= 5) samples.push(performance.now() - t1); // the first pushes warm the server's paths
+      if (r.accepted !== ids.length) throw new Error(`push accepted ${r.accepted} of ${ids.length}`);
+    }
+  } finally {
+    await server.stop();
+  }
+  // The same pushes in process on the same data (the server's store, reopened), against the direct path (every
+  // push rewriting its channel-days, as before open minutes) on a copy of it, alternating so both see the same
+  // load: CPU per push; and what the store does about once an hour, folding 65 pushes' open minutes.
+  const file = path.join(dir, 'live-ccv.sqlite');
+  const directDir = fresh();
+  for (const suffix of ['', '-wal']) {
+    if (fs.existsSync(file + suffix)) fs.copyFileSync(file + suffix, path.join(directDir, `live-ccv.sqlite${suffix}`));
+  }
+  const store = new SqliteStore(file, { queryThreads: 0, foldRows: Number.POSITIVE_INFINITY });
+  const direct = new SqliteStore(path.join(directDir, 'live-ccv.sqlite'), { queryThreads: 0, openMaxRows: 0 });
+  const cpu: number[] = [];
+  const directCpu: number[] = [];
+  let foldAllMs = Number.NaN;
+  const steps: number[] = [];
+  try {
+    await direct.foldOpenMinutes();
+    // the server's 65 pushes, folded at once (what a large write or an ownership change does first)
+    let t1 = performance.now();
+    await store.foldOpenMinutes();
+    foldAllMs = performance.now() - t1;
+    for (let k = PUSHES + 5; k < 2 * (PUSHES + 5); k++) {
+      const body = pushBody(k);
+      for (const [s, out] of [
+        [store, cpu],
+        [direct, directCpu],
+      ] as const) {
+        const c0 = process.cpuUsage();
+        // one importer per request, as the server
+        const r = await new CcvImporter(s, config).importText([body]);
+        const c = process.cpuUsage(c0);
+        if (k >= PUSHES + 10) out.push((c.user + c.system) / 1000);
+        if (r.accepted !== ids.length) throw new Error(`push in process accepted ${r.accepted} of ${ids.length}`);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+    // these 65 pushes, folded as the store does in the background: one transaction per slice of channels
+    for (let more = true; more; ) {
+      t1 = performance.now();
+      more = await store.foldSlice();
+      steps.push(performance.now() - t1);
+    }
+  } finally {
+    await store.close();
+    await direct.close();
+  }
+  const push = summarize(samples);
+  const inProcess = summarize(cpu);
+  const directPath = summarize(directCpu);
+  const slices = summarize(steps);
+  const pushTable = table(
+    ['push', 'rows per POST', 'POSTs', 'p50 ms', 'p99 ms', 'max ms'],
+    [
+      [
+        'one minute of every channel (POST, real server)',
+        String(ids.length),
+        String(samples.length),
+        fmtMs(push.p50),
+        fmtMs(push.p99),
+        fmtMs(push.max),
+      ],
+      [
+        'the same, in process: CPU per push',
+        String(ids.length),
+        String(cpu.length),
+        fmtMs(inProcess.p50),
+        fmtMs(inProcess.p99),
+        fmtMs(inProcess.max),
+      ],
+      [
+        'reference: the direct path (each push rewrites its channel-days), CPU per push',
+        String(ids.length),
+        String(directCpu.length),
+        fmtMs(directPath.p50),
+        fmtMs(directPath.p99),
+        fmtMs(directPath.max),
+      ],
+      [
+        `fold of 65 pushes' open minutes in slices (the background, ~once an hour): ${steps.length} transactions, ms each`,
+        '-',
+        String(steps.length),
+        fmtMs(slices.p50),
+        fmtMs(slices.p99),
+        fmtMs(slices.max),
+      ],
+      ['fold of 65 pushes at once (a large write or an ownership change first), ms', '-', '1', fmtMs(foldAllMs), '-', '-'],
+    ],
+  );
+  log(pushTable);
+  log(`push CPU in process, open minutes / direct path (same run): p50 ${(inProcess.p50 / directPath.p50).toFixed(2)}`);
+  return { table: pushTable, p99: push.p99 };
 }

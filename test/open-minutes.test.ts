@@ -265,6 +265,35 @@ test('unfolded minutes survive a crash: a new process answers them, and folds th
   }
 });
 
+test('a follower drops the user days an append changed, even when a fold deleted the rows before it followed', async () => {
+  // an append's change-log entry names its users' days but not its channels': a follower must still drop the
+  // cached user day whether it follows while the rows are open or only after a fold deleted them
+  const file = path.join(tempDir('live-ccv-open-'), 'store.sqlite');
+  const writer = new SqliteStore(file);
+  const follower = new SqliteStore(file);
+  try {
+    await writer.createApp({ appId: 'a1', appSecret: 'secret-secret-0001', name: 'a1' });
+    await writer.addUser('a1', 'u1');
+    await writer.addChannel('u1', 'c1');
+    const peaks = () => follower.userPeaks(['u1'], T0, T0 + DAY_MINUTES);
+    const day = async () => sparse(await follower.readCurves('user', ['u1'], T0, T0 + DAY_MINUTES), T0, T0 + DAY_MINUTES);
+    assert.deepEqual(await peaks(), []); // the follower caches u1's (empty) day and block
+    assert.deepEqual(await day(), {});
+    for (const [ccv, fold] of [
+      [7, false], // followed while the rows are open
+      [9, true], // folded (rows deleted) before the follower follows
+    ] as const) {
+      await writer.setChannelMinutes([{ channelId: 'c1', pullType: 'cdn', minute: T0 + 5, ccv }]);
+      if (fold) await writer.foldOpenMinutes();
+      assert.deepEqual(await day(), { cdn: { [T0 + 5]: ccv } });
+      assert.deepEqual(await peaks(), [{ key: 'cdn', minute: T0 + 5, value: ccv }]);
+    }
+  } finally {
+    await follower.close();
+    await writer.close();
+  }
+});
+
 test('a lowered minute keeps the hour bound an upper bound: the summary finds the lower peak exactly', async () => {
   const file = path.join(tempDir('live-ccv-open-'), 'store.sqlite');
   const store = new SqliteStore(file);

@@ -98,8 +98,9 @@ export class CurveCache {
   /** Installs a cell (replacing any), when the cache is enabled. */
   set(kind: CellKind, id: string, n: number, cell: Cell): void {
     if (!this.enabled) return;
-    let byNumber = this.maps[kind].get(id);
-    if (!byNumber) this.maps[kind].set(id, (byNumber = new Map()));
+    const ids = this.map(kind);
+    let byNumber = ids.get(id);
+    if (!byNumber) ids.set(id, (byNumber = new Map()));
     const old = byNumber.get(n);
     if (old) {
       this.bytes -= old.bytes;
@@ -127,12 +128,12 @@ export class CurveCache {
 
   /** The cell if held, without counting a hit or miss (writers reading what they are about to replace). */
   peek(kind: CellKind, id: string, n: number): Cell | undefined {
-    return this.maps[kind].get(id)?.get(n)?.cell;
+    return this.map(kind).get(id)?.get(n)?.cell;
   }
 
   /** Whether a cell is held (no effect on recency or hit counts). */
   has(kind: CellKind, id: string, n: number): boolean {
-    return this.maps[kind].get(id)?.has(n) ?? false;
+    return this.map(kind).get(id)?.has(n) ?? false;
   }
 
   /** Drops one cell, or every cell of the id when n is undefined. */

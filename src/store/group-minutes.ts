@@ -30,11 +30,15 @@ interface Group {
   day: number;
 }
 
-/** One pull type of a channel: group index by UTC day over a window [base, base + groups.length); -1 none. */
+/**
+ * One pull type of a channel: group index by UTC day over a window [base, base + groups.length); -1 none. A
+ * plain array, one slot at first: a CDN's push makes a thousand of these for one day each, and a typed array
+ * costs an allocation of its own.
+ */
 interface PullDays {
   pullType: string;
   base: number;
-  groups: Int32Array;
+  groups: number[];
 }
 
 /** A channel's entry in a batch; callers adding many rows may hold it (MinuteBatch.channel). */
@@ -133,14 +137,14 @@ export class MinuteBatch {
         break;
       }
     }
-    if (!pull) ch.pulls.push((pull = { pullType, base: day, groups: new Int32Array(8).fill(-1) }));
+    if (!pull) ch.pulls.push((pull = { pullType, base: day, groups: [-1] }));
     let i = day - pull.base;
     if (i < 0 || i >= pull.groups.length) {
       // widen the window to hold the day (at least doubling, so a channel's days cost amortised O(1))
       const lo = Math.min(pull.base, day);
       const hi = Math.max(pull.base + pull.groups.length, day + 1);
-      const groups = new Int32Array(Math.max(hi - lo, pull.groups.length * 2)).fill(-1);
-      groups.set(pull.groups, pull.base - lo);
+      const groups = new Array<number>(Math.max(hi - lo, pull.groups.length * 2)).fill(-1);
+      for (let k = 0; k < pull.groups.length; k++) groups[pull.base - lo + k] = pull.groups[k]!;
       pull.base = lo;
       pull.groups = groups;
       i = day - lo;

@@ -32,21 +32,84 @@ export interface OpenRow {
   value: number;
 }
 
-/** Per pull type, minute of the day -> value: the open minutes of one day of one id. */
-export type OpenDay = ReadonlyMap<string, ReadonlyMap<number, number>>;
+/**
+ * The open minutes of one pull type of one day of an id: minutes of the day ascending, each with its value, in
+ * two typed arrays (a push adds one minute to a thousand of them: no per-minute objects for the collector to
+ * copy, and a merge reads the arrays as they are).
+ */
+export class OpenCurve {
+  private mins = new Uint16Array(4);
+  private vals = new Uint32Array(4);
+  /** minutes held */
+  size = 0;
 
-const idKey = (kind: OpenKind, id: string) => `${kind}\u0000${id}`;
+  /** The value of a minute of the day, or undefined when it is not open. */
+  get(minute: number): number | undefined {
+    const i = this.find(minute);
+    return i < this.size && this.mins[i] === minute ? this.vals[i] : undefined;
+  }
+
+  /** Sets a minute's value; returns whether the minute is new. */
+  set(minute: number, value: number): boolean {
+    const n = this.size;
+    // pushes arrive in time order: the new minute is usually the last
+    const i = n > 0 && this.mins[n - 1]! < minute ? n : this.find(minute);
+    if (i < n && this.mins[i] === minute) {
+      this.vals[i] = value;
+      return false;
+    }
+    if (n === this.mins.length) {
+      const mins = new Uint16Array(n * 2);
+      const vals = new Uint32Array(n * 2);
+      mins.set(this.mins);
+      vals.set(this.vals);
+      this.mins = mins;
+      this.vals = vals;
+    }
+    if (i < n) {
+      this.mins.copyWithin(i + 1, i, n);
+      this.vals.copyWithin(i + 1, i, n);
+    }
+    this.mins[i] = minute;
+    this.vals[i] = value;
+    this.size = n + 1;
+    return true;
+  }
+
+  /** The minutes, ascending (a view: valid until the next set). */
+  minutes(): Uint16Array {
+    return this.mins.subarray(0, this.size);
+  }
+
+  /** Their values (a view: valid until the next set). */
+  values(): Uint32Array {
+    return this.vals.subarray(0, this.size);
+  }
+
+  /** The first index whose minute is not below `minute`. */
+  private find(minute: number): number {
+    let lo = 0;
+    let hi = this.size;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.mins[mid]! < minute) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
+
+/** Per pull type, the open minutes of one day of one id. */
+export type OpenDay = ReadonlyMap<string, OpenCurve>;
 
 /**
  * A connection's index of the open minutes, fed in the order they were written (a later value of a minute
  * replaces an earlier one). A fold writes every open minute of the ids it names into the stored curves, so
- * forgetting an id forgets all of its minutes.
+ * forgetting an id forgets all of its minutes. Keyed kind -> id -> day -> pull type (no key strings built per
+ * look-up).
  */
 export class OpenMinutes {
-  /** kind + id + day -> pull type -> minute of the day -> value */
-  private readonly cells = new Map<string, Map<string, Map<number, number>>>();
-  /** kind + id -> days with open minutes */
-  private readonly days = new Map<string, Set<number>>();
+  private readonly byKind: Record<OpenKind, Map<string, Map<number, Map<string, OpenCurve>>>> = { c: new Map(), u: new Map() };
   private count = 0;
   /** the highest seq (write) indexed */
   seen = 0;
@@ -58,18 +121,16 @@ export class OpenMinutes {
     return this.count;
   }
 
-  /** The pull-type map of one day of an id, made when missing. */
-  private pulls(kind: OpenKind, id: string, day: number): Map<string, Map<number, number>> {
-    const k = `${kind}\u0000${id}\u0000${day}`;
-    let pulls = this.cells.get(k);
-    if (!pulls) {
-      this.cells.set(k, (pulls = new Map()));
-      const ik = idKey(kind, id);
-      let days = this.days.get(ik);
-      if (!days) this.days.set(ik, (days = new Set()));
-      days.add(day);
-    }
-    return pulls;
+  /** The open minutes of one pull type of one day of an id, made when missing. */
+  private curve(kind: OpenKind, id: string, day: number, pullType: string): OpenCurve {
+    const ids = kind === 'c' ? this.byKind.c : this.byKind.u;
+    let days = ids.get(id);
+    if (!days) ids.set(id, (days = new Map()));
+    let pulls = days.get(day);
+    if (!pulls) days.set(day, (pulls = new Map()));
+    let open = pulls.get(pullType);
+    if (!open) pulls.set(pullType, (open = new OpenCurve()));
+    return open;
   }
 
   /** Sets minutes of one day of an id (minutes of the UTC day), written by transaction `seq`. */
@@ -83,79 +144,75 @@ export class OpenMinutes {
     values: ArrayLike<number>,
   ): void {
     if (seq > this.seen) this.seen = seq;
-    const pulls = this.pulls(kind, id, day);
-    let open = pulls.get(pullType);
-    if (!open) pulls.set(pullType, (open = new Map()));
+    const open = this.curve(kind, id, day, pullType);
     if (this.count === 0) this.since = Date.now();
-    for (let k = 0; k < minutes.length; k++) {
-      const before = open.size;
-      open.set(minutes[k]!, values[k]!);
-      this.count += open.size - before;
-    }
+    for (let k = 0; k < minutes.length; k++) if (open.set(minutes[k]!, values[k]!)) this.count++;
   }
 
-  /** Adds one row written by transaction `seq`. */
-  add(seq: number, row: OpenRow): void {
-    const day = Math.floor(row.minute / DAY_MINUTES);
-    this.set(seq, row.kind, row.id, row.pullType, day, [row.minute - day * DAY_MINUTES], [row.value]);
+  /** Adds one row (`minute` an epoch minute) written by transaction `seq`. */
+  add(seq: number, kind: OpenKind, id: string, pullType: string, minute: number, value: number): void {
+    if (seq > this.seen) this.seen = seq;
+    const day = Math.floor(minute / DAY_MINUTES);
+    if (this.count === 0) this.since = Date.now();
+    if (this.curve(kind, id, day, pullType).set(minute - day * DAY_MINUTES, value)) this.count++;
   }
 
   /** Forgets an id's open minutes (they were folded into the stored curves). */
   drop(kind: OpenKind, id: string): void {
-    const ik = idKey(kind, id);
-    const days = this.days.get(ik);
+    const ids = this.byKind[kind];
+    const days = ids.get(id);
     if (!days) return;
-    for (const day of days) {
-      const k = `${kind}\u0000${id}\u0000${day}`;
-      for (const open of this.cells.get(k)?.values() ?? []) this.count -= open.size;
-      this.cells.delete(k);
-    }
-    this.days.delete(ik);
+    for (const pulls of days.values()) for (const open of pulls.values()) this.count -= open.size;
+    ids.delete(id);
   }
 
   clear(): void {
-    this.cells.clear();
-    this.days.clear();
+    this.byKind.c.clear();
+    this.byKind.u.clear();
     this.count = 0;
     this.seen = 0;
   }
 
   /** The open minutes of one UTC day of an id, or undefined when it has none. */
   day(kind: OpenKind, id: string, day: number): OpenDay | undefined {
-    return this.cells.get(`${kind}\u0000${id}\u0000${day}`);
+    return (kind === 'c' ? this.byKind.c : this.byKind.u).get(id)?.get(day);
   }
 
   /** Every id of the kind with open minutes. */
   ids(kind: OpenKind): string[] {
-    const out: string[] = [];
-    for (const k of this.days.keys()) if (k.charCodeAt(0) === kind.charCodeAt(0)) out.push(k.slice(2));
-    return out;
+    return [...this.byKind[kind].keys()];
   }
 
   /** Every open minute of an id. */
   *rows(kind: OpenKind, id: string): Generator<OpenRow> {
-    for (const day of this.days.get(idKey(kind, id)) ?? []) {
-      for (const [pullType, open] of this.day(kind, id, day)!) {
-        for (const [m, value] of open) yield { kind, id, pullType, minute: day * DAY_MINUTES + m, value };
+    for (const [day, pulls] of this.byKind[kind].get(id) ?? []) {
+      for (const [pullType, open] of pulls) {
+        const minutes = open.minutes();
+        const values = open.values();
+        for (let k = 0; k < minutes.length; k++) {
+          yield { kind, id, pullType, minute: day * DAY_MINUTES + minutes[k]!, value: values[k]! };
+        }
       }
     }
   }
 
   /** Per pull type, the largest open value of each hour of a user's block (hour index within the block). */
   blockHours(userId: string, block: number): Map<string, Map<number, number>> | undefined {
-    const days = this.days.get(idKey('u', userId));
+    const days = this.byKind.u.get(userId);
     if (!days) return undefined;
     let out: Map<string, Map<number, number>> | undefined;
-    for (const day of days) {
+    for (const [day, pulls] of days) {
       const d = day - block * BLOCK_DAYS;
       if (d < 0 || d >= BLOCK_DAYS) continue;
-      for (const [pullType, minutes] of this.day('u', userId, day)!) {
+      for (const [pullType, open] of pulls) {
         out ??= new Map();
         let hours = out.get(pullType);
         if (!hours) out.set(pullType, (hours = new Map()));
-        for (const [m, value] of minutes) {
-          const h = d * DAY_HOURS + Math.floor(m / HOUR_MINUTES);
-          if (value > (hours.get(h) ?? 0)) hours.set(h, value);
+        const minutes = open.minutes();
+        const values = open.values();
+        for (let k = 0; k < minutes.length; k++) {
+          const h = d * DAY_HOURS + Math.floor(minutes[k]! / HOUR_MINUTES);
+          if (values[k]! > (hours.get(h) ?? 0)) hours.set(h, values[k]!);
         }
       }
     }
@@ -164,15 +221,8 @@ export class OpenMinutes {
 }
 
 /** A stored day curve of one pull type with its open minutes set (undefined: the day is all zeros). */
-export function overlayDay(curve: DayCurve | undefined, open: ReadonlyMap<number, number>): DayCurve | undefined {
-  const minutes = new Uint16Array(open.size);
-  const values = new Float64Array(open.size);
-  let k = 0;
-  for (const [m, value] of open) {
-    minutes[k] = m;
-    values[k++] = value;
-  }
-  return setMinutes(curve, minutes, values);
+export function overlayDay(curve: DayCurve | undefined, open: OpenCurve): DayCurve | undefined {
+  return setMinutes(curve, open.minutes(), open.values());
 }
 
 /** A stored block of one pull type raised by open maxima (hour within block -> maximum); undefined: all zeros. */
@@ -202,13 +252,13 @@ export interface OpenSource {
  */
 export function openRows(groups: readonly DayUpdates[], source: OpenSource): OpenRow[] {
   const out: OpenRow[] = [];
-  // owner, pull type, epoch minute -> summed change
-  const deltas = new Map<string, { userId: string; pullType: string; minute: number; delta: number }>();
-  const owners = new Map<string, string | undefined>();
+  // each changed channel minute with an owner: the owner, pull type, epoch minute and change
+  const owners: string[] = [];
+  const pulls: string[] = [];
+  const minutes: number[] = [];
+  const changes: number[] = [];
   for (const g of groups) {
-    let owner: string | undefined;
-    if (owners.has(g.channelId)) owner = owners.get(g.channelId);
-    else owners.set(g.channelId, (owner = source.owner(g.channelId)));
+    const owner = source.owner(g.channelId);
     const current = source.channelCurve(g.channelId, g.pullType, g.day);
     const open = source.open.day('c', g.channelId, g.day)?.get(g.pullType);
     const base = g.day * DAY_MINUTES;
@@ -225,31 +275,50 @@ export function openRows(groups: readonly DayUpdates[], source: OpenSource): Ope
       if (d === 0) continue;
       out.push({ kind: 'c', id: g.channelId, pullType: g.pullType, minute: base + m, value: v });
       if (owner === undefined) continue;
-      const dk = `${owner}\u0000${g.pullType}\u0000${base + m}`;
-      const acc = deltas.get(dk);
-      if (acc) acc.delta += d;
-      else deltas.set(dk, { userId: owner, pullType: g.pullType, minute: base + m, delta: d });
+      owners.push(owner);
+      pulls.push(g.pullType);
+      minutes.push(base + m);
+      changes.push(d);
     }
   }
-  let lastKey = '';
+  if (owners.length === 0) return out;
+  // the changes sorted by (owner, pull type, minute), owners and pull types compared once, by rank; then the
+  // changes of one owner's minute summed
+  const ownerRank = ranks(owners);
+  const pullRank = ranks(pulls);
+  const width = pullRank.size;
+  const cells = new Float64Array(owners.length);
+  for (let i = 0; i < owners.length; i++) cells[i] = ownerRank.get(owners[i]!)! * width + pullRank.get(pulls[i]!)!;
+  const order = Uint32Array.from(owners.keys()).sort((a, b) => cells[a]! - cells[b]! || minutes[a]! - minutes[b]!);
+  const ownerOf = [...ownerRank.keys()];
+  const pullOf = [...pullRank.keys()];
+  let lastCell = -1;
+  let lastDay = -1;
   let current: DayCurve | undefined;
-  const sorted = [...deltas.values()].sort(
-    (a, b) =>
-      (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0) ||
-      (a.pullType < b.pullType ? -1 : a.pullType > b.pullType ? 1 : 0) ||
-      a.minute - b.minute,
-  );
-  for (const { userId, pullType, minute, delta } of sorted) {
+  for (let k = 0; k < order.length; ) {
+    const i = order[k]!;
+    const cell = cells[i]!;
+    const minute = minutes[i]!;
+    let delta = 0;
+    for (; k < order.length && cells[order[k]!] === cell && minutes[order[k]!] === minute; k++) delta += changes[order[k]!]!;
     if (delta === 0) continue;
+    const userId = ownerOf[Math.floor(cell / width)]!;
+    const pullType = pullOf[cell % width]!;
     const day = Math.floor(minute / DAY_MINUTES);
-    const k = `${userId}\u0000${pullType}\u0000${day}`;
-    if (k !== lastKey) {
+    if (cell !== lastCell || day !== lastDay) {
       current = source.userCurve(userId, pullType, day);
-      lastKey = k;
+      lastCell = cell;
+      lastDay = day;
     }
     const old = valueAt(current, minute - day * DAY_MINUTES);
     const value = Math.max(0, old + delta);
     if (value !== old) out.push({ kind: 'u', id: userId, pullType, minute, value });
   }
   return out;
+}
+
+/** Each distinct string -> its rank in sorted order (the map iterates in that order). */
+function ranks(values: readonly string[]): Map<string, number> {
+  const sorted = [...new Set(values)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return new Map(sorted.map((v, i) => [v, i]));
 }

@@ -16,9 +16,12 @@ import type { CurveCache } from '../curve-cache.js';
 /**
  * kind: 'u' user curve day, 'c' channel curve day (day -1: every day of the id); 'fu', 'fc': the open minutes
  * of a user or channel were folded into its stored curves and deleted (../open-minutes.ts); 'fa' (id ''): a
- * fold in slices ended, every open row up to seq `day` deleted.
+ * fold in slices ended, every open row up to seq `day` deleted; 'o' (id ''): open rows were appended (their
+ * seq `day`), which followers index after the log. An append names its users' days ('u') besides, not its
+ * channels' days: connections cache channels' days as stored, which an append leaves as they were (a CDN's
+ * push touches a thousand channels and a few hundred users).
  */
-export type ChangeKey = [kind: 'u' | 'c' | 'fu' | 'fc' | 'fa', id: string, day: number];
+export type ChangeKey = [kind: 'u' | 'c' | 'fu' | 'fc' | 'fa' | 'o', id: string, day: number];
 
 /** What follow() found: nothing new, entries applied, or too far behind (the cache was dropped). */
 export type Followed = 'none' | 'some' | 'reset';
@@ -94,7 +97,7 @@ export function invalidate(cache: CurveCache, kind: ChangeKey[0], id: string, da
     cache.invalidate('channel', id);
     return;
   }
-  if (kind === 'fa') return;
+  if (kind === 'fa' || kind === 'o') return;
   if (kind === 'fu') {
     cache.invalidate('hours', id);
     return;

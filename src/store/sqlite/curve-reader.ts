@@ -153,7 +153,7 @@ export class CurveReader {
   private readOpen(): void {
     for (const [seq, minutes] of this.openSince.all(this.open.seen) as [number, string][]) {
       const rows = JSON.parse(minutes) as [OpenKind, string, string, number, number][];
-      for (const [kind, id, pullType, minute, value] of rows) this.open.add(seq, { kind, id, pullType, minute, value });
+      for (const [kind, id, pullType, minute, value] of rows) this.open.add(seq, kind, id, pullType, minute, value);
     }
   }
 

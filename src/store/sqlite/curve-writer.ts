@@ -44,7 +44,11 @@ export class CurveWriter implements CurveIO {
       appendOpen: db.prepare('INSERT INTO open_minutes (minutes) VALUES (?)'),
       dropOpen: db.prepare('DELETE FROM open_minutes WHERE seq <= ?'),
     };
-    this.stored = new StoredCurves(db, ownerOf);
+    // a fold's new stored channel days replace the cached ones (channels' days are cached as stored): the push
+    // after a fold reads none of its thousand channels again
+    this.stored = new StoredCurves(db, ownerOf, (channelId, pullType, day, curve) =>
+      this.replace('channel', channelId, day, pullType, curve),
+    );
   }
 
   private readonly stored: StoredCurves;
@@ -84,33 +88,31 @@ export class CurveWriter implements CurveIO {
     const seq = Number(
       this.stmt.appendOpen.run(JSON.stringify(rows.map((r) => [r.kind, r.id, r.pullType, r.minute, r.value]))).lastInsertRowid,
     );
-    // rows by cell and pull type (rows of one cell and pull type are adjacent: openRows writes them so)
+    // the change log names the users' days (cached merged) but not the channels' (cached as stored, unchanged)
+    this.keys.push(['o', '', seq]);
+    const open = this.reader.open;
     const cache = this.reader.cache;
     for (let i = 0; i < rows.length; ) {
-      const { kind, id, pullType } = rows[i]!;
-      const day = Math.floor(rows[i]!.minute / DAY_MINUTES);
-      const base = day * DAY_MINUTES;
-      let j = i + 1;
-      while (
-        j < rows.length &&
-        rows[j]!.id === id &&
-        rows[j]!.kind === kind &&
-        rows[j]!.pullType === pullType &&
-        rows[j]!.minute >= base &&
-        rows[j]!.minute < base + DAY_MINUTES
-      )
-        j++;
-      const minutes = new Uint16Array(j - i);
-      const values = new Uint32Array(j - i);
-      for (let k = i; k < j; k++) {
-        minutes[k - i] = rows[k]!.minute - base;
-        values[k - i] = rows[k]!.value;
+      const { kind, id, pullType, minute } = rows[i]!;
+      // channels' days stay cached as stored (../curve-reader.ts): their rows only go into the index
+      if (kind === 'c') {
+        open.add(seq, kind, id, pullType, minute, rows[i++]!.value);
+        continue;
       }
-      i = j;
-      this.reader.open.set(seq, kind, id, pullType, day, minutes, values);
+      // users' days and blocks are patched, once per cell and pull type (those rows are adjacent: openRows
+      // writes them so); plain arrays: typed ones cost an allocation of their own, a push has hundreds
+      const day = Math.floor(minute / DAY_MINUTES);
+      const base = day * DAY_MINUTES;
+      const minutes: number[] = [];
+      const values: number[] = [];
+      for (; i < rows.length; i++) {
+        const r = rows[i]!;
+        if (r.id !== id || r.kind !== kind || r.pullType !== pullType || r.minute < base || r.minute >= base + DAY_MINUTES) break;
+        minutes.push(r.minute - base);
+        values.push(r.value);
+      }
+      open.set(seq, kind, id, pullType, day, minutes, values);
       this.keys.push([kind, id, day]);
-      // channels' days stay cached as stored (../curve-reader.ts); users' days and blocks are patched
-      if (kind !== 'u') continue;
       const cached = cache.peek('user', id, day);
       if (cached) this.replace('user', id, day, pullType, setMinutes(find(cached, pullType), minutes, values));
       this.raiseBlock(id, pullType, day, minutes, values);
@@ -119,7 +121,7 @@ export class CurveWriter implements CurveIO {
   }
 
   /** A cached block of the user raised where open values pass the hour's bound (the bound stays an upper bound). */
-  private raiseBlock(userId: string, pullType: string, day: number, minutes: Uint16Array, values: Uint32Array): void {
+  private raiseBlock(userId: string, pullType: string, day: number, minutes: readonly number[], values: readonly number[]): void {
     const block = blockOf(day);
     const cached = this.reader.cache.peek('hours', userId, block);
     if (!cached) return;
@@ -141,17 +143,16 @@ export class CurveWriter implements CurveIO {
    * One slice of a fold: the open minutes of these channels written into the stored curves, blocks and their
    * owners' curves (the deltas add up, so an owner's channels may fold in different slices), the open rows
    * kept: the merged curves do not change when their stored part catches up. Channels' stored days cached
-   * here and elsewhere are dropped.
+   * here are replaced by the new ones, elsewhere dropped.
    */
   foldChannels(channelIds: readonly string[]): void {
     const open = this.reader.open;
     const batch = new MinuteBatch();
     for (const id of channelIds) for (const row of open.rows('c', id)) batch.add(id, row.pullType, row.minute, row.value);
+    // other connections drop the channels' days; this one's cache gets the new ones (keys first: a slice that
+    // fails midway drops them through these)
+    for (const id of channelIds) this.keys.push(['c', id, -1]);
     if (batch.rows > 0) writeGroups(batch.groups(), this.stored);
-    for (const id of channelIds) {
-      this.keys.push(['c', id, -1]);
-      this.reader.cache.invalidate('channel', id);
-    }
   }
 
   /**
@@ -287,6 +288,8 @@ class StoredCurves implements CurveIO {
   constructor(
     db: Database.Database,
     readonly owner: (channelId: string) => string | undefined,
+    /** told each channel day written */
+    private readonly onChannel: (channelId: string, pullType: string, day: number, curve: DayCurve | undefined) => void,
   ) {
     this.stmt = putStatements(db);
     const one = (table: string, id: string) =>
@@ -314,6 +317,7 @@ class StoredCurves implements CurveIO {
   putChannel(channelId: string, pullType: string, day: number, curve: DayCurve | undefined): void {
     if (curve) this.stmt.channel.put.run(channelId, day, pullType, curve.off, encodeValues(curve.values));
     else this.stmt.channel.del.run(channelId, day, pullType);
+    this.onChannel(channelId, pullType, day, curve);
   }
 
   putUser(userId: string, pullType: string, day: number, curve: DayCurve | undefined): void {
