@@ -8,7 +8,6 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { loadConfig } from '../src/config/config.js';
 import { MINUTE_MS } from '../src/domain/calendar.js';
@@ -18,11 +17,11 @@ import { channels, minuteRange, SIZES, type DatasetSpec } from './dataset.js';
 import { writeImportFiles } from './import-data.js';
 import { StoreSink } from './load.js';
 import { json } from './http.js';
+import { nodeArgs, REPO } from './node-command.js';
 import { ADMIN_TOKEN, cpuMs, serve } from './serve.js';
 import { fmtInt, fmtMs, summarize } from './stats.js';
 import { table } from './table.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** HTTP chunks stay under the bench server's raised body limit (64 MiB). */
 const HTTP_CHUNK_BYTES = 32 * 1024 * 1024;
 const PUSHES = 60;
@@ -58,7 +57,7 @@ function seededDirs(template: string, base: string) {
 async function build(): Promise<void> {
   for (const project of ['packages/client', 'tsconfig.build.json']) {
     await new Promise<void>((resolve, reject) => {
-      execFile(process.execPath, ['node_modules/typescript/bin/tsc', '-p', project], { cwd: ROOT }, (err, stdout) =>
+      execFile(process.execPath, ['node_modules/typescript/bin/tsc', '-p', project], { cwd: REPO }, (err, stdout) =>
         err ? reject(new Error(`building ${project} failed:\n${stdout}`)) : resolve(),
       );
     });
@@ -73,9 +72,9 @@ function cli(args: string[], dataDir: string, smoke: boolean): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      [...(smoke ? ['--conditions=live-ccv-source', '--import', 'tsx', 'src/cli/main.ts'] : ['dist/src/cli/main.js']), ...args],
+      [...(smoke ? nodeArgs('src/cli/main.ts') : ['dist/src/cli/main.js']), ...args],
       {
-        cwd: ROOT,
+        cwd: REPO,
         // the built CLI resolves the client package to its build, not to its TypeScript sources (tests set that)
         env: {
           ...process.env,

@@ -1,10 +1,8 @@
-// Runs every test file under test/ and packages/*/test/ with node's test runner (TypeScript through tsx), printing its summary.
-// `--checks` (what `npm test` passes) also runs the type checks and the linters meanwhile, and fails when any of them does.
-import { spawn } from 'node:child_process';
+// `npm test`: runs every test file under test/ and packages/*/test/ (or the files given) with node's test runner, from
+// a JavaScript copy of the sources made at the start of the run, printing its summary. The type checks and the
+// linters are `npm run lint`.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 function find(dir) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -40,40 +38,68 @@ const rank = (f) => {
   return i < 0 ? LONG_FIRST.length : i;
 };
 
-/** Runs a command to its end; resolves with its exit status and, when `capture`, what it printed. */
-function run(command, argv, options, capture, priority = 0) {
-  return new Promise((resolve) => {
-    const started = Date.now();
-    const child = spawn(command, argv, { ...options, stdio: capture ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
-    if (priority !== 0 && child.pid !== undefined) {
-      try {
-        os.setPriority(child.pid, priority); // before it starts its own children, which inherit it
-      } catch {} // a platform without priorities runs it as is
+/** The trees the suite runs, transformed to JavaScript at the start of every run. */
+const TREES = ['src', 'test', 'bench', 'packages/client/src', 'packages/client/test'];
+const BUILDS = '.test-build';
+
+/**
+ * Transforms every TypeScript file of TREES with esbuild (types stripped, file by file, no bundling) into
+ * `.test-build/<pid>/`, a copy of the repository's layout that plain node runs: test files, and the servers, CLIs and
+ * benches they start (bench/node-command.ts), load it without tsx's loader hooks, which cost about as much again as
+ * the code they load. It is written afresh by every run (well under a second) and removed at its end, so no run reads
+ * another's or an older copy. The client package resolves from this copy (`node_modules/@live-ccv/client` inside it,
+ * with its `live-ccv-source` condition pointing at the .js), as the source condition resolves it to its sources; its
+ * .ts files are copied beside, for its tests that read or bundle them.
+ */
+async function build() {
+  const { build: esbuild } = await import('esbuild');
+  fs.mkdirSync(BUILDS, { recursive: true });
+  for (const old of fs.readdirSync(BUILDS)) {
+    // a run that ended without removing its copy (killed); a live run's stays
+    if (!/^\d+$/.test(old)) continue;
+    try {
+      process.kill(Number(old), 0);
+    } catch {
+      fs.rmSync(path.join(BUILDS, old), { recursive: true, force: true });
     }
-    let output = '';
-    if (capture) {
-      child.stdout.on('data', (d) => (output += d));
-      child.stderr.on('data', (d) => (output += d));
-    }
-    child.once('error', (e) => resolve({ status: 1, output: `${output}${e.message}\n`, ms: Date.now() - started }));
-    child.once('close', (code, signal) => resolve({ status: code ?? (signal ? 1 : 0), output, ms: Date.now() - started }));
+  }
+  const out = path.join(BUILDS, String(process.pid));
+  fs.rmSync(out, { recursive: true, force: true });
+  const sources = TREES.flatMap((dir) =>
+    fs
+      .readdirSync(dir, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+      .map((f) => path.join(dir, f)),
+  );
+  await esbuild({
+    entryPoints: sources,
+    outdir: out,
+    outbase: '.',
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    logLevel: 'warning',
   });
+  for (const f of sources.filter((f) => f.startsWith(`packages${path.sep}client`))) fs.copyFileSync(f, path.join(out, f));
+  const root = JSON.parse(fs.readFileSync('package.json', 'utf8'));
+  fs.writeFileSync(path.join(out, 'package.json'), '{ "type": "module" }\n');
+  // src/version.ts and the dashboard's directory look two levels up for live-ccv's package.json
+  fs.writeFileSync(
+    path.join(BUILDS, 'package.json'),
+    `${JSON.stringify({ name: root.name, version: root.version, private: true, type: 'module' })}\n`,
+  );
+  fs.rmSync(path.join(BUILDS, 'dist'), { force: true });
+  fs.symlinkSync(path.join('..', 'dist'), path.join(BUILDS, 'dist'));
+  const client = JSON.parse(fs.readFileSync('packages/client/package.json', 'utf8'));
+  for (const entry of Object.values(client.exports)) entry['live-ccv-source'] = entry['live-ccv-source'].replace(/\.ts$/, '.js');
+  fs.writeFileSync(path.join(out, 'packages/client/package.json'), `${JSON.stringify(client, null, 2)}\n`);
+  fs.mkdirSync(path.join(out, 'node_modules/@live-ccv'), { recursive: true });
+  fs.symlinkSync(path.join('..', '..', 'packages', 'client'), path.join(out, 'node_modules/@live-ccv/client'));
+  return out;
 }
 
-// The type checks and the linters (`npm run typecheck`, `npm run lint`), side by side with the tests at a lower
-// priority: they fill the time the suite spends waiting on processes and sockets and barely slow a test.
-const bin = (name) => path.join('node_modules', '.bin', name);
-const CHECKS = [
-  ['typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']],
-  ['typecheck packages/dashboard', bin('tsc'), ['-p', 'packages/dashboard', '--noEmit']],
-  ['lint: biome', bin('biome'), ['check', '.']],
-  ['lint: knip', bin('knip'), []],
-];
-
 async function main() {
-  const args = process.argv.slice(2);
-  const withChecks = args.includes('--checks');
-  const only = args.filter((a) => a !== '--checks');
+  const only = process.argv.slice(2);
   // The server's tests, and each workspace package's own (packages/<name>/test).
   const packageTests = fs
     .readdirSync('packages')
@@ -86,35 +112,19 @@ async function main() {
           .flat()
           .sort()
           .sort((a, b) => rank(a) - rank(b));
-
-  const checks = withChecks
-    ? CHECKS.map(async ([name, command, argv]) => ({ name, ...(await run(command, argv, {}, true, 10)) }))
-    : [];
-  // Workspace packages resolve to their TypeScript sources (the `live-ccv-source` export condition), in this
-  // process's children too: tests spawn real servers and CLIs from source.
-  const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --conditions=live-ccv-source`.trim() };
-  const tests = await run(
-    process.execPath,
-    ['--import', 'tsx', fileURLToPath(import.meta.url), '--runner', ...files],
-    { env },
-    false,
-  );
-
-  let failed = tests.status !== 0;
-  for (const c of await Promise.all(checks)) {
-    process.stdout.write(`${c.status === 0 ? '✔' : '✖'} ${c.name} (${(c.ms / 1000).toFixed(1)} s)\n`);
-    if (c.status !== 0) {
-      process.stdout.write(c.output.replace(/^/gm, '  '));
-      failed = true;
-    }
-  }
-  process.exit(failed ? 1 : 0);
+  const out = await build();
+  const remove = () => fs.rmSync(out, { recursive: true, force: true });
+  process.once('exit', remove);
+  for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(130));
+  // Workspace packages resolve to their sources (the `live-ccv-source` export condition), in the files' processes and
+  // in every process they start.
+  process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --conditions=live-ccv-source`.trim();
+  await runner(files.map((f) => path.join(out, f.replace(/\.ts$/, '.js'))));
 }
 
 /**
- * The runner itself, in a process started with tsx, which node's runner passes on to each file's process: run() takes
- * the files in the order given (`node --test` sorts them by name), four at a time (most of the suite waits on
- * processes and sockets), with the spec reporter and its summary.
+ * node's runner: run() takes the files in the order given (`node --test` sorts them by name), four at a time (most of
+ * the suite waits on processes and sockets), with the spec reporter and its summary.
  */
 async function runner(files) {
   const { run: runFiles } = await import('node:test');
@@ -126,5 +136,4 @@ async function runner(files) {
   stream.compose(new spec()).pipe(process.stdout);
 }
 
-if (process.argv[2] === '--runner') await runner(process.argv.slice(3));
-else await main();
+await main();

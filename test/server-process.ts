@@ -1,14 +1,13 @@
 /**
  * The one way tests run the real `live-ccv` binary as a child process (from source, with the package's source
- * condition): start it with a settings environment, wait until it answers /healthz (so its signal handlers are in
+ * condition, the way the test itself runs: bench/node-command.ts): start it with a settings environment, wait until it answers /healthz (so its signal handlers are in
  * place and the test never races its start-up), and stop it with a signal. Every child still running when the test
  * file ends is killed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { after } from 'node:test';
+import { nodeArgs, REPO } from '../bench/node-command.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
 const running = new Set<ChildProcess>();
 after(() => {
   for (const child of running) child.kill('SIGKILL');
@@ -36,8 +35,8 @@ export interface CliProcess {
 
 /** Runs `live-ccv <args>` (from source) and returns the child with its captured output and exit. */
 export function spawnCli(args: string[], env: Record<string, string> = {}): CliProcess {
-  const child = spawn(process.execPath, ['--conditions=live-ccv-source', '--import', 'tsx', 'src/cli/main.ts', ...args], {
-    cwd: ROOT,
+  const child = spawn(process.execPath, [...nodeArgs('src/cli/main.ts'), ...args], {
+    cwd: REPO,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
