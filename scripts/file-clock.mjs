@@ -1,12 +1,12 @@
 // Wall time of each test file's process, for CONTRIBUTING.md's test timing notes.
-//   LIVE_CCV_FILE_CLOCK=/tmp/times.jsonl NODE_OPTIONS="--import ./scripts/file-clock.mjs" npm test
+//   LIVE_CCV_FILE_CLOCK=/tmp/times.jsonl NODE_OPTIONS="--import $PWD/scripts/file-clock.mjs" npm test
 //   node scripts/file-clock.mjs /tmp/times.jsonl     (prints the longest files, with when each ran)
-// As a preload it records nothing but the processes of *.test.ts files (not the servers they start).
+// As a preload it records nothing but the processes of test files (not the servers they start).
 import fs from 'node:fs';
 
 const out = process.env.LIVE_CCV_FILE_CLOCK;
 const file = process.argv[1] ?? '';
-if (out && file.endsWith('.test.ts')) {
+if (out && /\.test\.[jt]s$/.test(file)) {
   const start = performance.timeOrigin;
   process.on('exit', () => fs.appendFileSync(out, `${JSON.stringify({ file, start, end: Date.now() })}\n`));
 } else if (file.endsWith('file-clock.mjs') && process.argv[2]) {

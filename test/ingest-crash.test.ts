@@ -44,6 +44,7 @@ async function start(latenessMs: number): Promise<Server> {
       LIVE_CCV_INGEST_TOKEN: INGEST,
       LIVE_CCV_ADMIN_TOKEN: ADMIN,
       LIVE_CCV_DEMO: 'false',
+      LIVE_CCV_QUERY_THREADS: '0', // no summaries here: no query thread to start (test/server-process.ts)
       LIVE_CCV_LOG_LEVEL: 'info',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

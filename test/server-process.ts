@@ -33,11 +33,16 @@ export interface CliProcess {
   exited: Promise<number | null>;
 }
 
-/** Runs `live-ccv <args>` (from source) and returns the child with its captured output and exit. */
+/**
+ * Runs `live-ccv <args>` (from source) and returns the child with its captured output and exit. Servers start no query
+ * thread (LIVE_CCV_QUERY_THREADS=0) unless `env` asks for one: a thread and its warm-up cost about as much CPU again
+ * as the rest of the start, and few of these tests ask for a summary. The threaded path is covered in process
+ * (test/query-thread.test.ts and the store tests), in test/simulate-e2e.test.ts and by the bench smoke's servers.
+ */
 export function spawnCli(args: string[], env: Record<string, string> = {}): CliProcess {
   const child = spawn(process.execPath, [...nodeArgs('src/cli/main.ts'), ...args], {
     cwd: REPO,
-    env: { ...process.env, ...env },
+    env: { ...process.env, LIVE_CCV_QUERY_THREADS: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);
