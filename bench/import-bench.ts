@@ -18,7 +18,7 @@ import { writeImportFiles } from './import-data.js';
 import { StoreSink } from './load.js';
 import { json } from './http.js';
 import { nodeArgs, REPO } from './node-command.js';
-import { ADMIN_TOKEN, cpuMs, serve } from './serve.js';
+import { ADMIN_TOKEN, cpuMs, SMOKE_NO_QUERY_THREADS, serve } from './serve.js';
 import { fmtInt, fmtMs, summarize } from './stats.js';
 import { table } from './table.js';
 
@@ -159,7 +159,7 @@ export async function importBench(smoke: boolean, log: (s: string) => void): Pro
       const cliMs = performance.now() - t0;
       if (out.accepted !== files.rows) throw new Error(`CLI import ${order} accepted ${out.accepted} of ${files.rows}`);
       // 3. POST /admin/v1/ccv, in chunks, to a real server
-      const server = await serve(fresh(), {}, 'import');
+      const server = await serve(fresh(), smoke ? SMOKE_NO_QUERY_THREADS : {}, 'import');
       let httpMs: number;
       let httpCpuMs: number;
       try {
@@ -201,7 +201,7 @@ export async function importBench(smoke: boolean, log: (s: string) => void): Pro
     // A CDN's push: one POST per minute with that minute of every channel, into a server holding the data.
     const ids = [...channels(spec)].map((c) => c.channelId);
     const dir = fresh();
-    const server = await serve(dir, {}, 'push');
+    const server = await serve(dir, smoke ? SMOKE_NO_QUERY_THREADS : {}, 'push');
     const samples: number[] = [];
     const { to } = minuteRange(spec);
     const pushBody = (k: number) => {

@@ -29,6 +29,12 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => process.exit(130));
 }
 
+/**
+ * Settings for a smoke run's server that answers no summary: no query thread, whose start and warm-up are about
+ * half of a server's start-up CPU. Measured runs keep every server as deployed.
+ */
+export const SMOKE_NO_QUERY_THREADS = { LIVE_CCV_QUERY_THREADS: '0' };
+
 /** Resident memory of a process now and at its peak (VmRSS, VmHWM), from /proc (Linux), in bytes. */
 export function memoryOf(pid: number): { rss: number; hwm: number } {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');

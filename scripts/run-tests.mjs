@@ -33,6 +33,50 @@ const LONG_FIRST = [
   // its simulated minute closes seconds into the file, or a minute later when a busy machine makes it miss that
   'test/simulate-e2e.test.ts',
 ];
+/**
+ * Short files that share one process per list, imported in order: a file's own process costs 0.3-0.5 s of CPU to
+ * start and to load the app, more than most of these files' tests. Only files that change no process-wide state
+ * (process.env, listeners left behind) and barely wait on clocks or sockets go here (a list runs its files one after
+ * another); their tests still run, and fail, as their own, and each still runs alone with
+ * `node scripts/run-tests.mjs <file>`. A listed file that is gone fails the run; a new file runs in its own process.
+ */
+const SHARED = [
+  [
+    'test/byte-budget.test.ts',
+    'test/config.test.ts',
+    'test/contract.test.ts',
+    'test/csv.test.ts',
+    'test/day-curve.test.ts',
+    'test/ingest-units.test.ts',
+    'test/peak-search.test.ts',
+    'test/readme.test.ts',
+    'test/segment-log-full.test.ts',
+    'test/sign.test.ts',
+    'test/simulate-generator.test.ts',
+    'test/simulate-verify.test.ts',
+    'test/wait-progress.test.ts',
+  ],
+  [
+    'test/admin-api.test.ts',
+    'test/api-summary.test.ts',
+    'test/cli-admin.test.ts',
+    'test/curve-writes.test.ts',
+    'test/family-auth.test.ts',
+    'test/openapi.test.ts',
+    'test/store-fence.test.ts',
+    'test/views-api.test.ts',
+  ],
+  [
+    'test/cli-import-call.test.ts',
+    'test/family-channel.test.ts',
+    'test/family-realtime.test.ts',
+    'test/family-users.test.ts',
+    'test/hostile-input.test.ts',
+    'test/import-property.test.ts',
+    'test/ingest-http.test.ts',
+    'test/minute-closer-log.test.ts',
+  ],
+];
 const rank = (f) => {
   const i = LONG_FIRST.indexOf(f.split(path.sep).join('/'));
   return i < 0 ? LONG_FIRST.length : i;
@@ -105,31 +149,44 @@ async function main() {
     .readdirSync('packages')
     .map((name) => path.join('packages', name, 'test'))
     .filter((dir) => fs.existsSync(dir));
+  const shared = only.length > 0 ? [] : SHARED;
+  const alone = new Set(shared.flat());
   const files =
     only.length > 0
       ? only
       : [find('test'), ...packageTests.map(find)]
           .flat()
+          .filter((f) => !alone.has(f.split(path.sep).join('/')))
           .sort()
           .sort((a, b) => rank(a) - rank(b));
   const out = await build();
+  const js = (f) => path.join(out, f.replace(/\.ts$/, '.js'));
+  // each list of SHARED as one file importing its files, started after the long ones
+  const lists = shared.map((list, i) => {
+    const file = path.join(out, `shared-${i + 1}.test.js`);
+    fs.writeFileSync(file, list.map((f) => `import './${f.replace(/\.ts$/, '.js')}';\n`).join(''));
+    return file;
+  });
+  const long = files.filter((f) => rank(f) < LONG_FIRST.length).length;
   const remove = () => fs.rmSync(out, { recursive: true, force: true });
   process.once('exit', remove);
   for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(130));
   // Workspace packages resolve to their sources (the `live-ccv-source` export condition), in the files' processes and
   // in every process they start.
   process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --conditions=live-ccv-source`.trim();
-  await runner(files.map((f) => path.join(out, f.replace(/\.ts$/, '.js'))));
+  await runner([...files.slice(0, long).map(js), ...lists, ...files.slice(long).map(js)]);
 }
 
 /**
- * node's runner: run() takes the files in the order given (`node --test` sorts them by name), four at a time (most of
- * the suite waits on processes and sockets), with the spec reporter and its summary.
+ * node's runner: run() takes the files in the order given (`node --test` sorts them by name), six at a time, with the
+ * spec reporter and its summary. Six, not the two cores: the three longest files (LONG_FIRST) mostly wait on their
+ * processes, Chromium and a minute's close, and many others on sockets and timers, which leaves three slots for the
+ * rest while they run.
  */
 async function runner(files) {
   const { run: runFiles } = await import('node:test');
   const { spec } = await import('node:test/reporters');
-  const stream = runFiles({ files, concurrency: 4 });
+  const stream = runFiles({ files, concurrency: 6 });
   stream.on('test:fail', () => {
     process.exitCode = 1;
   });
