@@ -3,6 +3,7 @@
 // linters are `npm run lint`.
 import fs from 'node:fs';
 import path from 'node:path';
+import { build as esbuild } from 'esbuild';
 
 function find(dir) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -96,7 +97,6 @@ const BUILDS = '.test-build';
  * .ts files are copied beside, for its tests that read or bundle them.
  */
 async function build() {
-  const { build: esbuild } = await import('esbuild');
   fs.mkdirSync(BUILDS, { recursive: true });
   for (const old of fs.readdirSync(BUILDS)) {
     // a run that ended without removing its copy (killed); a live run's stays
@@ -132,8 +132,11 @@ async function build() {
     path.join(BUILDS, 'package.json'),
     `${JSON.stringify({ name: root.name, version: root.version, private: true, type: 'module' })}\n`,
   );
-  fs.rmSync(path.join(BUILDS, 'dist'), { force: true });
-  fs.symlinkSync(path.join('..', 'dist'), path.join(BUILDS, 'dist'));
+  try {
+    fs.symlinkSync(path.join('..', 'dist'), path.join(BUILDS, 'dist'));
+  } catch (e) {
+    if (e.code !== 'EEXIST') throw e; // made by an earlier or a concurrent run
+  }
   const client = JSON.parse(fs.readFileSync('packages/client/package.json', 'utf8'));
   for (const entry of Object.values(client.exports)) entry['live-ccv-source'] = entry['live-ccv-source'].replace(/\.ts$/, '.js');
   fs.writeFileSync(path.join(out, 'packages/client/package.json'), `${JSON.stringify(client, null, 2)}\n`);
@@ -143,7 +146,7 @@ async function build() {
 }
 
 async function main() {
-  const only = process.argv.slice(2);
+  const only = process.argv.slice(2).map((f) => path.relative('.', f));
   // The server's tests, and each workspace package's own (packages/<name>/test).
   const packageTests = fs
     .readdirSync('packages')
