@@ -25,6 +25,12 @@ const LONG_FIRST = [
   'test/import-polyv.test.ts',
   'test/graceful-stop.test.ts',
   'test/server.test.ts',
+  // mostly waiting (timeouts, windows, slow sockets, npm pack): little CPU, but the run must not end on them
+  'test/resource-limits.test.ts',
+  'test/cluster-boundary.test.ts',
+  'test/package.test.ts',
+  'test/import-stream.test.ts',
+  'test/limits-contract.test.ts',
   'test/data-dir-lock.test.ts',
   'test/disk-full.test.ts',
   'test/cluster-roles.test.ts',
