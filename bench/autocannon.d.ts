@@ -11,6 +11,8 @@ declare module 'autocannon' {
     connections?: number;
     pipelining?: number;
     duration?: number;
+    /** ms between samples (default 1000); the run stops at the first sample after `duration` */
+    sampleInt?: number;
     amount?: number;
     requests?: Request[];
     method?: string;

@@ -1,9 +1,7 @@
 /** Processes and load for bench/cluster.ts: real `live-ccv serve` processes and an HTTP batch sender. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
-
-const ROOT = path.resolve(import.meta.dirname, '..');
+import { nodeArgs, REPO } from './node-command.js';
 
 export class BenchProcess {
   url = '';
@@ -34,8 +32,8 @@ export class BenchProcess {
   }
 
   static async start(name: string, env: Record<string, string>): Promise<BenchProcess> {
-    const child = spawn(process.execPath, ['--conditions=live-ccv-source', '--import', 'tsx', 'src/cli/main.ts', 'serve'], {
-      cwd: ROOT,
+    const child = spawn(process.execPath, [...nodeArgs('src/cli/main.ts'), 'serve'], {
+      cwd: REPO,
       env: { ...process.env, LIVE_CCV_HOST: '127.0.0.1', LIVE_CCV_PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

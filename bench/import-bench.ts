@@ -8,7 +8,6 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { loadConfig, type Config } from '../src/config/config.js';
 import { MINUTE_MS } from '../src/domain/calendar.js';
@@ -18,11 +17,11 @@ import { channels, minuteRange, SIZES, type DatasetSpec } from './dataset.js';
 import { writeImportFiles, type ImportFiles } from './import-data.js';
 import { StoreSink } from './load.js';
 import { json } from './http.js';
-import { ADMIN_TOKEN, cpuMs, serve } from './serve.js';
+import { nodeArgs, REPO } from './node-command.js';
+import { ADMIN_TOKEN, cpuMs, SMOKE_NO_QUERY_THREADS, serve } from './serve.js';
 import { fmtInt, fmtMs, summarize } from './stats.js';
 import { table } from './table.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** HTTP chunks stay under the bench server's raised body limit (64 MiB). */
 const HTTP_CHUNK_BYTES = 32 * 1024 * 1024;
 const PUSHES = 60;
@@ -58,7 +57,7 @@ function seededDirs(template: string, base: string) {
 async function build(): Promise<void> {
   for (const project of ['packages/client', 'tsconfig.build.json']) {
     await new Promise<void>((resolve, reject) => {
-      execFile(process.execPath, ['node_modules/typescript/bin/tsc', '-p', project], { cwd: ROOT }, (err, stdout) =>
+      execFile(process.execPath, ['node_modules/typescript/bin/tsc', '-p', project], { cwd: REPO }, (err, stdout) =>
         err ? reject(new Error(`building ${project} failed:\n${stdout}`)) : resolve(),
       );
     });
@@ -73,9 +72,9 @@ function cli(args: string[], dataDir: string, smoke: boolean): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      [...(smoke ? ['--conditions=live-ccv-source', '--import', 'tsx', 'src/cli/main.ts'] : ['dist/src/cli/main.js']), ...args],
+      [...(smoke ? nodeArgs('src/cli/main.ts') : ['dist/src/cli/main.js']), ...args],
       {
-        cwd: ROOT,
+        cwd: REPO,
         // the built CLI resolves the client package to its build, not to its TypeScript sources (tests set that)
         env: {
           ...process.env,
@@ -160,7 +159,7 @@ export async function importBench(smoke: boolean, log: (s: string) => void): Pro
       const cliMs = performance.now() - t0;
       if (out.accepted !== files.rows) throw new Error(`CLI import ${order} accepted ${out.accepted} of ${files.rows}`);
       // 3. POST /admin/v1/ccv, in chunks, to a real server
-      const server = await serve(fresh(), {}, 'import');
+      const server = await serve(fresh(), smoke ? SMOKE_NO_QUERY_THREADS : {}, 'import');
       let httpMs: number;
       let httpCpuMs: number;
       try {
@@ -199,7 +198,7 @@ export async function importBench(smoke: boolean, log: (s: string) => void): Pro
     const t = table(['row order', 'path', 'seconds', 'rows/s', 'rows per CPU-second', 'rows/s / DuckDB'], rows);
     log(t);
 
-    const push = await pushBench(spec, files, fresh, config, log);
+    const push = await pushBench(spec, files, fresh, config, smoke, log);
     return { table: t, pushTable: push.table, worstRate: Math.min(...rates), pushP99: push.p99 };
   } finally {
     fs.rmSync(base, { recursive: true, force: true });
@@ -221,7 +220,7 @@ export async function pushOnlyBench(smoke: boolean, log: (s: string) => void): P
     await new StoreSink('template', seed, spec).init();
     await seed.close();
     const config = loadConfig({}, { dataDir: base, logLevel: 'silent', demo: false });
-    return await pushBench(spec, files, seededDirs(template, base), config, log);
+    return await pushBench(spec, files, seededDirs(template, base), config, smoke, log);
   } finally {
     fs.rmSync(base, { recursive: true, force: true });
   }
@@ -242,11 +241,12 @@ async function pushBench(
   files: ImportFiles,
   fresh: () => string,
   config: Config,
+  smoke: boolean,
   log: (s: string) => void,
 ): Promise<PushFigures> {
   const ids = [...channels(spec)].map((c) => c.channelId);
   const dir = fresh();
-  const server = await serve(dir, {}, 'push');
+  const server = await serve(dir, smoke ? SMOKE_NO_QUERY_THREADS : {}, 'push');
   const samples: number[] = [];
   const { to } = minuteRange(spec);
   const pushBody = (k: number) => {

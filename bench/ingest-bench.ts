@@ -4,9 +4,10 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { nodeArgs, REPO } from './node-command.js';
 
-const INGEST = fileURLToPath(new URL('./ingest.ts', import.meta.url));
+const INGEST = path.join(REPO, 'bench/ingest.ts');
 
 export async function ingestBench(smoke: boolean, log: (s: string) => void): Promise<string> {
   if (!fs.existsSync(INGEST)) {
@@ -15,7 +16,7 @@ export async function ingestBench(smoke: boolean, log: (s: string) => void): Pro
     return note;
   }
   log(`ingest: running bench/ingest.ts${smoke ? ' --smoke' : ''} ...`);
-  const args = ['--import', 'tsx', INGEST, ...(smoke ? ['--smoke'] : [])];
+  const args = [...nodeArgs('bench/ingest.ts'), ...(smoke ? ['--smoke'] : [])];
   const output = await new Promise<string>((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';

@@ -18,7 +18,7 @@ import { MinuteAggregator } from '../src/ingest/minute-aggregator.js';
 import { RealtimeWindow } from '../src/ingest/realtime-window.js';
 import { Tenancy } from '../src/service/tenancy.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
-import { INGEST_TOKEN, memoryOf, serve } from './serve.js';
+import { INGEST_TOKEN, memoryOf, SMOKE_NO_QUERY_THREADS, serve } from './serve.js';
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => {
@@ -142,7 +142,7 @@ async function overHttp(beats: Heartbeat[]) {
   const store = new SqliteStore(path.join(dir, 'live-ccv.sqlite'));
   await seed(store);
   await store.close();
-  const server = await serve(dir, { LIVE_CCV_LOG_FSYNC: FSYNC }, 'ingest');
+  const server = await serve(dir, { LIVE_CCV_LOG_FSYNC: FSYNC, ...(smoke ? SMOKE_NO_QUERY_THREADS : {}) }, 'ingest');
   try {
     const bodies: string[] = [];
     for (let i = 0; i < beats.length; i += BATCH) {

@@ -19,6 +19,7 @@ import { metrics } from '../src/metrics/metrics.js';
 import { startServer } from '../src/server.js';
 import { Tenancy } from '../src/service/tenancy.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { nodeArgs } from './node-command.js';
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -72,7 +73,7 @@ async function instrumentation(): Promise<void> {
 /** Runs the CLI as a child process (asynchronously: the source server answers from this process) and times it. */
 async function cli(args: string[], env: Record<string, string> = {}): Promise<number> {
   const t = performance.now();
-  const child = spawn(process.execPath, ['--conditions=live-ccv-source', '--import', 'tsx', 'src/cli/main.ts', ...args], {
+  const child = spawn(process.execPath, [...nodeArgs('src/cli/main.ts'), ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

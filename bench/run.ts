@@ -137,7 +137,7 @@ async function main(): Promise<void> {
           );
         }
         if (opts.phases.has('api') && size !== 'large') {
-          const f = await apiBench(loaded, smoke ? 1 : 5, smoke ? 1 : 4, log);
+          const f = await apiBench(loaded, smoke ? 1 : 5, smoke ? 0.2 : 4, log);
           section('Signed API throughput', `${f.table}\n\nWorst: ${f.worst.label} at ${f.worst.ratio.toFixed(2)} of /healthz.`);
           section('Request logging', f.logTable);
           const tenByMonth = Object.entries(f.ratios).find(([label]) => label.includes('10 users x 31 days'));

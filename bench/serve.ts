@@ -8,9 +8,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
+import { nodeArgs, REPO } from './node-command.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 export const INGEST_TOKEN = 'bench-ingest-token-0123456789';
 
@@ -30,6 +29,12 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => process.exit(130));
 }
 
+/**
+ * Settings for a smoke run's server that answers no summary: no query thread, whose start and warm-up are about
+ * half of a server's start-up CPU. Measured runs keep every server as deployed.
+ */
+export const SMOKE_NO_QUERY_THREADS = { LIVE_CCV_QUERY_THREADS: '0' };
+
 /** Resident memory of a process now and at its peak (VmRSS, VmHWM), from /proc (Linux), in bytes. */
 export function memoryOf(pid: number): { rss: number; hwm: number } {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -47,28 +52,24 @@ export function cpuMs(pid: number): number {
 export async function serve(dataDir: string, env: Record<string, string> = {}, tag = 'serve'): Promise<Served> {
   const logFile = path.join(dataDir, `${tag}-${Date.now()}.log`);
   const log = fs.openSync(logFile, 'w');
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--conditions=live-ccv-source', '--import', 'tsx', 'src/cli/main.ts', 'serve'],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        LIVE_CCV_DATA_DIR: dataDir,
-        LIVE_CCV_HOST: '127.0.0.1',
-        LIVE_CCV_PORT: '0',
-        LIVE_CCV_DEMO: 'false',
-        LIVE_CCV_LOG_LEVEL: 'info',
-        LIVE_CCV_ADMIN_TOKEN: ADMIN_TOKEN,
-        LIVE_CCV_INGEST_TOKEN: INGEST_TOKEN,
-        LIVE_CCV_IP_LIMIT: '1000000000',
-        LIVE_CCV_APP_LIMIT: '1000000000',
-        LIVE_CCV_BODY_LIMIT: String(64 * 1024 * 1024),
-        ...env,
-      },
-      stdio: ['ignore', log, 'inherit'],
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs('src/cli/main.ts'), 'serve'], {
+    cwd: REPO,
+    env: {
+      ...process.env,
+      LIVE_CCV_DATA_DIR: dataDir,
+      LIVE_CCV_HOST: '127.0.0.1',
+      LIVE_CCV_PORT: '0',
+      LIVE_CCV_DEMO: 'false',
+      LIVE_CCV_LOG_LEVEL: 'info',
+      LIVE_CCV_ADMIN_TOKEN: ADMIN_TOKEN,
+      LIVE_CCV_INGEST_TOKEN: INGEST_TOKEN,
+      LIVE_CCV_IP_LIMIT: '1000000000',
+      LIVE_CCV_APP_LIMIT: '1000000000',
+      LIVE_CCV_BODY_LIMIT: String(64 * 1024 * 1024),
+      ...env,
     },
-  );
+    stdio: ['ignore', log, 'inherit'],
+  });
   fs.closeSync(log);
   children.add(child);
   let exited: number | null | undefined;

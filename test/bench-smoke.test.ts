@@ -5,16 +5,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
+import { nodeArgs } from '../bench/node-command.js';
 
 test('npm run bench:smoke runs every phase and the engines agree', () => {
-  const r = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', 'bench/run.ts', '--size', 'small', '--runs', '3', '--cold-runs', '1'],
-    {
-      encoding: 'utf8',
-      timeout: 300_000,
-    },
-  );
+  const r = spawnSync(process.execPath, [...nodeArgs('bench/run.ts'), '--size', 'small', '--runs', '3', '--cold-runs', '1'], {
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
   assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
   // a disagreement between engines exits non-zero (ANSWERS DISAGREE), so status 0 means they agreed
   for (const phase of [

@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, it } from 'node:test';
+import { nodeArgs, REPO } from '../bench/node-command.js';
 import { labelMinute } from '../src/domain/calendar.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { tempDir } from './helpers.js';
@@ -32,8 +33,8 @@ after(() => {
 });
 
 async function start(latenessMs: number): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
-    cwd: path.resolve(import.meta.dirname, '..'),
+  const child = spawn(process.execPath, [...nodeArgs('src/cli/main.ts'), 'serve'], {
+    cwd: REPO,
     env: {
       ...process.env,
       LIVE_CCV_DATA_DIR: dataDir,
@@ -43,6 +44,7 @@ async function start(latenessMs: number): Promise<Server> {
       LIVE_CCV_INGEST_TOKEN: INGEST,
       LIVE_CCV_ADMIN_TOKEN: ADMIN,
       LIVE_CCV_DEMO: 'false',
+      LIVE_CCV_QUERY_THREADS: '0', // no summaries here: no query thread to start (test/server-process.ts)
       LIVE_CCV_LOG_LEVEL: 'info',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,14 +1,13 @@
 /**
  * The one way tests run the real `live-ccv` binary as a child process (from source, with the package's source
- * condition): start it with a settings environment, wait until it answers /healthz (so its signal handlers are in
+ * condition, the way the test itself runs: bench/node-command.ts): start it with a settings environment, wait until it answers /healthz (so its signal handlers are in
  * place and the test never races its start-up), and stop it with a signal. Every child still running when the test
  * file ends is killed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { after } from 'node:test';
+import { nodeArgs, REPO } from '../bench/node-command.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
 const running = new Set<ChildProcess>();
 after(() => {
   for (const child of running) child.kill('SIGKILL');
@@ -34,11 +33,16 @@ export interface CliProcess {
   exited: Promise<number | null>;
 }
 
-/** Runs `live-ccv <args>` (from source) and returns the child with its captured output and exit. */
+/**
+ * Runs `live-ccv <args>` (from source) and returns the child with its captured output and exit. Servers start no query
+ * thread (LIVE_CCV_QUERY_THREADS=0) unless `env` asks for one: a thread and its warm-up cost about as much CPU again
+ * as the rest of the start, and few of these tests ask for a summary. The threaded path is covered in process
+ * (test/query-thread.test.ts and the store tests), in test/simulate-e2e.test.ts and by the bench smoke's servers.
+ */
 export function spawnCli(args: string[], env: Record<string, string> = {}): CliProcess {
-  const child = spawn(process.execPath, ['--conditions=live-ccv-source', '--import', 'tsx', 'src/cli/main.ts', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
+  const child = spawn(process.execPath, [...nodeArgs('src/cli/main.ts'), ...args], {
+    cwd: REPO,
+    env: { ...process.env, LIVE_CCV_QUERY_THREADS: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);

@@ -7,10 +7,11 @@ import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { sign } from '../src/auth/sign.js';
 import { version } from '../src/version.js';
+import { nodeArgs } from '../bench/node-command.js';
 import { tempDir } from './helpers.js';
 import { spawnServer } from './server-process.js';
 
-const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
+const CLI = nodeArgs('src/cli/main.ts');
 
 test('first start prints the demo app once, on stderr, after listening; it can make a signed call; logs are JSON with request ids and no secrets', async () => {
   const dataDir = tempDir();

@@ -48,7 +48,9 @@ async function admin(method: string, pathname: string, body?: unknown): Promise<
 }
 
 before(async () => {
-  server = await spawnServer({ ...env, LIVE_CCV_DATA_DIR: dir });
+  // the one spawned server of the suite with a query thread (spawnCli starts none): the summary below is computed
+  // in it, warm-up included, as in production
+  server = await spawnServer({ ...env, LIVE_CCV_DATA_DIR: dir, LIVE_CCV_QUERY_THREADS: '1' });
   url = server.url;
 });
 
