@@ -7,7 +7,15 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { peaksOfSum, type CurveSpan } from '../src/domain/peak.js';
-import { DAY_HOURS, dayMaximaOf, PeakSearch, searchPeaks, sparseHours, type HourSpan } from '../src/domain/peak-search.js';
+import {
+  DAY_HOURS,
+  dayMaximaOf,
+  PeakSearch,
+  SearchArena,
+  searchPeaks,
+  sparseHours,
+  type HourSpan,
+} from '../src/domain/peak-search.js';
 
 const DAY = 19_000 * 1440; // a UTC midnight, epoch minutes
 
@@ -38,8 +46,12 @@ function hourSegments(segments: CurveSpan[], extra: (i: number) => number, form 
   });
 }
 
+// one arena for every search that takes one (half of them): buffers handed from search to search stay exact
+const arena = new SearchArena();
+let searches = 0;
+
 function search(segments: CurveSpan[], from: number, to: number, extra: (i: number) => number = () => 0, form = 0) {
-  const s = new PeakSearch(from, to, hourSegments(segments, extra, form));
+  const s = new PeakSearch(from, to, hourSegments(segments, extra, form), searches++ % 2 === 0 ? arena : undefined);
   // the curves with viewers in the hour asked for, nothing else (the search must not need more)
   const byHour = (hour: number) =>
     segments.filter((seg) => {

@@ -17,6 +17,7 @@ import {
   DAY_HOURS,
   dayMaximaOf,
   PeakSearch,
+  SearchArena,
   searchPeaks,
   sparseHours,
   type HourSpan,
@@ -57,6 +58,8 @@ export class CurveReader {
   readonly open = new OpenMinutes();
   private readonly openSince: Database.Statement;
   private readonly statements = new Map<string, Database.Statement>();
+  /** the searches' buffers: this reader runs one search at a time, synchronously */
+  private readonly arena = new SearchArena();
   /** runs work in one read transaction after following the change log (made once: making one costs) */
   private readonly tx: <T>(work: () => T) => T;
   private readonly dataVersion: Database.Statement;
@@ -273,7 +276,7 @@ export class CurveReader {
       for (let u = 0; u < ids.length; u++) {
         for (let b = b0; b <= b1; b++) for (const c of blocks[u]![b - b0]!) hours.push(c.hours!);
       }
-      const search = new PeakSearch(from, to, hours);
+      const search = new PeakSearch(from, to, hours, this.arena);
       const peaks = searchPeaks(search, (hour) => {
         // only the users whose block shows viewers in that hour (in any pull type)
         const day = Math.floor(hour / DAY_HOURS);
