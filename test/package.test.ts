@@ -44,6 +44,10 @@ test('the server package ships its entry points and bin, and they import by name
     assert.ok(files.includes(file), `export ${name} points at ${file}, which is not in the package`);
   }
   for (const bin of Object.values(pkg.bin)) assert.ok(files.includes(bin), `bin ${bin} is not in the package`);
+  // `npx live-ccv` in the checkout runs the built file itself (the README's quick start): it must be executable
+  for (const bin of Object.values(pkg.bin)) {
+    assert.ok((fs.statSync(bin).mode & 0o111) !== 0, `bin ${bin} is not executable: the build must chmod it`);
+  }
   assert.ok(!files.some((f) => f.startsWith('test/') || f.startsWith('src/')), 'sources or tests are packed');
   assert.ok(
     files.includes('dist/dashboard/index.html') && files.some((f) => /^dist\/dashboard\/assets\/.+\.js\.br$/.test(f)),
