@@ -9,11 +9,11 @@ import type { Logger } from 'pino';
 import { hasRole, type Config } from '../config/config.js';
 import type { IngestHealth } from '../http/deps.js';
 import type { Store } from '../store/port.js';
-import { ClusterAggregator } from './cluster/aggregator.js';
-import { ClusterCollector } from './cluster/collector.js';
-import { JetStreamHeartbeatLog } from './cluster/jetstream-log.js';
-import { connectCluster, type ClusterConnection } from './cluster/nats.js';
-import { ClusterRealtime } from './cluster/realtime-board.js';
+import type { ClusterAggregator } from './cluster/aggregator.js';
+import type { ClusterCollector } from './cluster/collector.js';
+import type { JetStreamHeartbeatLog } from './cluster/jetstream-log.js';
+import type { ClusterConnection } from './cluster/nats.js';
+import type { ClusterRealtime } from './cluster/realtime-board.js';
 import { IngestService } from './ingest-service.js';
 import type { HeartbeatCollector, Realtime } from './realtime-port.js';
 
@@ -60,7 +60,8 @@ export async function openIngestRoles(config: Config, store: Store, options: Ing
     };
   }
 
-  const conn = await connectCluster(config, config.roles.join(','));
+  const cluster = await clusterModules();
+  const conn = await cluster.connectCluster(config, config.roles.join(','));
   const opened: { stop(): Promise<void> }[] = [];
   const stopAll = async () => {
     for (const part of opened.reverse()) await part.stop();
@@ -69,7 +70,7 @@ export async function openIngestRoles(config: Config, store: Store, options: Ing
   try {
     let heartbeats: JetStreamHeartbeatLog | undefined;
     if (hasRole(config, 'collector') || hasRole(config, 'aggregator')) {
-      const jsLog = await JetStreamHeartbeatLog.open(conn, {
+      const jsLog = await cluster.JetStreamHeartbeatLog.open(conn, {
         partitions: config.partitions,
         replicas: config.natsReplicas,
         publishTimeoutMs: config.publishTimeoutMs,
@@ -81,7 +82,7 @@ export async function openIngestRoles(config: Config, store: Store, options: Ing
     let aggregator: ClusterAggregator | undefined;
     if (heartbeats && hasRole(config, 'aggregator')) {
       const agg = log('aggregator');
-      const a = await ClusterAggregator.start(config, store, heartbeats, conn, {
+      const a = await cluster.ClusterAggregator.start(config, store, heartbeats, conn, {
         now,
         onError: agg.onError,
         onEvent: agg.logger ? (line) => agg.logger?.info(line) : undefined,
@@ -91,13 +92,13 @@ export async function openIngestRoles(config: Config, store: Store, options: Ing
     }
     let realtime: ClusterRealtime | undefined;
     if (hasRole(config, 'api')) {
-      const r = await ClusterRealtime.open(conn, config, now);
+      const r = await cluster.ClusterRealtime.open(conn, config, now);
       realtime = r;
       opened.push({ stop: () => r.close() });
     }
     let collector: ClusterCollector | undefined;
     if (heartbeats && hasRole(config, 'collector')) {
-      const c = await ClusterCollector.open(config, store, heartbeats, { now, onError: log('collector').onError });
+      const c = await cluster.ClusterCollector.open(config, store, heartbeats, { now, onError: log('collector').onError });
       collector = c;
       opened.push({ stop: () => c.stop() });
     }
@@ -113,6 +114,21 @@ export async function openIngestRoles(config: Config, store: Store, options: Ing
     await stopAll().catch(() => {});
     throw e;
   }
+}
+
+/**
+ * The cluster's modules, loaded only when LIVE_CCV_NATS_URL is set: the embedded default (every process the
+ * suite and a single box start) never loads the NATS client.
+ */
+async function clusterModules() {
+  const [aggregator, collector, log, nats, board] = await Promise.all([
+    import('./cluster/aggregator.js'),
+    import('./cluster/collector.js'),
+    import('./cluster/jetstream-log.js'),
+    import('./cluster/nats.js'),
+    import('./cluster/realtime-board.js'),
+  ]);
+  return { ...aggregator, ...collector, ...log, ...nats, ...board };
 }
 
 function clusterHealth(conn: ClusterConnection, config: Config, aggregator: ClusterAggregator | undefined): IngestHealth {

@@ -1,7 +1,7 @@
 import type { Config } from '../config/config.js';
 import { MemoryNonceCache, MemoryRateLimiter } from './memory.js';
 import type { NonceCache, RateLimiter } from './port.js';
-import { RedisNonceCache, RedisRateLimiter } from './redis.js';
+import type { RedisNonceCache } from './redis.js';
 
 export interface Limits {
   limiter: RateLimiter;
@@ -20,6 +20,8 @@ export async function openLimits(config: Pick<Config, 'redisUrl' | 'redisPrefix'
     const nonces = new MemoryNonceCache();
     return { limiter, nonces, close: async () => {} };
   }
+  // loaded only when configured: a single server never loads the Redis client
+  const { RedisNonceCache, RedisRateLimiter } = await import('./redis.js');
   const options = { prefix: config.redisPrefix };
   const limiter = await RedisRateLimiter.connect(config.redisUrl, options);
   let nonces: RedisNonceCache;

@@ -8,7 +8,7 @@ import type { Freshness } from '@live-ccv/client/contract';
 import type { z } from 'zod';
 import { MINUTE_MS } from '../domain/calendar.js';
 import type { Config } from '../config/config.js';
-import { fenceKeyPrefix } from '../ingest/cluster/nats.js';
+import { fenceKeyPrefix } from '../ingest/cluster/fence-keys.js';
 import { WATERMARK_KEY } from '../ingest/ingest-service.js';
 import type { CurveStore, MetaStore } from '../store/port.js';
 

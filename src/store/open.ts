@@ -1,6 +1,5 @@
 import { sqlitePath, type Config } from '../config/config.js';
 import type { Store } from './port.js';
-import { PostgresStore } from './postgres/postgres-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import { watchStorage } from './storage-watch.js';
 import { KeyRing } from '../secrets/key-ring.js';
@@ -12,13 +11,16 @@ import { rewriteAtRest, sealSecrets } from '../secrets/secrets-at-rest.js';
  * LIVE_CCV_QUERY_THREADS says.
  */
 export async function openAdapter(config: Config, options: { serving?: boolean } = {}): Promise<Store> {
-  return config.store === 'postgres'
-    ? PostgresStore.connect(config.databaseUrl, { schema: config.databaseSchema })
-    : new SqliteStore(sqlitePath(config), {
-        cacheBytes: config.curveCacheMb * 1024 * 1024,
-        queryThreads: options.serving === false ? 0 : config.queryThreads,
-        queryNice: config.queryNice,
-      });
+  if (config.store === 'postgres') {
+    // loaded only when configured: the embedded default never loads the PostgreSQL client
+    const { PostgresStore } = await import('./postgres/postgres-store.js');
+    return PostgresStore.connect(config.databaseUrl, { schema: config.databaseSchema });
+  }
+  return new SqliteStore(sqlitePath(config), {
+    cacheBytes: config.curveCacheMb * 1024 * 1024,
+    queryThreads: options.serving === false ? 0 : config.queryThreads,
+    queryNice: config.queryNice,
+  });
 }
 
 /**

@@ -6,6 +6,7 @@
 import os from 'node:os';
 import { connect, type JetStreamManager, type NatsConnection } from 'nats';
 import type { Config } from '../../config/config.js';
+import { fenceKeyPrefix } from './fence-keys.js';
 
 export interface ClusterNames {
   /** the heartbeat log: one stream, one subject per partition */
@@ -19,9 +20,6 @@ export interface ClusterNames {
   /** fencing key of a partition in the store */
   fenceKey(partition: number): string;
 }
-
-/** Fence keys of a deployment's partitions start with this (src/service/freshness.ts reads them). */
-export const fenceKeyPrefix = (prefix: string) => `${prefix}/partition/`;
 
 export function clusterNames(prefix: string): ClusterNames {
   return {
