@@ -4,9 +4,13 @@
  * `auto`, the default, picks pretty when stdout is a terminal and JSON otherwise, so a service under a
  * supervisor or in a container logs JSON without being told.
  */
+import { createRequire } from 'node:module';
 import pino, { type DestinationStream, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 import type { Config } from '../config/config.js';
+
+// pino-pretty is loaded when a pretty stream is made, not by every process (services log JSON)
+const require = createRequire(import.meta.url);
 
 export type LogFormat = 'json' | 'pretty';
 
@@ -17,6 +21,7 @@ export function logFormat(config: Pick<Config, 'logFormat'>, isTTY = process.std
 
 /** A pretty stream writing to stdout synchronously (nothing is lost when the process exits right after). */
 export function prettyStream(colorize = process.stdout.isTTY === true): DestinationStream {
+  const pretty = require('pino-pretty') as typeof PinoPretty;
   return pretty({
     colorize,
     sync: true,
