@@ -83,7 +83,13 @@ const SHARED = [
     'test/ingest-http.test.ts',
     'test/minute-closer-log.test.ts',
   ],
-  ['test/curve-cache.test.ts', 'test/curves.test.ts', 'test/examples.test.ts', 'test/rate-limit.test.ts', 'test/request-log.test.ts'],
+  [
+    'test/curve-cache.test.ts',
+    'test/curves.test.ts',
+    'test/examples.test.ts',
+    'test/rate-limit.test.ts',
+    'test/request-log.test.ts',
+  ],
   ['test/log-contract.test.ts', 'test/postgres-outage.test.ts', 'test/readiness.test.ts', 'test/store-contract.test.ts'],
 ];
 const rank = (f) => {
