@@ -164,25 +164,8 @@ function addDayMaxima(target: Float64Array, span: HourSpan, firstDay: number, la
     addRange(target, span.days.start, span.days.values, firstDay, lastDay + 1);
     return;
   }
-  const { start } = span;
-  if (span.sparse) {
-    // `at` ascends: the pairs of one day are adjacent
-    const { at, max } = span.sparse;
-    let day = -1;
-    let top = 0;
-    for (let k = 0; k < at.length; k++) {
-      const d = Math.floor((start + at[k]!) / DAY_HOURS);
-      if (d !== day) {
-        if (top > 0) target[day - firstDay]! += top;
-        day = d;
-        top = 0;
-      }
-      if (d >= firstDay && d <= lastDay && max[k]! > top) top = max[k]!;
-    }
-    if (top > 0) target[day - firstDay]! += top;
-    return;
-  }
-  const { values } = span;
+  // from the hour maxima themselves (a sparse span holds them too): spans made without day maxima
+  const { start, values } = span;
   const lo = Math.max(start, firstDay * DAY_HOURS);
   const hi = Math.min(start + values.length, (lastDay + 1) * DAY_HOURS);
   for (let h = lo; h < hi; ) {

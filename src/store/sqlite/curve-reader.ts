@@ -84,9 +84,9 @@ export class CurveReader {
   }
 
   /** Runs work in a read transaction after following the change log. */
-  private snapshot<T>(work: () => T): T {
-    // read before the transaction starts: commits in between are followed too, and only make the next read slow
-    const version = this.dataVersion.get() as number;
+  private snapshot<T>(work: () => T, version = this.dataVersion.get() as number): T {
+    // `version` is read before the transaction starts: commits in between are followed too, and only make the
+    // next read slow
     const result = this.tx(work);
     this.synced = version;
     return result;
@@ -97,7 +97,9 @@ export class CurveReader {
    * holds every cell it needs; else (a miss abandons it, uncounted) in a snapshot.
    */
   private read<T>(work: () => T): T {
-    if (this.cache.enabled && !this.stale && this.dataVersion.get() === this.synced) {
+    if (!this.cache.enabled || this.stale) return this.snapshot(work);
+    const version = this.dataVersion.get() as number;
+    if (version === this.synced) {
       const lookups = this.cache.lookups();
       this.cacheOnly = true;
       try {
@@ -109,7 +111,8 @@ export class CurveReader {
         this.cacheOnly = false;
       }
     }
-    return this.snapshot(work);
+    // the version read above, before any transaction: one pragma per read, fast or not
+    return this.snapshot(work, version);
   }
 
   /**
