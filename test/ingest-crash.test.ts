@@ -5,15 +5,14 @@
  * The allowed lateness changes between starts, so minutes close within seconds instead of minutes.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, it } from 'node:test';
-import { nodeArgs, REPO } from '../bench/node-command.js';
+import { it } from 'node:test';
 import { labelMinute } from '../src/domain/calendar.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { tempDir } from './helpers.js';
 import { postBeats, Tally, type Beat } from './heartbeat-tally.js';
+import { spawnServer, type ServerProcess } from './server-process.js';
 
 const INGEST = 'crash-test-ingest-token';
 const ADMIN = 'crash-test-admin-token';
@@ -22,60 +21,23 @@ const PULLS = ['cdn', 'rtc'];
 const dataDir = tempDir('live-ccv-crash-');
 const c = Math.floor(Date.now() / 60_000); // "now" minute of the test; heartbeats use c-6 .. c-1
 
-interface Server {
-  child: ChildProcess;
-  url: string;
-  exited: Promise<number | null>;
-}
-const running = new Set<ChildProcess>();
-after(() => {
-  for (const child of running) child.kill('SIGKILL');
-});
-
-async function start(latenessMs: number): Promise<Server> {
-  const child = spawn(process.execPath, [...nodeArgs('src/cli/main.ts'), 'serve'], {
-    cwd: REPO,
-    env: {
-      ...process.env,
-      LIVE_CCV_DATA_DIR: dataDir,
-      LIVE_CCV_HOST: '127.0.0.1',
-      LIVE_CCV_PORT: '0',
-      LIVE_CCV_ALLOWED_LATENESS_MS: String(Math.max(0, Math.round(latenessMs))),
-      LIVE_CCV_INGEST_TOKEN: INGEST,
-      LIVE_CCV_ADMIN_TOKEN: ADMIN,
-      LIVE_CCV_DEMO: 'false',
-      LIVE_CCV_QUERY_THREADS: '0', // no summaries here: no query thread to start (test/server-process.ts)
-      LIVE_CCV_LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+/** The real server on the test's data dir, with the lateness this phase wants (test/server-process.ts). */
+function start(latenessMs: number): Promise<ServerProcess> {
+  return spawnServer({
+    LIVE_CCV_DATA_DIR: dataDir,
+    LIVE_CCV_ALLOWED_LATENESS_MS: String(Math.max(0, Math.round(latenessMs))),
+    LIVE_CCV_INGEST_TOKEN: INGEST,
+    LIVE_CCV_ADMIN_TOKEN: ADMIN,
+    LIVE_CCV_DEMO: 'false',
+    LIVE_CCV_LOG_LEVEL: 'info',
   });
-  running.add(child);
-  const exited = new Promise<number | null>((resolve) =>
-    child.on('exit', (code) => {
-      running.delete(child);
-      resolve(code);
-    }),
-  );
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    void exited.then((code) => reject(new Error(`server exited (${code}) before listening: ${stderr}`)));
-  });
-  return { child, url, exited };
 }
 
-async function stop(s: Server): Promise<void> {
-  s.child.kill('SIGTERM');
-  assert.equal(await s.exited, 0);
+async function stop(s: ServerProcess): Promise<void> {
+  assert.equal(await s.stop('SIGTERM'), 0);
 }
 
-async function admin(s: Server, method: string, p: string, body?: unknown) {
+async function admin(s: ServerProcess, method: string, p: string, body?: unknown) {
   const res = await fetch(`${s.url}/admin/v1${p}`, {
     method,
     headers: { authorization: `Bearer ${ADMIN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
@@ -106,7 +68,7 @@ function batch(minutes: number[], size = 150): Beat[] {
 const tally = new Tally();
 const record = (beats: Beat[]) => tally.record(beats);
 
-async function send(s: Server, beats: Beat[]) {
+async function send(s: ServerProcess, beats: Beat[]) {
   const res = await postBeats(s.url, INGEST, beats);
   assert.equal(res.status, 200);
   return ((await res.json()) as { data: { accepted: number; rejected: { index: number; reason: string }[] } }).data;
@@ -116,7 +78,7 @@ async function send(s: Server, beats: Beat[]) {
  * Streams batches with 4 in flight and SIGKILLs the server after `killAfter` acknowledgements; returns
  * the batches whose fate the kill hid.
  */
-async function streamAndKill(s: Server, minutes: number[], killAfter: number): Promise<Beat[][]> {
+async function streamAndKill(s: ServerProcess, minutes: number[], killAfter: number): Promise<Beat[][]> {
   const unknown: Beat[][] = [];
   let acked = 0;
   let killed = false;
@@ -142,7 +104,7 @@ async function streamAndKill(s: Server, minutes: number[], killAfter: number): P
   return unknown;
 }
 
-async function resend(s: Server, batches: Beat[][]) {
+async function resend(s: ServerProcess, batches: Beat[][]) {
   for (const beats of batches) {
     assert.deepEqual(await send(s, beats), { accepted: beats.length, rejected: [] });
     record(beats);

@@ -95,29 +95,40 @@ test('the pruned search equals summing every minute, whatever the bounds (hour, 
   );
 });
 
+/** Day-clipped segments of 0/1 values (ties everywhere) on days 0..maxDay after DAY, of the keys given. */
+function spreadSegments(
+  keys: readonly string[],
+  maxDay: number,
+  maxValues: number,
+  count: { minLength: number; maxLength: number },
+) {
+  const raw = fc.record({
+    key: fc.constantFrom(...keys),
+    day: fc.integer({ min: 0, max: maxDay }),
+    off: fc.integer({ min: 0, max: 1439 }),
+    values: fc.array(fc.integer({ min: 0, max: 1 }), { minLength: 1, maxLength: maxValues }),
+  });
+  return fc.array(raw, count).map((rs) =>
+    rs.map(
+      (r): CurveSpan => ({
+        key: r.key,
+        start: DAY + r.day * 1440 + r.off,
+        values: Uint8Array.from(r.values.slice(0, 1440 - r.off)),
+      }),
+    ),
+  );
+}
+
 test('over many days, days expanded one by one and then the rest in one pass give the same exact answer', () => {
   let onePass = 0;
   fc.assert(
     fc.property(
-      fc.array(
-        fc.record({
-          key: fc.constantFrom('cdn', 'rtc'),
-          day: fc.integer({ min: 0, max: 39 }),
-          off: fc.integer({ min: 0, max: 1439 }),
-          values: fc.array(fc.integer({ min: 0, max: 1 }), { minLength: 1, maxLength: 90 }),
-        }),
-        { minLength: 20, maxLength: 60 },
-      ),
+      spreadSegments(['cdn', 'rtc'], 39, 90, { minLength: 20, maxLength: 60 }),
       fc.integer({ min: -90, max: 1440 }),
       fc.integer({ min: 1440, max: 40 * 1440 }),
       fc.integer({ min: 0, max: 2 }),
       fc.boolean(),
-      (raw, fromOffset, length, form, inflate) => {
-        const segments: CurveSpan[] = raw.map((r) => ({
-          key: r.key,
-          start: DAY + r.day * 1440 + r.off,
-          values: Uint8Array.from(r.values.slice(0, 1440 - r.off)),
-        }));
+      (segments, fromOffset, length, form, inflate) => {
         const from = DAY + fromOffset;
         const { peaks, stats } = search(segments, from, from + length, inflate ? (i) => i % 2 : () => 0, form);
         if (stats.expanded > 8) onePass++;
@@ -132,24 +143,12 @@ test('over many days, days expanded one by one and then the rest in one pass giv
 test('a key with many curves skips the day level and stays exact', () => {
   fc.assert(
     fc.property(
-      fc.array(
-        fc.record({
-          day: fc.integer({ min: 0, max: 20 }),
-          off: fc.integer({ min: 0, max: 1439 }),
-          values: fc.array(fc.integer({ min: 0, max: 1 }), { minLength: 1, maxLength: 30 }),
-        }),
-        { minLength: 65, maxLength: 90 },
-      ),
+      spreadSegments(['cdn'], 20, 30, { minLength: 65, maxLength: 90 }),
       fc.integer({ min: -90, max: 1440 }),
       fc.integer({ min: 60, max: 20 * 1440 }),
       fc.integer({ min: 0, max: 2 }),
       fc.boolean(),
-      (raw, fromOffset, length, form, inflate) => {
-        const segments: CurveSpan[] = raw.map((r) => ({
-          key: 'cdn',
-          start: DAY + r.day * 1440 + r.off,
-          values: Uint8Array.from(r.values.slice(0, 1440 - r.off)),
-        }));
+      (segments, fromOffset, length, form, inflate) => {
         const from = DAY + fromOffset;
         const { peaks, stats } = search(segments, from, from + length, inflate ? (i) => i % 3 : () => 0, form);
         assert.equal(stats.expanded, stats.days, 'every day with viewers expanded at once');
