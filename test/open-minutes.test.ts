@@ -13,6 +13,7 @@ import fc from 'fast-check';
 import { DAY_MINUTES } from '../src/domain/calendar.js';
 import { peaksOfSum, type CurveSpan } from '../src/domain/peak.js';
 import { setMinutes } from '../src/store/curve-patch.js';
+import { OpenMinutes, type OpenKind } from '../src/store/open-minutes.js';
 import { decodeValues, fromFull, toFull, type DayCurve } from '../src/store/day-curve.js';
 import { BLOCK_DAYS, blockOf, dayMaxima, patchBlock } from '../src/store/hour-blocks.js';
 import { ConflictError, type ChannelMinute, type Store } from '../src/store/port.js';
@@ -314,6 +315,42 @@ test('a lowered minute keeps the hour bound an upper bound: the summary finds th
   } finally {
     await store.close();
   }
+});
+
+test('the end of a fold in slices leaves the index a fresh read of the rows after it would build', () => {
+  const row = fc.record({
+    kind: fc.constantFrom<OpenKind>('c', 'u'),
+    id: fc.constantFrom('a', 'b', 'c'),
+    pullType: fc.constantFrom('cdn', 'rtc'),
+    // two days, minutes bunched so that rows overwrite each other
+    minute: fc.integer({ min: T0 - 3, max: T0 + 3 }),
+    value: fc.integer({ min: 0, max: 9 }),
+  });
+  fc.assert(
+    fc.property(fc.array(fc.array(row, { maxLength: 5 }), { maxLength: 12 }), fc.nat(12), (writes, cut) => {
+      const through = Math.min(cut, writes.length);
+      const index = (from: number) => {
+        const open = new OpenMinutes();
+        writes.forEach((rows, i) => {
+          if (i + 1 > from) for (const r of rows) open.add(i + 1, r.kind, r.id, r.pullType, r.minute, r.value);
+        });
+        return open;
+      };
+      const forgot = index(0);
+      forgot.forgetThrough(through);
+      const fresh = index(through);
+      assert.equal(forgot.size, fresh.size);
+      for (const kind of ['c', 'u'] as const) {
+        assert.deepEqual(forgot.ids(kind).sort(), fresh.ids(kind).sort());
+        for (const id of fresh.ids(kind)) {
+          const rows = (o: OpenMinutes) =>
+            [...o.rows(kind, id)].sort((x, y) => x.minute - y.minute || (x.pullType < y.pullType ? -1 : 1));
+          assert.deepEqual(rows(forgot), rows(fresh));
+        }
+      }
+    }),
+    { numRuns: 300 },
+  );
 });
 
 test('setMinutes equals setting the minutes in the full day (the span grown, trimmed and narrowed alike)', () => {

@@ -33,13 +33,14 @@ export interface OpenRow {
 }
 
 /**
- * The open minutes of one pull type of one day of an id: minutes of the day ascending, each with its value, in
- * two typed arrays (a push adds one minute to a thousand of them: no per-minute objects for the collector to
- * copy, and a merge reads the arrays as they are).
+ * The open minutes of one pull type of one day of an id: minutes of the day ascending, each with its value and
+ * the seq of the write that set it, in typed arrays (a push adds one minute to a thousand of them: no per-minute
+ * objects for the collector to copy, and a merge reads the arrays as they are).
  */
 export class OpenCurve {
   private mins = new Uint16Array(4);
   private vals = new Uint32Array(4);
+  private seqs = new Uint32Array(4);
   /** minutes held */
   size = 0;
 
@@ -49,31 +50,51 @@ export class OpenCurve {
     return i < this.size && this.mins[i] === minute ? this.vals[i] : undefined;
   }
 
-  /** Sets a minute's value; returns whether the minute is new. */
-  set(minute: number, value: number): boolean {
+  /** Sets a minute's value, written by transaction `seq`; returns whether the minute is new. */
+  set(minute: number, value: number, seq: number): boolean {
     const n = this.size;
     // pushes arrive in time order: the new minute is usually the last
     const i = n > 0 && this.mins[n - 1]! < minute ? n : this.find(minute);
     if (i < n && this.mins[i] === minute) {
       this.vals[i] = value;
+      this.seqs[i] = seq;
       return false;
     }
     if (n === this.mins.length) {
       const mins = new Uint16Array(n * 2);
       const vals = new Uint32Array(n * 2);
+      const seqs = new Uint32Array(n * 2);
       mins.set(this.mins);
       vals.set(this.vals);
+      seqs.set(this.seqs);
       this.mins = mins;
       this.vals = vals;
+      this.seqs = seqs;
     }
     if (i < n) {
       this.mins.copyWithin(i + 1, i, n);
       this.vals.copyWithin(i + 1, i, n);
+      this.seqs.copyWithin(i + 1, i, n);
     }
     this.mins[i] = minute;
     this.vals[i] = value;
+    this.seqs[i] = seq;
     this.size = n + 1;
     return true;
+  }
+
+  /** Forgets the minutes last set by transactions up to `through`; returns how many. */
+  forget(through: number): number {
+    let kept = 0;
+    for (let i = 0; i < this.size; i++) {
+      if (this.seqs[i]! <= through) continue;
+      this.mins[kept] = this.mins[i]!;
+      this.vals[kept] = this.vals[i]!;
+      this.seqs[kept++] = this.seqs[i]!;
+    }
+    const forgotten = this.size - kept;
+    this.size = kept;
+    return forgotten;
   }
 
   /** The minutes, ascending (a view: valid until the next set). */
@@ -146,7 +167,7 @@ export class OpenMinutes {
     if (seq > this.seen) this.seen = seq;
     const open = this.curve(kind, id, day, pullType);
     if (this.count === 0) this.since = Date.now();
-    for (let k = 0; k < minutes.length; k++) if (open.set(minutes[k]!, values[k]!)) this.count++;
+    for (let k = 0; k < minutes.length; k++) if (open.set(minutes[k]!, values[k]!, seq)) this.count++;
   }
 
   /** Adds one row (`minute` an epoch minute) written by transaction `seq`. */
@@ -154,7 +175,7 @@ export class OpenMinutes {
     if (seq > this.seen) this.seen = seq;
     const day = Math.floor(minute / DAY_MINUTES);
     if (this.count === 0) this.since = Date.now();
-    if (this.curve(kind, id, day, pullType).set(minute - day * DAY_MINUTES, value)) this.count++;
+    if (this.curve(kind, id, day, pullType).set(minute - day * DAY_MINUTES, value, seq)) this.count++;
   }
 
   /** Forgets an id's open minutes (they were folded into the stored curves). */
@@ -164,6 +185,28 @@ export class OpenMinutes {
     if (!days) return;
     for (const pulls of days.values()) for (const open of pulls.values()) this.count -= open.size;
     ids.delete(id);
+  }
+
+  /**
+   * Forgets every minute last written by transactions up to `through` (a fold in slices wrote them all into the
+   * stored curves, and their rows are deleted); minutes written after it stay, with the index as it is: nothing
+   * is read again.
+   */
+  forgetThrough(through: number): void {
+    for (const ids of [this.byKind.c, this.byKind.u]) {
+      for (const [id, days] of ids) {
+        for (const [day, pulls] of days) {
+          for (const [pullType, open] of pulls) {
+            this.count -= open.forget(through);
+            if (open.size === 0) pulls.delete(pullType);
+          }
+          if (pulls.size === 0) days.delete(day);
+        }
+        if (days.size === 0) ids.delete(id);
+      }
+    }
+    // what is left was written during the fold, moments ago
+    if (this.count > 0) this.since = Date.now();
   }
 
   clear(): void {

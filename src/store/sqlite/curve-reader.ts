@@ -130,7 +130,7 @@ export class CurveReader {
       return;
     }
     const followed = this.log.follow(this.cache, (kind, id, seq) => {
-      if (kind === 'fa') this.restartOpen(seq);
+      if (kind === 'fa') this.finishFold(seq);
       else this.open.drop(kind === 'fc' ? 'c' : 'u', id);
     });
     if (followed === 'none') return;
@@ -139,13 +139,13 @@ export class CurveReader {
   }
 
   /**
-   * After a fold in slices deleted the open rows up to `seq`: the index is read again from the rows after it
-   * (at the end of sync, or now by restartOpen(seq, true) inside the writer's transaction).
+   * A fold in slices ended, its rows up to `through` deleted (every channel open then has been folded since): the
+   * index forgets what they wrote, and the users' cached blocks, which open values may have raised above their
+   * minutes, are read exactly again.
    */
-  restartOpen(seq: number, now = false): void {
-    this.open.clear();
-    this.open.seen = seq;
-    if (now) this.readOpen();
+  finishFold(through: number): void {
+    for (const id of this.open.ids('u')) this.cache.invalidate('hours', id);
+    this.open.forgetThrough(through);
   }
 
   /** After a rolled-back write: the cache and the open minutes are read again at the next sync. */

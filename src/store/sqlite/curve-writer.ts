@@ -157,17 +157,13 @@ export class CurveWriter implements CurveIO {
 
   /**
    * Ends a fold in slices begun when the index held rows up to `through` (every channel with open rows then
-   * has been folded since): deletes those rows and reads the index again from the ones after.
+   * has been folded since): deletes those rows; the index forgets what they wrote (other connections do the same
+   * on the change log's `fa` entry).
    */
   finishFold(through: number): void {
     this.stmt.dropOpen.run(through);
-    for (const id of this.reader.open.ids('u')) {
-      // the cached blocks may be raised bounds: read them exact again
-      this.reader.cache.invalidate('hours', id);
-      this.keys.push(['fu', id, through]);
-    }
     this.keys.push(['fa', '', through]);
-    this.reader.restartOpen(through, true);
+    this.reader.finishFold(through);
   }
 
   /**

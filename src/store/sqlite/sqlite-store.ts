@@ -56,8 +56,10 @@ export interface SqliteStoreOptions {
   foldRows?: number;
   /** ... or once the oldest is this old, in ms (default FOLD_AGE_MS) */
   foldAgeMs?: number;
-  /** channels whose open minutes one background fold step writes (default FOLD_SLICE_CHANNELS) */
+  /** channels whose open minutes one background fold step writes at most (default FOLD_SLICE_CHANNELS) */
   foldSliceChannels?: number;
+  /** the event loop time one background fold step aims at, in ms (default FOLD_STEP_MS) */
+  foldStepMs?: number;
 }
 
 /** Batches of at most this many rows are appended as open minutes (../open-minutes.ts); larger ones write curves. */
@@ -66,8 +68,16 @@ const OPEN_MAX_ROWS = 20_000;
 const FOLD_ROWS = 100_000;
 const FOLD_AGE_MS = 60 * 60_000;
 const FOLD_CHECK_MS = 60_000;
-/** A background fold writes the open minutes of about this many channels per transaction. */
-const FOLD_SLICE_CHANNELS = 128;
+/** A background fold step writes the open minutes of at most this many channels (one transaction). */
+const FOLD_SLICE_CHANNELS = 512;
+/**
+ * ... and of as many as take about this long: a step holds the event loop, and a request arriving meanwhile (a
+ * CDN's push, which waits on several turns of the loop) waits for it. Sized from the steps before it, as the
+ * cost per channel varies tenfold (the first fold of a process runs before its code is optimized).
+ */
+const FOLD_STEP_MS = 2;
+/** The first step of a cycle: small, as nothing is known yet of what a channel costs. */
+const FOLD_FIRST_SLICE = 8;
 
 /**
  * The embedded store: one SQLite file (WAL, synchronous=FULL: a committed minute survives a crash). Curves are
@@ -93,6 +103,9 @@ export class SqliteStore implements Store {
   private readonly foldRows: number;
   private readonly foldAgeMs: number;
   private readonly foldSliceChannels: number;
+  private readonly foldStepMs: number;
+  /** channels the next fold step writes: sized from the last step's time per channel */
+  private nextSlice = FOLD_FIRST_SLICE;
   private readonly foldTimer: NodeJS.Timeout;
   private foldQueued = false;
   /** the fold in slices under way: the rows it ends with, the channels left, and the writer's folds at its start */
@@ -130,6 +143,7 @@ export class SqliteStore implements Store {
     this.foldRows = options.foldRows ?? FOLD_ROWS;
     this.foldAgeMs = options.foldAgeMs ?? FOLD_AGE_MS;
     this.foldSliceChannels = options.foldSliceChannels ?? FOLD_SLICE_CHANNELS;
+    this.foldStepMs = options.foldStepMs ?? FOLD_STEP_MS;
     this.foldTimer = setInterval(() => this.foldSoon(), Math.min(FOLD_CHECK_MS, this.foldAgeMs)).unref();
     // a query thread checkpoints the WAL in the background instead of the commit that crosses the threshold
     if (this.pool) this.db.pragma('wal_autocheckpoint = 0');
@@ -484,11 +498,13 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * One step of a fold in slices: the open minutes of the next foldSliceChannels channels written into the
-   * stored curves (open rows kept), or, once every channel open at the start is done, the rows up to the start
+   * One step of a fold in slices: the open minutes of the next channels (as many as take about foldStepMs, at most
+   * foldSliceChannels) written into the stored curves (open rows kept), or, once every channel open at the start is done, the rows up to the start
    * deleted. Returns whether steps remain. Each step is one short write transaction, so requests interleave.
    */
   async foldSlice(): Promise<boolean> {
+    const size = Math.min(this.nextSlice, this.foldSliceChannels);
+    const started = performance.now();
     const step = this.writing(() =>
       this.db
         .transaction(() => {
@@ -502,7 +518,7 @@ export class SqliteStore implements Store {
               if (open.size === 0) return undefined;
               cycle = { through: open.seen, channels: open.ids('c'), folds: this.writer.folds };
             }
-            const slice = cycle.channels.slice(0, this.foldSliceChannels);
+            const slice = cycle.channels.slice(0, size);
             if (slice.length > 0) this.writer.foldChannels(slice);
             else this.writer.finishFold(cycle.through);
             return { cycle, done: slice.length };
@@ -517,10 +533,15 @@ export class SqliteStore implements Store {
     }
     step.cycle.channels.splice(0, step.done);
     this.cycle = step.cycle;
+    if (step.done === size) {
+      // the next step sized to take foldStepMs at this step's pace, changing at most twofold a step (one step
+      // slowed by a collection or a busy machine does not shrink the next ones to nothing)
+      const fit = Math.floor((size * this.foldStepMs) / Math.max(performance.now() - started, 0.01));
+      this.nextSlice = Math.max(1, Math.ceil(size / 2), Math.min(2 * size, fit));
+    }
     return true;
   }
 
-  /** A fold in slices after the current request, when enough minutes are open or the oldest is old enough. */
   private foldSoon(): void {
     const open = this.reader.open;
     if (this.foldQueued || open.size === 0) return;
