@@ -23,9 +23,9 @@ export function instrumentStore<S extends object>(store: S): S {
       if (typeof value !== 'function' || typeof prop !== 'string' || UNTIMED.has(prop)) return value;
       let fn = wrapped.get(prop);
       if (!fn) {
-        const labels = { kind: storeOperationKind(prop), operation: prop };
+        const timing = metrics.storeSeconds.child({ kind: storeOperationKind(prop), operation: prop });
         fn = (...args: unknown[]) => {
-          const done = metrics.storeSeconds.startTimer(labels);
+          const started = performance.now();
           let result: unknown;
           try {
             result = (value as (...a: unknown[]) => unknown).apply(target, args);
@@ -34,16 +34,16 @@ export function instrumentStore<S extends object>(store: S): S {
             throw err;
           }
           if (!(result instanceof Promise)) {
-            done();
+            timing.observe((performance.now() - started) / 1000);
             return result;
           }
           return result.then(
             (v) => {
-              done();
+              timing.observe((performance.now() - started) / 1000);
               return v;
             },
             (err: unknown) => {
-              done();
+              timing.observe((performance.now() - started) / 1000);
               metrics.storeErrors.inc({ operation: prop });
               throw err;
             },
