@@ -13,7 +13,8 @@ import fc from 'fast-check';
 import { DAY_MINUTES } from '../src/domain/calendar.js';
 import { peaksOfSum, type CurveSpan } from '../src/domain/peak.js';
 import { setMinutes } from '../src/store/curve-patch.js';
-import { OpenMinutes, type OpenKind } from '../src/store/open-minutes.js';
+import { OpenMinutes, type OpenKind, type OpenRow } from '../src/store/open-minutes.js';
+import { decodeOpenRows, encodeOpenRows } from '../src/store/open-rows-codec.js';
 import { decodeValues, fromFull, toFull, type DayCurve } from '../src/store/day-curve.js';
 import { BLOCK_DAYS, blockOf, dayMaxima, patchBlock } from '../src/store/hour-blocks.js';
 import { ConflictError, type ChannelMinute, type Store } from '../src/store/port.js';
@@ -350,6 +351,38 @@ test('the end of a fold in slices leaves the index a fresh read of the rows afte
       }
     }),
     { numRuns: 300 },
+  );
+});
+
+test('open rows are read back as written: the binary form, at any byte offset, and the JSON of earlier versions', () => {
+  const row = fc.record({
+    kind: fc.constantFrom<OpenKind>('c', 'u'),
+    id: fc.oneof(fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/), fc.stringMatching(/^\d{1,20}$/)),
+    pullType: fc.constantFrom('cdn', 'rtc', 'p2p'),
+    minute: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+    value: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+  });
+  const read = (data: Uint8Array | string) => {
+    const out: OpenRow[] = [];
+    decodeOpenRows(data, (kind, id, pullType, minute, value) => out.push({ kind, id, pullType, minute, value }));
+    return out;
+  };
+  fc.assert(
+    fc.property(fc.array(row, { maxLength: 40 }), fc.integer({ min: 1, max: 7 }), (generated, shift) => {
+      const rows = generated.map((r) => ({ ...r }));
+      const stored = encodeOpenRows(rows);
+      assert.deepEqual(read(stored), rows);
+      // a blob handed back at an offset no typed view can start at
+      const moved = new Uint8Array(stored.length + shift);
+      moved.set(stored, shift);
+      assert.deepEqual(read(moved.subarray(shift)), rows);
+      assert.deepEqual(read(JSON.stringify(rows.map((r) => [r.kind, r.id, r.pullType, r.minute, r.value]))), rows);
+    }),
+    { numRuns: 300 },
+  );
+  assert.throws(
+    () => read(encodeOpenRows([{ kind: 'c', id: '1', pullType: 'cdn', minute: 1, value: 1 }]).subarray(0, 20)),
+    /cut short/,
   );
 });
 

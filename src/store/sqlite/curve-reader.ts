@@ -27,7 +27,8 @@ import type { CurveKind } from '../port.js';
 import { decodeValues, type CurveValues } from '../day-curve.js';
 import { BLOCK_HOURS, blockOf } from '../hour-blocks.js';
 import type { Cell, CellCurve, CellKind, CurveCache } from '../curve-cache.js';
-import { OpenMinutes, overlayDay, overlayHours, type OpenKind } from '../open-minutes.js';
+import { OpenMinutes, overlayDay, overlayHours } from '../open-minutes.js';
+import { decodeOpenRows } from '../open-rows-codec.js';
 import { ChangeLog } from './change-log.js';
 import { dayRange } from './curve-tables.js';
 
@@ -157,9 +158,8 @@ export class CurveReader {
   private stale = false;
 
   private readOpen(): void {
-    for (const [seq, minutes] of this.openSince.all(this.open.seen) as [number, string][]) {
-      const rows = JSON.parse(minutes) as [OpenKind, string, string, number, number][];
-      for (const [kind, id, pullType, minute, value] of rows) this.open.add(seq, kind, id, pullType, minute, value);
+    for (const [seq, minutes] of this.openSince.all(this.open.seen) as [number, Uint8Array | string][]) {
+      decodeOpenRows(minutes, (kind, id, pullType, minute, value) => this.open.add(seq, kind, id, pullType, minute, value));
     }
   }
 

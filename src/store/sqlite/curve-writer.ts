@@ -19,6 +19,7 @@ import type { Cell, CellKind } from '../curve-cache.js';
 import { MinuteBatch, type DayUpdates } from '../group-minutes.js';
 import { BLOCK_DAYS, blockOf } from '../hour-blocks.js';
 import { openRows, overlayHours, type OpenMinutes } from '../open-minutes.js';
+import { encodeOpenRows } from '../open-rows-codec.js';
 import { DAY_MINUTES } from '../../domain/calendar.js';
 import { DAY_HOURS, HOUR_MINUTES } from '../../domain/peak-search.js';
 import { invalidate, type ChangeKey } from './change-log.js';
@@ -85,9 +86,7 @@ export class CurveWriter implements CurveIO {
     const rows = openRows(groups, this);
     if (rows.length === 0) return 0;
     // one row for the whole write: a few pages instead of one row (and index entry) per minute
-    const seq = Number(
-      this.stmt.appendOpen.run(JSON.stringify(rows.map((r) => [r.kind, r.id, r.pullType, r.minute, r.value]))).lastInsertRowid,
-    );
+    const seq = Number(this.stmt.appendOpen.run(encodeOpenRows(rows)).lastInsertRowid);
     // the change log names the users' days (cached merged) but not the channels' (cached as stored, unchanged)
     this.keys.push(['o', '', seq]);
     const open = this.reader.open;
