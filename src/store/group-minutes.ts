@@ -44,7 +44,8 @@ interface PullDays {
 /** A channel's entry in a batch; callers adding many rows may hold it (MinuteBatch.channel). */
 export interface ChannelRows {
   readonly channelId: string;
-  readonly pulls: PullDays[];
+  /** made with its first pull type: an empty array grows to 17 slots at its first push, a push's thousand channels */
+  pulls: PullDays[] | undefined;
 }
 
 export class MinuteBatch {
@@ -79,7 +80,7 @@ export class MinuteBatch {
   /** The channel's entry, to add many rows without looking it up each time. */
   channel(channelId: string): ChannelRows {
     let ch = this.channels.get(channelId);
-    if (!ch) this.channels.set(channelId, (ch = { channelId, pulls: [] }));
+    if (!ch) this.channels.set(channelId, (ch = { channelId, pulls: undefined }));
     return ch;
   }
 
@@ -131,13 +132,17 @@ export class MinuteBatch {
 
   private groupOf(ch: ChannelRows, pullType: string, day: number): number {
     let pull: PullDays | undefined;
-    for (const p of ch.pulls) {
+    for (const p of ch.pulls ?? []) {
       if (p.pullType === pullType) {
         pull = p;
         break;
       }
     }
-    if (!pull) ch.pulls.push((pull = { pullType, base: day, groups: [-1] }));
+    if (!pull) {
+      pull = { pullType, base: day, groups: [-1] };
+      if (ch.pulls) ch.pulls.push(pull);
+      else ch.pulls = [pull];
+    }
     let i = day - pull.base;
     if (i < 0 || i >= pull.groups.length) {
       // widen the window to hold the day (at least doubling, so a channel's days cost amortised O(1))

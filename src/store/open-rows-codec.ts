@@ -1,10 +1,10 @@
 /**
  * The stored form of one write's open minutes (a row of `open_minutes`). Pure.
  *
- * Binary and columnar: a header of four u32 (format 1, rows, distinct strings, their bytes), then per row its id's
- * string index (u32), epoch minute (u32) and value (u32), its pull type's string index (u16) and its kind (u8,
- * 0 channel, 1 user), each as one column, then the strings' lengths (u16) and their bytes (ids and pull types are
- * ASCII: docs/api.md). A CDN's push of 1,014 channels writes 1,264 rows: 35 KB, written from typed arrays,
+ * Binary and columnar: a header of four u32 (format 1, rows, strings, their bytes), then the columns: each row's
+ * id (u32, a string's index), epoch minute (u32), value (u32) and pull type (u32, a string's index), the strings'
+ * lengths (u16), each row's kind (u8, 0 channel, 1 user), and the strings' bytes (ids and pull types are ASCII:
+ * docs/api.md; an id is stored again wherever it is not the row before's, a pull type once). A CDN's push of 1,014 channels writes 1,264 rows: 35 KB, written from typed arrays,
  * where the JSON form it replaces (`[["c","1000000101","cdn",28437824,17],...]`) was 50 KB built from 1,264
  * arrays, and every connection parsed it back. Rows written as JSON before (text) are still read.
  */
@@ -18,34 +18,28 @@ const BEYOND_LATIN1 = /[\u0100-\uffff]/;
 /** The stored form of rows (in order). */
 export function encodeOpenRows(rows: readonly OpenRow[]): Buffer {
   const n = rows.length;
-  const index = new Map<string, number>();
+  // an id is written again wherever it is not the row before's (rows come grouped by id: a push names each of its
+  // thousand channels once), a pull type once: no map of every id, whose growth a push would allocate
+  const pullIndex = new Map<string, number>();
   const strings: string[] = [];
   let bytes = 0;
-  const indexOf = (s: string): number => {
-    let i = index.get(s);
-    if (i === undefined) {
-      i = strings.length;
-      index.set(s, i);
-      strings.push(s);
-      bytes += s.length;
-    }
-    return i;
+  const add = (s: string): number => {
+    strings.push(s);
+    bytes += s.length;
+    return strings.length - 1;
   };
   const ids = new Uint32Array(n);
-  const pulls = new Uint16Array(n);
+  const pulls = new Uint32Array(n);
   let lastId = '';
   let lastIdIndex = -1;
-  let lastPull = '';
-  let lastPullIndex = -1;
   for (let r = 0; r < n; r++) {
     const row = rows[r]!;
-    // rows come grouped by id and pull type: most look-ups are the row before's
-    if (row.id !== lastId || lastIdIndex < 0) lastIdIndex = indexOf((lastId = row.id));
-    if (row.pullType !== lastPull || lastPullIndex < 0) lastPullIndex = indexOf((lastPull = row.pullType));
+    if (row.id !== lastId || lastIdIndex < 0) lastIdIndex = add((lastId = row.id));
+    let p = pullIndex.get(row.pullType);
+    if (p === undefined) pullIndex.set(row.pullType, (p = add(row.pullType)));
     ids[r] = lastIdIndex;
-    pulls[r] = lastPullIndex;
+    pulls[r] = p;
   }
-  if (strings.length > 0xffff) throw new RangeError(`open rows name ${strings.length} distinct strings, at most 65535 fit`);
   const s = strings.length;
   // columns in falling width, each at an offset its width divides
   const at = layout(n, s);
@@ -65,7 +59,7 @@ export function encodeOpenRows(rows: readonly OpenRow[]): Buffer {
     values[r] = row.value;
     kinds[r] = row.kind === 'c' ? 0 : 1;
   }
-  new Uint16Array(out.buffer, out.byteOffset + at.pulls, n).set(pulls);
+  new Uint32Array(out.buffer, out.byteOffset + at.pulls, n).set(pulls);
   const lengths = new Uint16Array(out.buffer, out.byteOffset + at.lengths, s);
   let p = at.strings;
   for (let i = 0; i < s; i++) {
@@ -100,7 +94,7 @@ export function decodeOpenRows(
   const ids = new Uint32Array(buf.buffer, buf.byteOffset + at.ids, n);
   const minutes = new Uint32Array(buf.buffer, buf.byteOffset + at.minutes, n);
   const values = new Uint32Array(buf.buffer, buf.byteOffset + at.values, n);
-  const pulls = new Uint16Array(buf.buffer, buf.byteOffset + at.pulls, n);
+  const pulls = new Uint32Array(buf.buffer, buf.byteOffset + at.pulls, n);
   const kinds = new Uint8Array(buf.buffer, buf.byteOffset + at.kinds, n);
   const lengths = new Uint16Array(buf.buffer, buf.byteOffset + at.lengths, s);
   const text = Buffer.from(buf.buffer, buf.byteOffset, buf.length);
@@ -117,7 +111,7 @@ function layout(n: number, s: number) {
   const minutes = ids + 4 * n;
   const values = minutes + 4 * n;
   const pulls = values + 4 * n;
-  const lengths = pulls + 2 * n;
+  const lengths = pulls + 4 * n;
   const kinds = lengths + 2 * s;
   return { ids, minutes, values, pulls, lengths, kinds, strings: kinds + n };
 }
