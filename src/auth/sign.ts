@@ -3,7 +3,7 @@
  * node:crypto (native and fast on the hot path; the SDK hashes the same string with a pure-JS library that also runs
  * in browsers, and a test keeps the two equal).
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { canonicalString, methodOf, type SignatureMethod, type SignParams } from '@live-ccv/client/contract';
 
 export type { SignatureMethod, SignParams };
@@ -11,7 +11,8 @@ export type { SignatureMethod, SignParams };
 /** Upper-case hex signature; the method defaults to the params' signatureMethod, else MD5. */
 export function sign(params: SignParams, secret: string, method: SignatureMethod = methodOf(params)): string {
   const algorithm = method === 'SHA256' ? 'sha256' : 'md5';
-  return createHash(algorithm).update(canonicalString(params, secret), 'utf8').digest('hex').toUpperCase();
+  // one-shot: no Hash object per call (node:crypto's hash(), Node 20.12+)
+  return hash(algorithm, canonicalString(params, secret), 'hex').toUpperCase();
 }
 
 /** Constant-time comparison of a presented signature with the expected one; hex case does not matter. */

@@ -60,8 +60,9 @@ export function requestParams(req: FastifyRequest): { signed: Record<string, str
   fromQueryOrForm(req.query, signed);
   const type = String(req.headers['content-type'] ?? '');
   if (req.method === 'POST' && type.includes('application/x-www-form-urlencoded')) fromQueryOrForm(req.body, signed);
+  if (req.method !== 'POST' || !type.includes('json')) return { signed, all: signed };
   const all: Record<string, string | readonly string[]> = { ...signed };
-  if (req.method === 'POST' && type.includes('json')) fromJsonBody(req.body, all);
+  fromJsonBody(req.body, all);
   return { signed, all };
 }
 
