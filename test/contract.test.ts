@@ -1,11 +1,12 @@
 /**
  * The contract's facts that everything else derives from, pinned to POLYV's documentation and to docs/api.md: the
- * paths and methods of the signed family, and the error table the docs print from the catalogue.
+ * paths and methods of the signed family, the error table the docs print from the catalogue, and how a comma list splits.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { test } from 'node:test';
-import { catalogue, signedEndpoints } from '@live-ccv/client/contract';
+import { catalogue, signedEndpoints, splitList } from '@live-ccv/client/contract';
+import fc from 'fast-check';
 import { errorTable } from '../src/errors-table.js';
 
 test("the signed family's paths and methods are POLYV's; live-ccv's own signed endpoints are under /live/ccv/", () => {
@@ -54,4 +55,25 @@ test('every catalogue code is unique and stable-looking', () => {
 test("docs/api.md's error table is the catalogue's", () => {
   const doc = fs.readFileSync('docs/api.md', 'utf8');
   assert.ok(doc.includes(errorTable()), `docs/api.md must contain:\n${errorTable()}`);
+});
+
+test('splitList keeps the items of a comma list in order, trimmed, without empties or duplicates', () => {
+  const oracle = (text: string) => [
+    ...new Set(
+      text
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ];
+  // short and long lists (past the length where duplicates are looked for in a set), with blanks and repeats
+  const items = fc.constantFrom('a', 'b', ' c', 'd ', '', ' ', 'e', '\tf', ...Array.from({ length: 24 }, (_, i) => `u${i}`));
+  fc.assert(
+    fc.property(fc.array(items, { maxLength: 60, size: 'max' }), (list) => {
+      const text = list.join(',');
+      assert.deepEqual(splitList(text), oracle(text));
+    }),
+    { numRuns: 2000 },
+  );
+  fc.assert(fc.property(fc.string(), (text) => assert.deepEqual(splitList(text), oracle(text))));
 });

@@ -296,6 +296,35 @@ test('a follower drops the user days an append changed, even when a fold deleted
   }
 });
 
+test("another connection's commit is seen by the main connection's reads starting curveFreshnessMs after it; its own at once", async () => {
+  const file = path.join(tempDir('live-ccv-open-'), 'store.sqlite');
+  const other = new SqliteStore(file);
+  // one that trusts its last look for longer than this test runs, one for 5 ms
+  const trusting = new SqliteStore(file, { curveFreshnessMs: 600_000 });
+  const brief = new SqliteStore(file, { curveFreshnessMs: 5 });
+  try {
+    await other.createApp({ appId: 'a1', appSecret: 'secret-secret-0001', name: 'a1' });
+    await other.addUser('a1', 'u1');
+    await other.addChannel('u1', 'c1');
+    const peaks = (s: SqliteStore) => s.userPeaks(['u1'], T0, T0 + DAY_MINUTES);
+    const at = (value: number) => [{ key: 'cdn', minute: T0 + 5, value }];
+    assert.deepEqual(await peaks(trusting), []); // both look now, and cache the empty day
+    assert.deepEqual(await peaks(brief), []);
+    await other.setChannelMinutes([{ channelId: 'c1', pullType: 'cdn', minute: T0 + 5, ccv: 7 }]);
+    // within the bound: the snapshot of the last look, whole (no half-seen write)
+    assert.deepEqual(await peaks(trusting), []);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual(await peaks(brief), at(7));
+    // a write through the store itself is seen by its next read, bound or not
+    await trusting.setChannelMinutes([{ channelId: 'c1', pullType: 'cdn', minute: T0 + 5, ccv: 9 }]);
+    assert.deepEqual(await peaks(trusting), at(9));
+  } finally {
+    await brief.close();
+    await trusting.close();
+    await other.close();
+  }
+});
+
 test('a lowered minute keeps the hour bound an upper bound: the summary finds the lower peak exactly', async () => {
   const file = path.join(tempDir('live-ccv-open-'), 'store.sqlite');
   const store = new SqliteStore(file);

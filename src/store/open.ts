@@ -1,6 +1,6 @@
 import { sqlitePath, type Config } from '../config/config.js';
 import type { Store } from './port.js';
-import { SqliteStore } from './sqlite/sqlite-store.js';
+import { SERVING_CURVE_FRESHNESS_MS, SqliteStore } from './sqlite/sqlite-store.js';
 import { watchStorage } from './storage-watch.js';
 import { KeyRing } from '../secrets/key-ring.js';
 import { rewriteAtRest, sealSecrets } from '../secrets/secrets-at-rest.js';
@@ -8,7 +8,8 @@ import { rewriteAtRest, sealSecrets } from '../secrets/secrets-at-rest.js';
 /**
  * The adapter the configuration names, as it is: credentials exactly as stored, failures unclassified.
  * `serving` false (CLI commands that only write or administer) starts no query threads, whatever
- * LIVE_CCV_QUERY_THREADS says.
+ * LIVE_CCV_QUERY_THREADS says, and asks SQLite about other connections' commits on every read; a server trusts an
+ * answer for SERVING_CURVE_FRESHNESS_MS.
  */
 export async function openAdapter(config: Config, options: { serving?: boolean } = {}): Promise<Store> {
   if (config.store === 'postgres') {
@@ -20,6 +21,7 @@ export async function openAdapter(config: Config, options: { serving?: boolean }
     cacheBytes: config.curveCacheMb * 1024 * 1024,
     queryThreads: options.serving === false ? 0 : config.queryThreads,
     queryNice: config.queryNice,
+    curveFreshnessMs: options.serving === false ? 0 : SERVING_CURVE_FRESHNESS_MS,
   });
 }
 
