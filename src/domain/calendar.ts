@@ -31,15 +31,18 @@ export function localToEpochMs(l: Ymd & { hh?: number; mm?: number; ss?: number 
   return guess;
 }
 
-const dayStartCache = new Map<string, number>();
+/** Per zone, epoch ms of local 00:00 by day (y * 10000 + m * 100 + d: no key string built per look-up). */
+const dayStartCache = new Map<string, Map<number, number>>();
 /** Epoch ms of local 00:00 of the given day. */
 export function dayStartMs(day: Ymd, timeZone: string): number {
-  const key = `${timeZone}|${day.y}-${day.m}-${day.d}`;
-  let v = dayStartCache.get(key);
+  let zone = dayStartCache.get(timeZone);
+  if (!zone) dayStartCache.set(timeZone, (zone = new Map()));
+  const key = day.y * 10_000 + day.m * 100 + day.d;
+  let v = zone.get(key);
   if (v === undefined) {
     v = localToEpochMs(day, timeZone);
-    if (dayStartCache.size > 100_000) dayStartCache.clear();
-    dayStartCache.set(key, v);
+    if (zone.size > 100_000) zone.clear();
+    zone.set(key, v);
   }
   return v;
 }
