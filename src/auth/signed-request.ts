@@ -26,8 +26,10 @@ const TIMESTAMP = /^\d{13}$/;
  */
 function fromQueryOrForm(source: unknown, into: Record<string, string>): void {
   if (!source || typeof source !== 'object') return;
-  for (const [k, v] of Object.entries(source as Record<string, unknown>)) {
+  const values = source as Record<string, unknown>;
+  for (const k of Object.keys(values)) {
     if (k in into) continue;
+    const v = values[k];
     const first = Array.isArray(v) ? v[0] : v;
     if (typeof first === 'string') into[k] = first;
   }
@@ -77,14 +79,22 @@ export function setRateHeaders(reply: FastifyReply, d: RateDecision): void {
   });
 }
 
-/** Per client IP limit, run before anything else on the signed API. */
-export async function limitIp(deps: SignedDeps, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+/**
+ * Per client IP limit, run before anything else on the signed API: at once with an in-process limiter (no promise
+ * on every call's path), else when the shared limiter answers.
+ */
+export function limitIp(deps: SignedDeps, req: FastifyRequest, reply: FastifyReply): void | Promise<void> {
   const { config } = deps;
-  const d = await deps.limiter.hit(
+  const d = deps.limiter.hit(
     `ip:${req.ip}`,
     { limit: config.ipLimit, windowMs: config.rateWindowMs, blockMs: config.rateBlockMs },
     deps.now(),
   );
+  return d instanceof Promise ? d.then((decided) => applyLimit(reply, decided)) : applyLimit(reply, d);
+}
+
+/** A decision's headers, and its refusal when it refuses. */
+function applyLimit(reply: FastifyReply, d: RateDecision): void {
   setRateHeaders(reply, d);
   if (!d.allowed) throw errors.rateLimited(d.retryAfterMs / 1000);
 }
@@ -124,13 +134,12 @@ export async function authenticate(
     if (!fresh) throw errors.nonceReused(nonce);
   }
 
-  const d = await deps.limiter.hit(
+  const hit = deps.limiter.hit(
     `app:${app.appId}`,
     { limit: app.rateLimit ?? deps.config.appLimit, windowMs: deps.config.rateWindowMs, blockMs: 0 },
     now,
   );
-  setRateHeaders(reply, d);
-  if (!d.allowed) throw errors.rateLimited(d.retryAfterMs / 1000);
+  applyLimit(reply, hit instanceof Promise ? await hit : hit);
 
   return { app, params: all };
 }

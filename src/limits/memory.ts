@@ -8,7 +8,7 @@ export class MemoryRateLimiter implements RateLimiter {
   private readonly blocked = new Map<string, number>();
   private hits = 0;
 
-  async hit(key: string, rule: RateRule, now: number): Promise<RateDecision> {
+  hit(key: string, rule: RateRule, now: number): RateDecision {
     if (++this.hits % SWEEP_EVERY === 0) this.sweep(now, rule.windowMs);
     const until = this.blocked.get(key);
     let w = this.windows.get(key);

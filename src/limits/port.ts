@@ -20,7 +20,8 @@ export interface RateRule {
 }
 
 export interface RateLimiter {
-  hit(key: string, rule: RateRule, now: number): Promise<RateDecision>;
+  /** counts a call; an in-process limiter answers at once (every signed call asks twice), a shared one later */
+  hit(key: string, rule: RateRule, now: number): RateDecision | Promise<RateDecision>;
   /** answers when a shared backend is reachable (readiness); in-process limiters have none */
   ping?(): Promise<void>;
   close(): Promise<void>;

@@ -19,7 +19,17 @@ export const signedRoutes: FastifyPluginAsync<ResolvedDeps> = async (app, deps) 
     app.route({
       method: [...endpoint.methods],
       url: endpoint.path,
-      onRequest: async (req, reply) => limitIp(deps, req, reply),
+      onRequest: (req, reply, done) => {
+        let limited: void | Promise<void>;
+        try {
+          limited = limitIp(deps, req, reply);
+        } catch (e) {
+          done(e as Error);
+          return;
+        }
+        if (limited) limited.then(() => done(), done);
+        else done();
+      },
       onError: signedRefusal,
       handler: async (req, reply) => {
         const { app: caller, params } = await authenticate(deps, req, reply);
