@@ -30,8 +30,6 @@ const DAY_LEVEL_MAX_SPANS = 64;
  * found, and the rest are expanded in one pass.
  */
 const EXPAND_ONE_BY_ONE = 8;
-/** Up to this many keys, give() sorts an hour's curves by key with a pass per key instead of a map. */
-const FEW_KEYS = 4;
 
 /** Hour maxima of one curve: values[i] bounds the curve over the UTC hour `start + i` (epoch hours). */
 export interface HourSpan {
@@ -384,20 +382,7 @@ export class PeakSearch {
     if (this.loaded.has(hour)) return;
     this.loaded.add(hour);
     const all = Array.isArray(spans) ? (spans as CurveSpan[]) : [...spans];
-    if (this.states.length > FEW_KEYS) {
-      const byKey = new Map<string, CurveSpan[]>();
-      for (const seg of all) {
-        const list = byKey.get(seg.key);
-        if (list) list.push(seg);
-        else byKey.set(seg.key, [seg]);
-      }
-      for (const state of this.states) {
-        const list = byKey.get(state.key);
-        if (list) state.curves.set(hour, list);
-      }
-      return;
-    }
-    // a summary's keys are its pull types, a few: a pass per key, and no map made per hour
+    // keys are pull types, a few (the deployment's setting): a pass per key, and no map made per hour
     for (const state of this.states) {
       let list: CurveSpan[] | undefined;
       for (const seg of all) if (seg.key === state.key) (list ??= []).push(seg);

@@ -96,7 +96,7 @@ export class CurveReader {
   }
 
   /** Runs work in a read transaction after following the change log. */
-  private snapshot<T>(work: () => T, version = this.dataVersion.get() as number): T {
+  private snapshot<T>(work: () => T, version = this.versionWithin(0)): T {
     // `version` is read before the transaction starts: commits in between are followed too, and only make the
     // next read slow
     const result = this.tx(work);
@@ -110,7 +110,7 @@ export class CurveReader {
    */
   private read<T>(work: () => T): T {
     if (!this.cache.enabled || this.stale) return this.snapshot(work);
-    const version = this.version();
+    const version = this.versionWithin(this.freshnessMs);
     if (version === this.synced) {
       const lookups = this.cache.lookups();
       this.cacheOnly = true;
@@ -128,15 +128,14 @@ export class CurveReader {
   }
 
   /**
-   * `PRAGMA data_version`, asked at most once per freshnessMs (its answer kept in between). Asking takes a lock on
-   * the database and releases it: three system calls, a tenth of a small summary's CPU in the server.
+   * `PRAGMA data_version`, asked again only when the last answer is older than `maxAgeMs` (0: always). Asking takes
+   * a lock on the database and releases it: three system calls, a tenth of a small summary's CPU in the server.
+   * This connection's one answer: curve reads ask within freshnessMs, the store's tenancy copies within theirs.
    */
-  private version(): number {
-    if (this.freshnessMs > 0) {
-      const t = performance.now();
-      if (t - this.checkedAt < this.freshnessMs) return this.lastVersion;
-      this.checkedAt = t;
-    }
+  versionWithin(maxAgeMs: number): number {
+    const t = performance.now();
+    if (maxAgeMs > 0 && t - this.checkedAt < maxAgeMs) return this.lastVersion;
+    this.checkedAt = t;
     this.lastVersion = this.dataVersion.get() as number;
     return this.lastVersion;
   }

@@ -110,7 +110,6 @@ export class SqliteStore implements Store {
   private readonly apps = new Map<string, App>();
   private readonly userApps = new Map<string, string>();
   private readonly owners = new Map<string, string | null>();
-  private checkedAt = -Infinity;
   private readonly openMaxRows: number;
   private readonly foldRows: number;
   private readonly foldAgeMs: number;
@@ -122,8 +121,8 @@ export class SqliteStore implements Store {
   private foldQueued = false;
   /** the fold in slices under way: the rows it ends with, the channels left, and the writer's folds at its start */
   private cycle: { through: number; channels: string[]; folds: number } | undefined;
-  private readonly dataVersion: Database.Statement;
-  private seenVersion: unknown;
+  /** `PRAGMA data_version` when the tenancy copies were last made current */
+  private seenVersion: number;
 
   constructor(file: string, options: SqliteStoreOptions = {}) {
     if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
@@ -139,10 +138,6 @@ export class SqliteStore implements Store {
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
     migrate(this.db);
-    // data_version changes when another connection (a CLI import, a second process) commits
-    this.dataVersion = this.db.prepare('PRAGMA data_version').pluck();
-    this.seenVersion = this.dataVersion.get();
-
     const cacheBytes = options.cacheBytes ?? 64 * 1024 * 1024;
     const threads = file === ':memory:' ? 0 : (options.queryThreads ?? 0);
     // the budget is shared evenly: the main thread's cache serves the family endpoints and the writers
@@ -150,6 +145,8 @@ export class SqliteStore implements Store {
     this.reader = new CurveReader(this.db, new CurveCache(share, 'main'), {
       freshnessMs: options.curveFreshnessMs ?? 0,
     });
+    // data_version changes when another connection (a CLI import, a second process) commits
+    this.seenVersion = this.reader.versionWithin(0);
     this.writer = new CurveWriter(this.db, this.reader, (channelId) => this.ownerOf(channelId));
     this.pool = threads > 0 ? new QueryPool(path.resolve(file), threads, share, options.queryNice ?? 0) : undefined;
     this.inlineUserDays = options.inlineUserDays ?? INLINE_USER_DAYS;
@@ -216,10 +213,7 @@ export class SqliteStore implements Store {
    * connection's own at once (they update the copies directly). Curve caches follow the change log instead.
    */
   private fresh(now = false): void {
-    const t = performance.now();
-    if (!now && t - this.checkedAt < FRESHNESS_MS) return;
-    this.checkedAt = t;
-    const version = this.dataVersion.get();
+    const version = this.reader.versionWithin(now ? 0 : FRESHNESS_MS);
     if (version !== this.seenVersion) {
       this.seenVersion = version;
       this.apps.clear();
