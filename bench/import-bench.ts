@@ -10,13 +10,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { loadConfig, type Config } from '../src/config/config.js';
-import { MINUTE_MS } from '../src/domain/calendar.js';
 import { CcvImporter } from '../src/service/import-ccv.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { channels, minuteRange, SIZES, type DatasetSpec } from './dataset.js';
 import { writeImportFiles, type ImportFiles } from './import-data.js';
 import { StoreSink } from './load.js';
 import { json } from './http.js';
+import { pushBody, type PushJob } from './push-client.js';
 import { nodeArgs, REPO } from './node-command.js';
 import { ADMIN_TOKEN, cpuMs, SMOKE_NO_QUERY_THREADS, serve } from './serve.js';
 import { fmtInt, fmtMs, summarize } from './stats.js';
@@ -121,6 +121,20 @@ async function post(url: string, body: string): Promise<{ accepted: number; reje
   });
   if (r.code !== 200) throw new Error(`admin import refused: ${r.code} ${r.message}`);
   return r.data;
+}
+
+/** Runs the timed POSTs in a lean child process (./push-client.ts says why); their milliseconds in order. */
+function timedPushes(job: PushJob): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      process.execPath,
+      nodeArgs('bench/push-client.ts'),
+      { cwd: REPO, maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) =>
+        err ? reject(new Error(`push client failed: ${stderr || err.message}`)) : resolve(JSON.parse(stdout) as number[]),
+    );
+    child.stdin!.end(JSON.stringify(job));
+  });
 }
 
 export async function importBench(smoke: boolean, log: (s: string) => void): Promise<ImportFigures> {
@@ -260,19 +274,18 @@ async function pushBench(
   const warmCount = smoke ? 5 : HTTP_WARM;
   const httpPushes = smoke ? 20 : HTTP_PUSHES;
   const { to } = minuteRange(spec);
-  const pushBody = (k: number) => {
-    const minute = (to + k) * MINUTE_MS;
-    return ids.map((id, i) => `${id},cdn,${minute},${1 + ((i * 7919 + k * 31) % 5000)}`).join('\n');
-  };
   try {
     for (const body of chunks(files.timeOrdered)) await post(server.url, body);
-    for (let k = 0; k < warmCount + httpPushes; k++) {
-      const body = pushBody(k);
-      const t1 = performance.now();
-      const r = await post(server.url, body);
-      (k < warmCount ? warm : samples).push(performance.now() - t1);
-      if (r.accepted !== ids.length) throw new Error(`push accepted ${r.accepted} of ${ids.length}`);
-    }
+    const ms = await timedPushes({
+      url: server.url,
+      token: ADMIN_TOKEN,
+      ids,
+      firstMinute: to,
+      first: 0,
+      count: warmCount + httpPushes,
+    });
+    warm.push(...ms.slice(0, warmCount));
+    samples.push(...ms.slice(warmCount));
   } finally {
     await server.stop();
   }
@@ -298,7 +311,7 @@ async function pushBench(
     foldAllMs = performance.now() - t1;
     const first = warmCount + httpPushes;
     for (let k = first; k < first + PUSHES + 5; k++) {
-      const body = pushBody(k);
+      const body = pushBody(ids, to + k, k);
       for (const [s, out] of [
         [store, cpu],
         [direct, directCpu],

@@ -448,3 +448,73 @@ test('setMinutes equals setting the minutes in the full day (the span grown, tri
     { numRuns: 2000 },
   );
 });
+
+test('a curve extended in place leaves every earlier curve as it was, whichever of them is extended next', () => {
+  // pushes extend a user's day a minute at a time in the buffer's spare room; a reader may hold any earlier curve,
+  // and a write may extend an earlier one again (a rolled-back cache, two writers): none of them may change
+  const step = fc.record({
+    from: fc.nat(), // which earlier curve is extended (modulo the history)
+    // minutes mostly after the curve's end (the push), sometimes inside it (a re-push: the copy path)
+    sets: fc.array(fc.record({ ahead: fc.integer({ min: -3, max: 40 }), v: fc.integer({ min: 1, max: 70_000 }) }), {
+      minLength: 1,
+      maxLength: 3,
+    }),
+  });
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 1300 }), fc.array(step, { maxLength: 30 }), (start, steps) => {
+      const first = setMinutes(undefined, [start], [5])!;
+      const history: { curve: DayCurve; snapshot: number[] }[] = [{ curve: first, snapshot: [...first.values] }];
+      for (const { from, sets } of steps) {
+        const base = history[from % history.length]!.curve;
+        const end = base.off + base.values.length;
+        const minutes = sets.map((s) => Math.min(DAY_MINUTES - 1, Math.max(0, end + s.ahead)));
+        const values = sets.map((s) => s.v);
+        const got = setMinutes(base, minutes, values);
+        const full = toFull(base, new Float64Array(DAY_MINUTES));
+        for (let k = 0; k < minutes.length; k++) full[minutes[k]!] = values[k]!;
+        const want = fromFull(full)!;
+        assert.deepEqual({ off: got!.off, values: [...got!.values] }, { off: want.off, values: [...want.values] });
+        history.push({ curve: got!, snapshot: [...got!.values] });
+        for (const h of history) assert.deepEqual([...h.curve.values], h.snapshot);
+      }
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test('a fold step commits without its own fsync and leaves the connection synced; a crash midway folds again to the same answers', async () => {
+  const file = path.join(tempDir('live-ccv-open-'), 'store.sqlite');
+  const first = new SqliteStore(file, { foldRows: 1e9, foldAgeMs: 1e9, foldSliceChannels: 1 });
+  const synchronous = () => (first as unknown as { db: BetterSqlite.Database }).db.pragma('synchronous', { simple: true });
+  await first.createApp({ appId: 'a1', appSecret: 'secret-secret-0001', name: 'a1' });
+  await first.addUser('a1', 'u1');
+  await first.addChannel('u1', 'c1');
+  await first.addChannel('u1', 'c2');
+  await first.setChannelMinutes([{ channelId: 'c1', pullType: 'cdn', minute: T0 + 5, ccv: 7 }]);
+  await first.setChannelMinutes([{ channelId: 'c2', pullType: 'cdn', minute: T0 + 5, ccv: 3 }]);
+  await first.setChannelMinutes([{ channelId: 'c1', pullType: 'cdn', minute: T0 + 6, ccv: 9 }]);
+  assert.equal(synchronous(), 2); // FULL: an acknowledged write is synced
+  // one channel folded, the other not yet, the open rows not deleted (a step at a time)
+  assert.equal(await first.foldSlice(), true);
+  assert.equal(synchronous(), 2);
+  const peaks = [{ key: 'cdn', minute: T0 + 5, value: 10 }];
+  // the first process is never closed (as after a SIGKILL); a second one opens the same file mid-fold
+  const second = new SqliteStore(file);
+  try {
+    assert.deepEqual(await second.userPeaks(['u1'], T0, T0 + DAY_MINUTES), peaks);
+    assert.equal(await second.foldOpenMinutes(), 5); // every open minute, the folded channel's again
+    assert.deepEqual(await second.userPeaks(['u1'], T0, T0 + DAY_MINUTES), peaks);
+    const minutes = async (s: SqliteStore) =>
+      (await s.readCurves('channel', ['c1', 'c2'], T0 + 5, T0 + 7)).map((c) => ({ ...c, values: Array.from(c.values) }));
+    const want = [
+      { key: 'cdn', start: T0 + 5, values: [7, 9] },
+      { key: 'cdn', start: T0 + 5, values: [3] },
+    ];
+    assert.deepEqual(await minutes(second), want);
+    assert.deepEqual(await minutes(first), want);
+    assert.deepEqual(await first.userPeaks(['u1'], T0, T0 + DAY_MINUTES), peaks);
+  } finally {
+    await second.close();
+    await first.close();
+  }
+});

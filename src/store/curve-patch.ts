@@ -1,9 +1,11 @@
 /**
  * Small changes to a stored day curve without materialising the whole day: a CDN's once-a-minute push and
  * the ingest's minute flush set one minute of each channel, and rebuilding 1,440-minute arrays for that costs
- * more than the rest of the write. Pure. Results equal the full-day path of ./curve-writes.ts (fromFull of the
- * changed day): the same trimmed span, the narrowest width that holds the largest value, zeros clamped.
+ * more than the rest of the write. Pure but for one side table (the used end of the buffers made here, see
+ * `appended`). Results equal the full-day path of ./curve-writes.ts (fromFull of the changed day): the same trimmed
+ * span, the narrowest width that holds the largest value, zeros clamped.
  */
+import { DAY_MINUTES } from '../domain/calendar.js';
 import type { CurveValues, DayCurve } from './day-curve.js';
 
 /** Groups up to this many minutes take the patch path; larger ones the full-day path. */
@@ -61,12 +63,62 @@ function setInside(curve: DayCurve, minutes: ArrayLike<number>, values: ArrayLik
   }
   let out: CurveValues;
   if (lo === curve.off && hi === curve.off + old.length) out = old.slice();
-  else {
+  else if (lo === curve.off && appendsOnly(old, minutes, curve.off + old.length)) {
+    return { off: lo, values: appended(old, hi - lo, minutes, values, lo) };
+  } else {
     out = make(width, hi - lo);
     out.set(old, curve.off - lo);
   }
   for (let k = 0; k < minutes.length; k++) out[minutes[k]! - lo] = values[k]!;
   return { off: lo, values: out };
+}
+
+/**
+ * Room after a day's values, so a push extending the day by a minute neither copies the span nor allocates:
+ * buffers made here hold the rest of the day, and the end of their used part is kept per buffer. A curve whose
+ * values end there takes the new minutes in place, in slots no curve shows yet (every earlier curve's view ends
+ * before them), so a reader holding an earlier curve still sees it unchanged. Only the curve at the end may
+ * grow in place; any other takes a copy. A cache counts such a curve's values, not the room after them: at most
+ * the rest of one day per user-day being pushed. A CDN's push of 1,014 channels patched 250 user days, each a new
+ * buffer and a copy of the day (about 1 MB of memory outside the heap a push, for the collector to track and free).
+ */
+const usedEnd = new WeakMap<ArrayBufferLike, number>();
+
+function appendsOnly(old: CurveValues, minutes: ArrayLike<number>, end: number): boolean {
+  for (let k = 0; k < minutes.length; k++) if (minutes[k]! < end) return false;
+  return old.length > 0;
+}
+
+/** old's values followed by zeros to `length`, with `values` set at `minutes` (each at or after old's end). */
+function appended(
+  old: CurveValues,
+  length: number,
+  minutes: ArrayLike<number>,
+  values: ArrayLike<number>,
+  off: number,
+): CurveValues {
+  const width = widthOf(old);
+  const start = old.byteOffset / width;
+  let out: CurveValues;
+  if (usedEnd.get(old.buffer) === start + old.length && old.buffer.byteLength / width - start >= length) {
+    out = view(old.buffer, width, start, length);
+  } else {
+    // the rest of the day: the pushes of the day to come extend it in place
+    const buffer = new ArrayBuffer(Math.max(length, DAY_MINUTES - off) * width);
+    out = view(buffer, width, 0, length);
+    out.set(old);
+  }
+  for (let k = 0; k < minutes.length; k++) out[minutes[k]! - off] = values[k]!;
+  usedEnd.set(out.buffer, out.byteOffset / width + length);
+  return out;
+}
+
+function view(buffer: ArrayBufferLike, width: 1 | 2 | 4, start: number, length: number): CurveValues {
+  return width === 1
+    ? new Uint8Array(buffer, start, length)
+    : width === 2
+      ? new Uint16Array(buffer, start * 2, length)
+      : new Uint32Array(buffer, start * 4, length);
 }
 
 /** The curve with signed changes added at some (distinct) minutes, results clamped at zero. */

@@ -88,6 +88,13 @@ const FOLD_SLICE_CHANNELS = 512;
  * cost per channel varies tenfold (the first fold of a process runs before its code is optimized).
  */
 const FOLD_STEP_MS = 2;
+/** A fold in slices under way: the open rows up to `through`, the channels not folded yet, the whole folds so far. */
+interface FoldCycle {
+  through: number;
+  channels: string[];
+  folds: number;
+}
+
 /** The first step of a cycle: small, as nothing is known yet of what a channel costs. */
 const FOLD_FIRST_SLICE = 8;
 
@@ -120,7 +127,7 @@ export class SqliteStore implements Store {
   private readonly foldTimer: NodeJS.Timeout;
   private foldQueued = false;
   /** the fold in slices under way: the rows it ends with, the channels left, and the writer's folds at its start */
-  private cycle: { through: number; channels: string[]; folds: number } | undefined;
+  private cycle: FoldCycle | undefined;
   /** `PRAGMA data_version` when the tenancy copies were last made current */
   private seenVersion: number;
 
@@ -197,6 +204,9 @@ export class SqliteStore implements Store {
          ON CONFLICT (key) DO UPDATE SET generation = excluded.generation, epoch = excluded.epoch`,
       ),
       saveFenceProgress: this.db.prepare('UPDATE ingest_fences SET progress = ? WHERE key = ?'),
+      // a background fold step commits without an fsync of its own (foldSlice says why); every other write syncs
+      syncNormal: this.db.prepare('PRAGMA synchronous = NORMAL'),
+      syncFull: this.db.prepare('PRAGMA synchronous = FULL'),
     };
   }
 
@@ -509,31 +519,43 @@ export class SqliteStore implements Store {
    * One step of a fold in slices: the open minutes of the next channels (as many as take about foldStepMs, at most
    * foldSliceChannels) written into the stored curves (open rows kept), or, once every channel open at the start is done, the rows up to the start
    * deleted. Returns whether steps remain. Each step is one short write transaction, so requests interleave.
+   *
+   * A step commits with synchronous NORMAL: written to the WAL, not synced (a third of a step's time was its
+   * fsync). No acknowledged write depends on it: a step leaves every merged curve as it was, and the open rows it
+   * folded stay until the last step deletes them. A crash may lose the steps since the last synced commit (WAL
+   * replay keeps a prefix of the transactions, so never a later step without the earlier ones); what they folded is
+   * still open and is folded again, which sets the same values. The next synced commit (any push) syncs them too.
    */
   async foldSlice(): Promise<boolean> {
     const size = Math.min(this.nextSlice, this.foldSliceChannels);
     const started = performance.now();
-    const step = this.writing(() =>
-      this.db
-        .transaction(() => {
-          this.fresh(true);
-          return this.writer.run(true, () => {
-            const open = this.reader.open;
-            let cycle = this.cycle;
-            // a fold of everything (a large write, an ownership change) since the start: begin again
-            if (cycle && cycle.folds !== this.writer.folds) cycle = undefined;
-            if (!cycle) {
-              if (open.size === 0) return undefined;
-              cycle = { through: open.seen, channels: open.ids('c'), folds: this.writer.folds };
-            }
-            const slice = cycle.channels.slice(0, size);
-            if (slice.length > 0) this.writer.foldChannels(slice);
-            else this.writer.finishFold(cycle.through);
-            return { cycle, done: slice.length };
-          });
-        })
-        .immediate(),
-    );
+    this.stmt.syncNormal.run();
+    let step: { cycle: FoldCycle; done: number } | undefined;
+    try {
+      step = this.writing(() =>
+        this.db
+          .transaction(() => {
+            this.fresh(true);
+            return this.writer.run(true, () => {
+              const open = this.reader.open;
+              let cycle = this.cycle;
+              // a fold of everything (a large write, an ownership change) since the start: begin again
+              if (cycle && cycle.folds !== this.writer.folds) cycle = undefined;
+              if (!cycle) {
+                if (open.size === 0) return undefined;
+                cycle = { through: open.seen, channels: open.ids('c'), folds: this.writer.folds };
+              }
+              const slice = cycle.channels.slice(0, size);
+              if (slice.length > 0) this.writer.foldChannels(slice);
+              else this.writer.finishFold(cycle.through);
+              return { cycle, done: slice.length };
+            });
+          })
+          .immediate(),
+      );
+    } finally {
+      if (this.db.open) this.stmt.syncFull.run();
+    }
     // committed: only now is the slice done (a failed step is tried again)
     if (!step || step.done === 0) {
       this.cycle = undefined;

@@ -1,0 +1,72 @@
+/**
+ * The timed side of the push bench, in a small process of its own: a CDN's once-a-minute POST of one minute of
+ * every channel, sent one after another, each timed from the first byte sent to the last byte of the answer. The
+ * bench process holds the import's data (hundreds of MB), and its collector's pauses would be timed as the
+ * server's; here the client's heap stays a few MB.
+ *
+ * Reads a JSON job from stdin ({ url, token, ids, firstMinute, count }); writes one JSON line: the milliseconds of
+ * each POST, in order.
+ */
+import http from 'node:http';
+import { MINUTE_MS } from '../src/domain/calendar.js';
+
+export interface PushJob {
+  url: string;
+  token: string;
+  ids: string[];
+  /** epoch minute of the first push; push k sends minute firstMinute + k */
+  firstMinute: number;
+  /** index of the first push (its values vary with it, as the in-process pushes after it continue) */
+  first: number;
+  count: number;
+}
+
+/** The body of push k: minute `firstMinute + k` of every channel. */
+export function pushBody(ids: readonly string[], minute: number, k: number): string {
+  const ms = minute * MINUTE_MS;
+  return ids.map((id, i) => `${id},cdn,${ms},${1 + ((i * 7919 + k * 31) % 5000)}`).join('\n');
+}
+
+async function main(): Promise<void> {
+  let input = '';
+  for await (const chunk of process.stdin) input += chunk;
+  const job = JSON.parse(input) as PushJob;
+  const url = new URL(job.url);
+  const agent = new http.Agent({ keepAlive: true });
+  const post = (body: string) =>
+    new Promise<string>((resolve, reject) => {
+      const req = http.request(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: '/admin/v1/ccv',
+          method: 'POST',
+          agent,
+          headers: { authorization: `Bearer ${job.token}`, 'content-type': 'text/csv' },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  const ms: number[] = [];
+  for (let k = job.first; k < job.first + job.count; k++) {
+    const body = pushBody(job.ids, job.firstMinute + k, k);
+    const t0 = performance.now();
+    const answer = await post(body);
+    ms.push(performance.now() - t0);
+    const r = JSON.parse(answer) as { code: number; message: string; data?: { accepted: number } };
+    if (r.code !== 200 || r.data?.accepted !== job.ids.length) {
+      throw new Error(`push ${k} answered ${r.code} ${r.message}: accepted ${r.data?.accepted} of ${job.ids.length}`);
+    }
+  }
+  agent.destroy();
+  process.stdout.write(`${JSON.stringify(ms)}\n`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();
