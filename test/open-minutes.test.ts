@@ -236,16 +236,21 @@ test('open minutes: every answer equals the brute-force model through writes, fo
   }
 });
 
+/** User u1 with channels c1 and c2, and three small writes left open: c1 7 and c2 3 at :05, c1 9 at :06. */
+async function threePushes(store: SqliteStore): Promise<void> {
+  await store.createApp({ appId: 'a1', appSecret: 'secret-secret-0001', name: 'a1' });
+  await store.addUser('a1', 'u1');
+  await store.addChannel('u1', 'c1');
+  await store.addChannel('u1', 'c2');
+  await store.setChannelMinutes([{ channelId: 'c1', pullType: 'cdn', minute: T0 + 5, ccv: 7 }]);
+  await store.setChannelMinutes([{ channelId: 'c2', pullType: 'cdn', minute: T0 + 5, ccv: 3 }]);
+  await store.setChannelMinutes([{ channelId: 'c1', pullType: 'cdn', minute: T0 + 6, ccv: 9 }]);
+}
+
 test('unfolded minutes survive a crash: a new process answers them, and folds them', async () => {
   const file = path.join(tempDir('live-ccv-open-'), 'store.sqlite');
   const first = new SqliteStore(file);
-  await first.createApp({ appId: 'a1', appSecret: 'secret-secret-0001', name: 'a1' });
-  await first.addUser('a1', 'u1');
-  await first.addChannel('u1', 'c1');
-  await first.addChannel('u1', 'c2');
-  await first.setChannelMinutes([{ channelId: 'c1', pullType: 'cdn', minute: T0 + 5, ccv: 7 }]);
-  await first.setChannelMinutes([{ channelId: 'c2', pullType: 'cdn', minute: T0 + 5, ccv: 3 }]);
-  await first.setChannelMinutes([{ channelId: 'c1', pullType: 'cdn', minute: T0 + 6, ccv: 9 }]);
+  await threePushes(first);
   const raw = new BetterSqlite(file, { readonly: true });
   try {
     assert.equal(raw.prepare('SELECT count(*) FROM open_minutes').pluck().get(), 3);
@@ -486,13 +491,7 @@ test('a fold step commits without its own fsync and leaves the connection synced
   const file = path.join(tempDir('live-ccv-open-'), 'store.sqlite');
   const first = new SqliteStore(file, { foldRows: 1e9, foldAgeMs: 1e9, foldSliceChannels: 1 });
   const synchronous = () => (first as unknown as { db: BetterSqlite.Database }).db.pragma('synchronous', { simple: true });
-  await first.createApp({ appId: 'a1', appSecret: 'secret-secret-0001', name: 'a1' });
-  await first.addUser('a1', 'u1');
-  await first.addChannel('u1', 'c1');
-  await first.addChannel('u1', 'c2');
-  await first.setChannelMinutes([{ channelId: 'c1', pullType: 'cdn', minute: T0 + 5, ccv: 7 }]);
-  await first.setChannelMinutes([{ channelId: 'c2', pullType: 'cdn', minute: T0 + 5, ccv: 3 }]);
-  await first.setChannelMinutes([{ channelId: 'c1', pullType: 'cdn', minute: T0 + 6, ccv: 9 }]);
+  await threePushes(first);
   assert.equal(synchronous(), 2); // FULL: an acknowledged write is synced
   // one channel folded, the other not yet, the open rows not deleted (a step at a time)
   assert.equal(await first.foldSlice(), true);
