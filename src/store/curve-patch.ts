@@ -6,7 +6,7 @@
  * span, the narrowest width that holds the largest value, zeros clamped.
  */
 import { DAY_MINUTES } from '../domain/calendar.js';
-import type { CurveValues, DayCurve } from './day-curve.js';
+import { type CurveValues, type DayCurve, valuesView } from './day-curve.js';
 
 /** Groups up to this many minutes take the patch path; larger ones the full-day path. */
 export const PATCH_MAX_MINUTES = 64;
@@ -101,24 +101,16 @@ function appended(
   const start = old.byteOffset / width;
   let out: CurveValues;
   if (usedEnd.get(old.buffer) === start + old.length && old.buffer.byteLength / width - start >= length) {
-    out = view(old.buffer, width, start, length);
+    out = valuesView(old.buffer, width, start * width, length);
   } else {
     // the rest of the day: the pushes of the day to come extend it in place
     const buffer = new ArrayBuffer(Math.max(length, DAY_MINUTES - off) * width);
-    out = view(buffer, width, 0, length);
+    out = valuesView(buffer, width, 0, length);
     out.set(old);
   }
   for (let k = 0; k < minutes.length; k++) out[minutes[k]! - off] = values[k]!;
   usedEnd.set(out.buffer, out.byteOffset / width + length);
   return out;
-}
-
-function view(buffer: ArrayBufferLike, width: 1 | 2 | 4, start: number, length: number): CurveValues {
-  return width === 1
-    ? new Uint8Array(buffer, start, length)
-    : width === 2
-      ? new Uint16Array(buffer, start * 2, length)
-      : new Uint32Array(buffer, start * 4, length);
 }
 
 /** The curve with signed changes added at some (distinct) minutes, results clamped at zero. */

@@ -28,7 +28,7 @@ export function encodeValues(values: ArrayLike<number>): Buffer {
   // Buffer.alloc is never pooled, so the values after the header are aligned for their width.
   const bytes = Buffer.alloc(HEADER + values.length * width);
   bytes[0] = width;
-  view(bytes, width, values.length, HEADER).set(values);
+  valuesView(bytes.buffer, width, bytes.byteOffset + HEADER, values.length).set(values);
   return bytes;
 }
 
@@ -38,15 +38,15 @@ export function decodeValues(bytes: Uint8Array): CurveValues {
   const width = bytes[0];
   if (width !== 1 && width !== 2 && width !== 4) throw new Error(`corrupt day curve: value width ${String(width)}`);
   const length = (bytes.byteLength - HEADER) / width;
-  if ((bytes.byteOffset + HEADER) % width === 0) return view(bytes, width, length, HEADER);
-  return view(Uint8Array.from(bytes), width, length, HEADER);
+  if ((bytes.byteOffset + HEADER) % width === 0) return valuesView(bytes.buffer, width, bytes.byteOffset + HEADER, length);
+  return valuesView(Uint8Array.from(bytes).buffer, width, HEADER, length);
 }
 
-function view(bytes: Uint8Array, width: 1 | 2 | 4, length: number, at: number): CurveValues {
-  const offset = bytes.byteOffset + at;
-  if (width === 1) return new Uint8Array(bytes.buffer, offset, length);
-  if (width === 2) return new Uint16Array(bytes.buffer, offset, length);
-  return new Uint32Array(bytes.buffer, offset, length);
+/** `length` values of a width over a buffer, from a byte offset the width divides. */
+export function valuesView(buffer: ArrayBufferLike, width: 1 | 2 | 4, byteOffset: number, length: number): CurveValues {
+  if (width === 1) return new Uint8Array(buffer, byteOffset, length);
+  if (width === 2) return new Uint16Array(buffer, byteOffset, length);
+  return new Uint32Array(buffer, byteOffset, length);
 }
 
 /** A reusable full day: minute of the UTC day -> value, zeros outside the stored span. */
