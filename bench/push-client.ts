@@ -4,11 +4,11 @@
  * bench process holds the import's data (hundreds of MB), and its collector's pauses would be timed as the
  * server's; here the client's heap stays a few MB.
  *
- * Reads a JSON job from stdin ({ url, token, ids, firstMinute, count }); writes one JSON line: the milliseconds of
- * each POST, in order.
+ * Reads a PushJob as JSON from stdin; writes one JSON line: the milliseconds of each POST, in order. POSTs go through
+ * ./http.ts (node:http with keep-alive), as the other latency benches'.
  */
-import http from 'node:http';
 import { MINUTE_MS } from '../src/domain/calendar.js';
+import { request } from './http.js';
 
 export interface PushJob {
   url: string;
@@ -31,42 +31,24 @@ async function main(): Promise<void> {
   let input = '';
   for await (const chunk of process.stdin) input += chunk;
   const job = JSON.parse(input) as PushJob;
-  const url = new URL(job.url);
-  const agent = new http.Agent({ keepAlive: true });
-  const post = (body: string) =>
-    new Promise<string>((resolve, reject) => {
-      const req = http.request(
-        {
-          host: url.hostname,
-          port: url.port,
-          path: '/admin/v1/ccv',
-          method: 'POST',
-          agent,
-          headers: { authorization: `Bearer ${job.token}`, 'content-type': 'text/csv' },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
   const ms: number[] = [];
   for (let k = job.first; k < job.first + job.count; k++) {
     const body = pushBody(job.ids, job.firstMinute + k, k);
     const t0 = performance.now();
-    const answer = await post(body);
+    const answer = await request(job.url, '/admin/v1/ccv', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${job.token}`, 'content-type': 'text/csv' },
+      body,
+    });
     ms.push(performance.now() - t0);
-    const r = JSON.parse(answer) as { code: number; message: string; data?: { accepted: number } };
+    const r = JSON.parse(answer.body) as { code: number; message: string; data?: { accepted: number } };
     if (r.code !== 200 || r.data?.accepted !== job.ids.length) {
       throw new Error(`push ${k} answered ${r.code} ${r.message}: accepted ${r.data?.accepted} of ${job.ids.length}`);
     }
   }
-  agent.destroy();
   process.stdout.write(`${JSON.stringify(ms)}\n`);
+  // the shared keep-alive agent would hold the process open until the server drops its idle socket
+  process.exit(0);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();
