@@ -13,10 +13,11 @@ import fc from 'fast-check';
 import { DAY_MINUTES } from '../src/domain/calendar.js';
 import { peaksOfSum, type CurveSpan } from '../src/domain/peak.js';
 import { setMinutes } from '../src/store/curve-patch.js';
-import { OpenMinutes, type OpenKind, type OpenRow } from '../src/store/open-minutes.js';
+import { OpenMinutes, overlayHours, type OpenKind, type OpenRow } from '../src/store/open-minutes.js';
 import { decodeOpenRows, encodeOpenRows } from '../src/store/open-rows-codec.js';
 import { decodeValues, fromFull, toFull, type DayCurve } from '../src/store/day-curve.js';
-import { BLOCK_DAYS, blockOf, dayMaxima, patchBlock } from '../src/store/hour-blocks.js';
+import { BLOCK_DAYS, BLOCK_HOURS, blockOf, dayMaxima, narrowBlock, patchBlock } from '../src/store/hour-blocks.js';
+import { cellCurve, raisedHours } from '../src/store/sqlite/curve-reader.js';
 import { ConflictError, type ChannelMinute, type Store } from '../src/store/port.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { tempDir } from './helpers.js';
@@ -516,4 +517,42 @@ test('a fold step commits without its own fsync and leaves the connection synced
     await second.close();
     await first.close();
   }
+});
+
+test('a cached block raised by a push equals the block made again from its raised hours (values, width, day maxima, sparse pairs)', () => {
+  // a block's hours: mostly zero (sparse) or mostly live (dense), values across the three widths
+  const hour = fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 70_000 }));
+  fc.assert(
+    fc.property(
+      fc.oneof(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: BLOCK_HOURS - 1 }), hour), { maxLength: 300 }),
+        fc
+          .array(hour, { minLength: BLOCK_HOURS, maxLength: BLOCK_HOURS, size: 'max' })
+          .map((v) => v.map((x, h) => [h, x] as const)),
+      ),
+      fc.array(fc.tuple(fc.integer({ min: 0, max: BLOCK_HOURS - 1 }), fc.integer({ min: 1, max: 100_000 })), {
+        minLength: 1,
+        maxLength: 12,
+      }),
+      (set, raised) => {
+        const full = new Uint32Array(BLOCK_HOURS);
+        for (const [h, v] of set) full[h] = v;
+        full[0] = Math.max(full[0]!, 1); // a cached block has a viewer somewhere
+        const values = narrowBlock(full)!;
+        const cached = cellCurve('hours', 600, 'cdn', 0, values);
+        // what the writer raises: hours whose new maximum passes the current one
+        const raise = new Map<number, number>();
+        for (const [h, v] of raised) if (v > values[h]! && v > (raise.get(h) ?? 0)) raise.set(h, v);
+        if (raise.size === 0) return;
+        const before = structuredClone(cached);
+        const got = raisedHours(cached, raise);
+        const want = cellCurve('hours', 600, 'cdn', 0, overlayHours(values, raise)!);
+        assert.equal(got.values.constructor, want.values.constructor);
+        assert.deepEqual([...got.values], [...want.values]);
+        assert.deepEqual(got.hours, want.hours);
+        assert.deepEqual(cached, before, 'the cached block is left as it was');
+      },
+    ),
+    { numRuns: 400 },
+  );
 });

@@ -71,8 +71,9 @@ export class CcvImporter {
   private readonly pullTypes: Set<string>;
   private batch = new MinuteBatch();
   private result: ImportResult = { accepted: 0, rejected: [] };
-  // rows whose channel is not checked yet, in input order
-  private pending: { line: number; row: FastRow }[] = [];
+  // rows whose channel is not checked yet, in input order, field by field (a CDN's push holds a thousand: no
+  // object per row); and the distinct channels among them
+  private pending = new PendingRows();
   private pendingIds = new Set<string>();
 
   constructor(
@@ -180,7 +181,7 @@ export class CcvImporter {
     } else if (known === false) {
       this.result.rejected.push({ line, reason: `unknown channel ${row.channelId}` });
     } else {
-      this.pending.push({ line, row: { ...row } });
+      this.pending.push(line, row);
       this.pendingIds.add(row.channelId);
     }
   }
@@ -190,14 +191,14 @@ export class CcvImporter {
    * channel's rows are all pending or all not, so each channel keeps its order); then writes a full batch.
    */
   private async settle(): Promise<void> {
-    if (this.pending.length > 0) {
+    if (this.pending.size > 0) {
       const ids = [...this.pendingIds];
       const existing = await this.store.existingChannels(ids);
       for (const id of ids) this.channels.set(id, existing.has(id));
       const rows = this.pending;
-      this.pending = [];
+      this.pending = new PendingRows();
       this.pendingIds = new Set();
-      for (const { line, row } of rows) this.accept(line, row);
+      rows.replay((line, row) => this.accept(line, row));
     }
     if (this.batch.rows >= this.flushRows) await this.flush();
   }
@@ -220,6 +221,39 @@ export class CcvImporter {
       return `ccv must be a non-negative integer, got ${JSON.stringify(r.ccv)}`;
     }
     return { channelId: r.channelId, pullType: r.pullType, minute: ms / MINUTE_MS, ccv: Number(r.ccv) };
+  }
+}
+
+/** Rows held until their channels are checked, in input order, one array per field. */
+class PendingRows {
+  private readonly lines: number[] = [];
+  private readonly channelIds: string[] = [];
+  private readonly pullTypes: string[] = [];
+  private readonly minutes: number[] = [];
+  private readonly ccvs: number[] = [];
+
+  get size(): number {
+    return this.lines.length;
+  }
+
+  push(line: number, row: FastRow): void {
+    this.lines.push(line);
+    this.channelIds.push(row.channelId);
+    this.pullTypes.push(row.pullType);
+    this.minutes.push(row.minute);
+    this.ccvs.push(row.ccv);
+  }
+
+  /** Calls `each` with every row in order, through one reused row object (valid during the call only). */
+  replay(each: (line: number, row: FastRow) => void): void {
+    const row: FastRow = { channelId: '', pullType: '', minute: 0, ccv: 0 };
+    for (let i = 0; i < this.lines.length; i++) {
+      row.channelId = this.channelIds[i]!;
+      row.pullType = this.pullTypes[i]!;
+      row.minute = this.minutes[i]!;
+      row.ccv = this.ccvs[i]!;
+      each(this.lines[i]!, row);
+    }
   }
 }
 

@@ -24,6 +24,7 @@ import {
   searchPeaks,
   sparseHours,
   type HourSpan,
+  type SparseHours,
   type SearchStats,
 } from '../../domain/peak-search.js';
 import type { CurveKind } from '../port.js';
@@ -480,6 +481,50 @@ export function cellCurve(kind: CellKind, n: number, pullType: string, off: numb
     ? { key: pullType, start: n * BLOCK_HOURS, values, sparse, days }
     : { key: pullType, start: n * BLOCK_HOURS, values, days };
   return { pullType, off, values, hours };
+}
+
+/**
+ * A cached block's curve with some hours raised (hour within the block -> its new maximum), made from the cached one
+ * without scanning the block again: the values copied (widened only if a new maximum needs it), the day maxima and
+ * the sparse pairs patched where the raised hours fall. Equal to cellCurve of the raised values, at a few hours'
+ * cost instead of three passes over the block's 768 (a push raises a block for each of its hundreds of owners).
+ */
+export function raisedHours(old: CellCurve, raise: ReadonlyMap<number, number>): CellCurve {
+  const span = old.hours!;
+  let top = 0;
+  for (const v of raise.values()) if (v > top) top = v;
+  const width = top < 0x100 ? 1 : top < 0x10000 ? 2 : 4;
+  const current = old.values;
+  const values: CurveValues =
+    current.BYTES_PER_ELEMENT >= width ? current.slice() : width === 2 ? new Uint16Array(current) : new Uint32Array(current);
+  const days = span.days?.values.slice();
+  for (const [h, v] of raise) {
+    if (v > values[h]!) values[h] = v;
+    const d = (h / DAY_HOURS) | 0;
+    if (days && v > days[d]!) days[d] = v;
+  }
+  const sparse = span.sparse && raiseSparse(span.sparse, values, raise);
+  const hours: HourSpan = { key: span.key, start: span.start, values };
+  if (sparse) hours.sparse = sparse;
+  if (days) hours.days = { start: span.days!.start, values: days };
+  return { pullType: old.pullType, off: old.off, values, hours };
+}
+
+/** Sparse pairs after a raise: the old hours and the raised ones, merged in order; undefined once too many. */
+function raiseSparse(old: SparseHours, values: CurveValues, raise: ReadonlyMap<number, number>): SparseHours | undefined {
+  const fresh: number[] = [];
+  for (const h of raise.keys()) if (old.at.indexOf(h) < 0) fresh.push(h);
+  const n = old.at.length + fresh.length;
+  if (n > Math.floor(values.length / 3)) return undefined;
+  fresh.sort((a, b) => a - b);
+  const at = new Uint16Array(n);
+  const max = new Uint32Array(n);
+  for (let i = 0, j = 0, k = 0; k < n; k++) {
+    const h = j >= fresh.length || (i < old.at.length && old.at[i]! < fresh[j]!) ? old.at[i++]! : fresh[j++]!;
+    at[k] = h;
+    max[k] = values[h]!;
+  }
+  return { at, max };
 }
 
 export const marks = (count: number) => Array.from({ length: count }, () => '?').join(',');

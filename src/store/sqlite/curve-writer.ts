@@ -15,7 +15,7 @@ import type Database from 'better-sqlite3';
 import { setMinutes } from '../curve-patch.js';
 import { writeGroups, type CurveIO } from '../curve-writes.js';
 import { decodeValues, encodeValues, type CurveValues, type DayCurve } from '../day-curve.js';
-import type { Cell, CellKind } from '../curve-cache.js';
+import type { Cell, CellCurve, CellKind } from '../curve-cache.js';
 import { MinuteBatch, type DayUpdates } from '../group-minutes.js';
 import { BLOCK_DAYS, blockOf } from '../hour-blocks.js';
 import { openRows, overlayHours, type OpenMinutes } from '../open-minutes.js';
@@ -23,7 +23,7 @@ import { encodeOpenRows } from '../open-rows-codec.js';
 import { DAY_MINUTES } from '../../domain/calendar.js';
 import { DAY_HOURS, HOUR_MINUTES } from '../../domain/peak-search.js';
 import { invalidate, type ChangeKey } from './change-log.js';
-import { cellCurve, type CurveReader } from './curve-reader.js';
+import { cellCurve, raisedHours, type CurveReader } from './curve-reader.js';
 
 /** Batches touching more channel-days than this do not fill the cache with what they write. */
 export const WRITE_THROUGH_MAX_GROUPS = 20_000;
@@ -124,7 +124,8 @@ export class CurveWriter implements CurveIO {
     const block = blockOf(day);
     const cached = this.reader.cache.peek('hours', userId, block);
     if (!cached) return;
-    const current = find(cached, pullType)?.values;
+    const curve = cached.find((c) => c.pullType === pullType);
+    const current = curve?.values;
     const at = (day - block * BLOCK_DAYS) * DAY_HOURS;
     let raise: Map<number, number> | undefined;
     for (let k = 0; k < minutes.length; k++) {
@@ -132,7 +133,10 @@ export class CurveWriter implements CurveIO {
       const v = values[k]!;
       if (v > (current?.[h] ?? 0) && v > (raise?.get(h) ?? 0)) (raise ??= new Map()).set(h, v);
     }
-    if (raise) this.replace('hours', userId, block, pullType, { off: 0, values: overlayHours(current, raise)! });
+    if (!raise) return;
+    // the cached block patched where it rose (cells are never changed in place: a new one replaces it)
+    if (curve?.hours) this.install('hours', userId, block, cached, raisedHours(curve, raise));
+    else this.replace('hours', userId, block, pullType, { off: 0, values: overlayHours(current, raise)! });
   }
 
   /** Counts folds of everything, so a fold in slices knows when one overtook it. */
@@ -246,11 +250,24 @@ export class CurveWriter implements CurveIO {
 
   /** A cached cell gets a new cell with one pull type replaced (cells are never mutated: readers may hold them). */
   private replace(kind: CellKind, id: string, n: number, pullType: string, curve: DayCurve | undefined): void {
-    const cache = this.reader.cache;
-    const old = cache.peek(kind, id, n);
+    const old = this.reader.cache.peek(kind, id, n);
     if (!old) return;
-    const next: Cell = old.filter((c) => c.pullType !== pullType);
-    cache.set(kind, id, n, curve ? [...next, cellCurve(kind, n, pullType, curve.off, curve.values)] : next);
+    if (curve) this.install(kind, id, n, old, cellCurve(kind, n, pullType, curve.off, curve.values));
+    else
+      this.reader.cache.set(
+        kind,
+        id,
+        n,
+        old.filter((c) => c.pullType !== pullType),
+      );
+  }
+
+  /** A cached cell with one pull type's curve replaced by `curve`. */
+  private install(kind: CellKind, id: string, n: number, old: Cell, curve: CellCurve): void {
+    const next: CellCurve[] = [];
+    for (const c of old) if (c.pullType !== curve.pullType) next.push(c);
+    next.push(curve);
+    this.reader.cache.set(kind, id, n, next);
   }
 }
 
