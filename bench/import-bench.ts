@@ -29,10 +29,12 @@ const PUSHES = 60;
 /**
  * POSTs to the real server: the first ones warm a fresh process (its code, its heap, its caches; reported apart),
  * then the steady state a CDN pushing once a minute for hours sees, long enough that the store folds during it
- * and that the p99 is not simply the slowest POST.
+ * (about every 80 POSTs) and that the p99 is not simply one of the slowest POSTs. V8 is still compiling the push's
+ * code for about the first hundred: its compiler threads took ~40% of the main thread's CPU over POSTs 20-220 and
+ * ~25% over POSTs 100-300 (docs/benchmarks.md), and on two cores they take the main thread's turn.
  */
-const HTTP_WARM = 20;
-const HTTP_PUSHES = 200;
+const HTTP_WARM = 100;
+const HTTP_PUSHES = 300;
 
 export interface ImportFigures {
   table: string;
