@@ -124,7 +124,7 @@ export class CurveWriter implements CurveIO {
     const block = blockOf(day);
     const cached = this.reader.cache.peek('hours', userId, block);
     if (!cached) return;
-    const curve = cached.find((c) => c.pullType === pullType);
+    const curve = find(cached, pullType);
     const current = curve?.values;
     const at = (day - block * BLOCK_DAYS) * DAY_HOURS;
     let raise: Map<number, number> | undefined;
@@ -345,7 +345,7 @@ class StoredCurves implements CurveIO {
 
 const curveOf = (row: [number, Buffer] | undefined): DayCurve | undefined => row && { off: row[0], values: decodeValues(row[1]) };
 
-function find(cell: Cell, pullType: string): DayCurve | undefined {
+function find(cell: Cell, pullType: string): CellCurve | undefined {
   for (const c of cell) if (c.pullType === pullType) return c;
   return undefined;
 }
