@@ -46,6 +46,8 @@ export class OpenCurve {
 
   /** The value of a minute of the day, or undefined when it is not open. */
   get(minute: number): number | undefined {
+    // pushes arrive in time order: the minute asked for is usually past the last one held
+    if (this.size === 0 || this.mins[this.size - 1]! < minute) return undefined;
     const i = this.find(minute);
     return i < this.size && this.mins[i] === minute ? this.vals[i] : undefined;
   }
@@ -325,14 +327,33 @@ export function openRows(groups: readonly DayUpdates[], source: OpenSource): Ope
     }
   }
   if (owners.length === 0) return out;
-  // the changes sorted by (owner, pull type, minute), owners and pull types compared once, by rank; then the
-  // changes of one owner's minute summed
+  // the changes ordered by (owner, pull type), owners and pull types compared once, by rank: a counting sort
+  // (a push's thousand changes, one minute each, need no comparisons); then by minute inside each cell where
+  // they are not in order already; then the changes of one owner's minute summed
   const ownerRank = ranks(owners);
   const pullRank = ranks(pulls);
   const width = pullRank.size;
-  const cells = new Float64Array(owners.length);
-  for (let i = 0; i < owners.length; i++) cells[i] = ownerRank.get(owners[i]!)! * width + pullRank.get(pulls[i]!)!;
-  const order = Uint32Array.from(owners.keys()).sort((a, b) => cells[a]! - cells[b]! || minutes[a]! - minutes[b]!);
+  const cells = new Int32Array(owners.length);
+  const starts = new Int32Array(ownerRank.size * width + 1);
+  for (let i = 0; i < owners.length; i++) {
+    const cell = ownerRank.get(owners[i]!)! * width + pullRank.get(pulls[i]!)!;
+    cells[i] = cell;
+    starts[cell + 1]!++;
+  }
+  for (let c = 1; c < starts.length; c++) starts[c]! += starts[c - 1]!;
+  const order = new Uint32Array(owners.length);
+  const fill = starts.slice(0, starts.length - 1);
+  for (let i = 0; i < owners.length; i++) order[fill[cells[i]!]!++] = i;
+  for (let c = 0; c + 1 < starts.length; c++) {
+    const from = starts[c]!;
+    const to = starts[c + 1]!;
+    for (let k = from + 1; k < to; k++) {
+      if (minutes[order[k]!]! < minutes[order[k - 1]!]!) {
+        order.subarray(from, to).sort((a, b) => minutes[a]! - minutes[b]!);
+        break;
+      }
+    }
+  }
   const ownerOf = [...ownerRank.keys()];
   const pullOf = [...pullRank.keys()];
   let lastCell = -1;
