@@ -11,6 +11,7 @@ import path from 'node:path';
 import { clockOf, hasRole, settings, type Config } from './config/config.js';
 import { DataDirLock } from './data-dir-lock.js';
 import { buildApp } from './http/app.js';
+import { tuneHeapForServing } from './heap-tuning.js';
 import { openIngestRoles } from './ingest/roles.js';
 import { openLimits } from './limits/open.js';
 import { createLogger } from './logging/logger.js';
@@ -147,6 +148,8 @@ export async function startServer(config: Config, print: (s: string) => void = s
  * store opens: a signal during start-up stops the server as soon as it is up (never half-started).
  */
 export async function runServer(config: Config): Promise<void> {
+  // before any request or import runs: see ./heap-tuning.ts
+  tuneHeapForServing();
   let server: RunningServer | undefined;
   let signalled: string | undefined;
   const shutdown = (s: RunningServer, signal: string) => {
