@@ -16,7 +16,8 @@ import { channels, minuteRange, SIZES, type DatasetSpec } from './dataset.js';
 import { writeImportFiles, type ImportFiles } from './import-data.js';
 import { StoreSink } from './load.js';
 import { json } from './http.js';
-import { pushBody, type PushJob } from './push-client.js';
+import { pushBody, type PushJob, type PushResult } from './push-client.js';
+import { describeSpend, serverSpend, type ServerSpend } from './server-spend.js';
 import { nodeArgs, REPO } from './node-command.js';
 import { ADMIN_TOKEN, cpuMs, SMOKE_NO_QUERY_THREADS, serve } from './serve.js';
 import { fmtInt, fmtMs, summarize } from './stats.js';
@@ -125,15 +126,15 @@ async function post(url: string, body: string): Promise<{ accepted: number; reje
   return r.data;
 }
 
-/** Runs the timed POSTs in a lean child process (./push-client.ts says why); their milliseconds in order. */
-function timedPushes(job: PushJob): Promise<number[]> {
+/** Runs the timed POSTs in a lean child process (./push-client.ts says why): their milliseconds in order, the server's /metrics around them. */
+function timedPushes(job: PushJob): Promise<PushResult> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       process.execPath,
       nodeArgs('bench/push-client.ts'),
       { cwd: REPO, maxBuffer: 16 * 1024 * 1024 },
       (err, stdout, stderr) =>
-        err ? reject(new Error(`push client failed: ${stderr || err.message}`)) : resolve(JSON.parse(stdout) as number[]),
+        err ? reject(new Error(`push client failed: ${stderr || err.message}`)) : resolve(JSON.parse(stdout) as PushResult),
     );
     child.stdin!.end(JSON.stringify(job));
   });
@@ -273,21 +274,24 @@ async function pushBench(
   const server = await serve(dir, smoke ? SMOKE_NO_QUERY_THREADS : {}, 'push');
   const samples: number[] = [];
   const warm: number[] = [];
+  let spend: ServerSpend | undefined;
   const warmCount = smoke ? 5 : HTTP_WARM;
   const httpPushes = smoke ? 20 : HTTP_PUSHES;
   const { to } = minuteRange(spec);
   try {
     for (const body of chunks(files.timeOrdered)) await post(server.url, body);
-    const ms = await timedPushes({
+    const result = await timedPushes({
       url: server.url,
       token: ADMIN_TOKEN,
       ids,
       firstMinute: to,
       first: 0,
       count: warmCount + httpPushes,
+      warm: warmCount,
     });
-    warm.push(...ms.slice(0, warmCount));
-    samples.push(...ms.slice(warmCount));
+    warm.push(...result.ms.slice(0, warmCount));
+    samples.push(...result.ms.slice(warmCount));
+    spend = serverSpend(...result.metrics);
   } finally {
     await server.stop();
   }
@@ -395,7 +399,9 @@ async function pushBench(
       ],
     ],
   );
+  const serverLine = `the server during the ${samples.length} timed POSTs (its /metrics): ${describeSpend(spend!, samples.length, 'POST')}`;
   log(pushTable);
+  log(serverLine);
   log(`push CPU in process, open minutes / direct path (same run): p50 ${(inProcess.p50 / directPath.p50).toFixed(2)}`);
-  return { table: pushTable, p99: push.p99 };
+  return { table: `${pushTable}\n\n${serverLine}`, p99: push.p99 };
 }

@@ -4,8 +4,9 @@
  * bench process holds the import's data (hundreds of MB), and its collector's pauses would be timed as the
  * server's; here the client's heap stays a few MB.
  *
- * Reads a PushJob as JSON from stdin; writes one JSON line: the milliseconds of each POST, in order. POSTs go through
- * ./http.ts (node:http with keep-alive), as the other latency benches'.
+ * Reads a PushJob as JSON from stdin; writes one JSON line, a PushResult: the milliseconds of each POST, in order, and
+ * the server's /metrics text before and after the timed POSTs. POSTs go through ./http.ts (node:http with
+ * keep-alive), as the other latency benches'.
  */
 import { MINUTE_MS } from '../src/domain/calendar.js';
 import { request } from './http.js';
@@ -19,6 +20,14 @@ export interface PushJob {
   /** index of the first push (its values vary with it, as the in-process pushes after it continue) */
   first: number;
   count: number;
+  /** the POSTs before the timed ones: the server's /metrics is read after them and again after the last POST */
+  warm: number;
+}
+
+export interface PushResult {
+  ms: number[];
+  /** the server's /metrics text after the warm POSTs and after the last one */
+  metrics: [string, string];
 }
 
 /** The body of push k: minute `firstMinute + k` of every channel. */
@@ -32,7 +41,10 @@ async function main(): Promise<void> {
   for await (const chunk of process.stdin) input += chunk;
   const job = JSON.parse(input) as PushJob;
   const ms: number[] = [];
+  const metrics: string[] = [];
+  const scrape = async () => metrics.push((await request(job.url, '/metrics')).body);
   for (let k = job.first; k < job.first + job.count; k++) {
+    if (k === job.first + job.warm) await scrape();
     const body = pushBody(job.ids, job.firstMinute + k, k);
     const t0 = performance.now();
     const answer = await request(job.url, '/admin/v1/ccv', {
@@ -46,7 +58,9 @@ async function main(): Promise<void> {
       throw new Error(`push ${k} answered ${r.code} ${r.message}: accepted ${r.data?.accepted} of ${job.ids.length}`);
     }
   }
-  process.stdout.write(`${JSON.stringify(ms)}\n`);
+  await scrape();
+  const result: PushResult = { ms, metrics: [metrics[0] ?? '', metrics.at(-1) ?? ''] };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
   // the shared keep-alive agent would hold the process open until the server drops its idle socket
   process.exit(0);
 }
