@@ -39,8 +39,8 @@ export interface CliProcess {
  * as the rest of the start, and few of these tests ask for a summary. The threaded path is covered in process
  * (test/query-thread.test.ts and the store tests), in test/simulate-e2e.test.ts and by the bench smoke's servers.
  */
-export function spawnCli(args: string[], env: Record<string, string> = {}): CliProcess {
-  const child = spawn(process.execPath, [...nodeArgs('src/cli/main.ts'), ...args], {
+export function spawnCli(args: string[], env: Record<string, string> = {}, nodeFlags: string[] = []): CliProcess {
+  const child = spawn(process.execPath, [...nodeFlags, ...nodeArgs('src/cli/main.ts'), ...args], {
     cwd: REPO,
     env: { ...process.env, LIVE_CCV_QUERY_THREADS: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -75,13 +75,17 @@ export function spawnCli(args: string[], env: Record<string, string> = {}): CliP
 
 const LISTENING = /listening at (http:\/\/127\.0\.0\.1:\d+)/;
 
-/** Starts `live-ccv serve` on 127.0.0.1 and a free port; resolves once it answers /healthz. */
+/**
+ * Starts `live-ccv serve` on 127.0.0.1 and a free port; resolves once it answers /healthz. `nodeFlags` go to node
+ * before the entry point (V8's tracing flags, say).
+ */
 export async function spawnServer(
   env: Record<string, string> = {},
   args: string[] = [],
   timeoutMs = 30_000,
+  nodeFlags: string[] = [],
 ): Promise<ServerProcess> {
-  const p = spawnCli(['serve', '--port', '0', '--host', '127.0.0.1', ...args], env);
+  const p = spawnCli(['serve', '--port', '0', '--host', '127.0.0.1', ...args], env, nodeFlags);
   const deadline = Date.now() + timeoutMs;
   let url: string | undefined;
   for (;;) {
