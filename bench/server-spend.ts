@@ -5,6 +5,8 @@
  * how long the client waited.
  */
 
+import { samples } from '../test/prometheus-text.js';
+
 export interface ServerSpend {
   /** process CPU (user + system), ms */
   cpuMs: number;
@@ -12,20 +14,21 @@ export interface ServerSpend {
   gc: Record<string, { count: number; ms: number }>;
 }
 
-const CPU = /^live_ccv_process_cpu_seconds_total (\S+)$/m;
-const GC = /^live_ccv_nodejs_gc_duration_seconds_(sum|count)\{kind="(\w+)"\} (\S+)$/gm;
+const GC = 'live_ccv_nodejs_gc_duration_seconds';
 
 function reading(text: string): { cpu: number; gc: Map<string, { count: number; sum: number }> } {
-  const cpu = CPU.exec(text);
-  if (!cpu) throw new Error('the server /metrics has no live_ccv_process_cpu_seconds_total');
+  let cpu: number | undefined;
   const gc = new Map<string, { count: number; sum: number }>();
-  for (const [, field, kind, value] of text.matchAll(GC)) {
-    const g = gc.get(kind!) ?? { count: 0, sum: 0 };
-    if (field === 'sum') g.sum = Number(value);
-    else g.count = Number(value);
-    gc.set(kind!, g);
+  for (const { name, labels, value } of samples(text)) {
+    if (name === 'live_ccv_process_cpu_seconds_total') cpu = value;
+    if (name !== `${GC}_sum` && name !== `${GC}_count`) continue;
+    const g = gc.get(labels.kind!) ?? { count: 0, sum: 0 };
+    if (name === `${GC}_sum`) g.sum = value;
+    else g.count = value;
+    gc.set(labels.kind!, g);
   }
-  return { cpu: Number(cpu[1]), gc };
+  if (cpu === undefined) throw new Error('the server /metrics has no live_ccv_process_cpu_seconds_total');
+  return { cpu, gc };
 }
 
 export function serverSpend(before: string, after: string): ServerSpend {
