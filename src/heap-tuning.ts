@@ -11,7 +11,7 @@
  * After one bulk import (or the start-up fill of the curve cache), every push made its groups and cells in
  * the old generation. These dead old objects still pointed at young ones, so each young collection kept those
  * alive and copied them. In the push bench after a bulk import, the young collections took 3-5 ms each, about
- * every eighth push: 110-120 ms over 300 pushes, against 25-30 ms without pretenuring. Old objects dying young
+ * every eighth push: 112-194 ms over 300 pushes, against 25-32 ms without pretenuring. Old objects dying young
  * also brought on full collections, whose marking runs on the main thread in steps during requests.
  *
  * Without pretenuring, V8 promotes what survives two young collections, as it does for any object. The bulk
