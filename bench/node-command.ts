@@ -8,7 +8,7 @@
 import path from 'node:path';
 
 /** true when this module is the test runner's JavaScript copy */
-const BUILT = import.meta.url.endsWith('.js');
+export const BUILT = import.meta.url.endsWith('.js');
 /** the tree this module belongs to: the repository, or the run's copy of it (`.test-build/<run>/`) */
 const TREE = path.resolve(import.meta.dirname, '..');
 

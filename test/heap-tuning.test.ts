@@ -10,12 +10,11 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'node:test';
+import { BUILT } from '../bench/node-command.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { tempDir } from './helpers.js';
 import { spawnServer } from './server-process.js';
 
-/** true in the test runner's JavaScript copy of the sources, false under tsx */
-const BUILT = import.meta.url.endsWith('.js');
 const MODULE = new URL(`../src/heap-tuning.${BUILT ? 'js' : 'ts'}`, import.meta.url).href;
 
 const TENURED = /pretenuring: AllocationSite.*=> tenure/;
